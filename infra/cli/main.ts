@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * `qwen-code-modal`: the project CLI. `pulumi up` / `pulumi destroy` deploy; this gathers
+ * everything around them (plan, render, install, smoke, status, logs, ...).
+ * @module
+ */
+import type { Command } from "./command";
+import { UserError } from "./command";
+
+/** Every subcommand, in `help` order. Each lives in its own file under commands/. */
+const commands: Command[] = [];
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    "usage: qwen-code-modal <command> [options]",
+    "",
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Deploy and destroy with `pulumi up` / `pulumi destroy`; see README.md.",
+  ].join("\n");
+}
+
+/**
+ * Dispatches `argv` to a command.
+ * @returns the exit code.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    console.log(help());
+    return name ? 0 : 2;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`error: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    console.error(`error: ${err instanceof UserError ? err.message : (err as Error).stack ?? String(err)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

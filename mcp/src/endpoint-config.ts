@@ -1,0 +1,152 @@
+/**
+ * The exported endpoint config: the JSON file that `pulumi up` writes after deploying and
+ * that the `vlm-analyzer` MCP server, the qwen-code installer and the day-2 commands read.
+ *
+ * It names which environment variables hold the Modal proxy-auth credentials; it never holds
+ * the credentials themselves.
+ *
+ * Format (version 1):
+ * ```json
+ * {
+ *   "version": 1,
+ *   "stack": "dev",
+ *   "proxyAuth": { "tokenIdEnv": "MODAL_PROXY_TOKEN_ID", "tokenSecretEnv": "MODAL_PROXY_TOKEN_SECRET" },
+ *   "endpoints": {
+ *     "coder": { "role": "coder", "app": "qcm-coder", "url": "https://ws--qcm-coder-serve.modal.run",
+ *                "baseUrl": "https://ws--qcm-coder-serve.modal.run/v1", "model": "qwen3-coder-next",
+ *                "modelId": "unsloth/Qwen3-Coder-Next-FP8-Dynamic", "maxModelLen": 131072,
+ *                "maxImagesPerPrompt": 0, "toolCalling": true, "reasoning": false }
+ *   }
+ * }
+ * ```
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+
+/** Current format version of the endpoint config file. */
+export const ENDPOINT_CONFIG_VERSION = 1 as const;
+
+/** Environment variable that points at an endpoint config file in a non-default place. */
+export const ENDPOINT_CONFIG_ENV = "QCM_ENDPOINT_CONFIG";
+
+/**
+ * Modal's proxy-auth request headers (source: modal.com/docs/guide/webhook-proxy-auth):
+ * a web endpoint deployed with `requires_proxy_auth=True` answers 401 without both.
+ */
+export const PROXY_AUTH_HEADERS = { tokenId: "Modal-Key", tokenSecret: "Modal-Secret" } as const;
+
+/** What a deployment is for: `coder` serves coding agents, `vlm` serves image analysis. */
+export const endpointRoleSchema = z.enum(["coder", "vlm"]);
+export type EndpointRole = z.infer<typeof endpointRoleSchema>;
+
+const modalRunUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/]+(:\d+)?(\/[^\s]*)?$/, "must be an http(s) URL without spaces");
+
+/** One deployed OpenAI-compatible vLLM endpoint. */
+export const endpointSchema = z.object({
+  /** Which client uses it. */
+  role: endpointRoleSchema,
+  /** Modal app name. */
+  app: z.string().min(1),
+  /** Web endpoint root URL, e.g. `https://ws--qcm-coder-serve.modal.run` (no trailing slash). */
+  url: modalRunUrl,
+  /** OpenAI-compatible base URL: `url` + `/v1`. */
+  baseUrl: modalRunUrl,
+  /** Served model name: the `model` field clients send, as `/v1/models` lists it. */
+  model: z.string().min(1),
+  /** Hugging Face repository the weights come from. */
+  modelId: z.string().min(1),
+  /** vLLM max_model_len, in tokens (prompt + completion). */
+  maxModelLen: z.number().int().positive(),
+  /** Images allowed in one prompt (vLLM --limit-mm-per-prompt); 0 for text-only. */
+  maxImagesPerPrompt: z.number().int().nonnegative(),
+  /** Whether the server parses tool calls (`--enable-auto-tool-choice`). */
+  toolCalling: z.boolean(),
+  /** Whether the server splits reasoning from the answer (`--reasoning-parser`). */
+  reasoning: z.boolean(),
+});
+export type Endpoint = z.infer<typeof endpointSchema>;
+
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+
+/** The whole file. Endpoint keys are deployment names (`coder`, `vlm` by default). */
+export const endpointConfigSchema = z.object({
+  version: z.literal(ENDPOINT_CONFIG_VERSION),
+  /** Pulumi stack that wrote the file. */
+  stack: z.string().min(1),
+  /** Names of the environment variables that hold the Modal proxy-auth token id and secret. */
+  proxyAuth: z.object({ tokenIdEnv: envVarName, tokenSecretEnv: envVarName }),
+  endpoints: z.record(z.string().min(1), endpointSchema),
+});
+export type EndpointConfig = z.infer<typeof endpointConfigSchema>;
+
+/**
+ * Where the endpoint config lives unless told otherwise: `$QCM_ENDPOINT_CONFIG`, else
+ * `$XDG_CONFIG_HOME/qwen-code-modal/endpoints.json` (`~/.config/...` when XDG_CONFIG_HOME is unset).
+ */
+export function defaultEndpointConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env[ENDPOINT_CONFIG_ENV]) return env[ENDPOINT_CONFIG_ENV];
+  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
+  return join(base, "qwen-code-modal", "endpoints.json");
+}
+
+/**
+ * Reads and validates an endpoint config file.
+ * @param path - file to read; defaults to {@link defaultEndpointConfigPath}.
+ * @returns the parsed config.
+ * @throws Error naming the path and the fix when the file is missing, not JSON, or not of this format.
+ */
+export async function readEndpointConfig(path: string = defaultEndpointConfigPath()): Promise<EndpointConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      throw new Error(
+        `endpoint config ${path} does not exist: run \`pulumi up\` in the qwen-code-modal project ` +
+          `to deploy and write it, or set ${ENDPOINT_CONFIG_ENV} to its path`,
+      );
+    }
+    throw new Error(`endpoint config ${path} cannot be read (${code ?? String(err)})`);
+  }
+  return parseEndpointConfig(text, path);
+}
+
+/**
+ * Parses endpoint config text.
+ * @param text - file contents.
+ * @param source - where the text came from, for error messages.
+ * @throws Error naming the source, the bad key paths and what they must be.
+ */
+export function parseEndpointConfig(text: string, source: string): EndpointConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`endpoint config ${source} is not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = endpointConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new Error(`endpoint config ${source} is not a version ${ENDPOINT_CONFIG_VERSION} endpoint config: ${issues}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Picks the endpoint that serves a role.
+ * @throws Error listing the deployments present when none has that role.
+ */
+export function endpointForRole(config: EndpointConfig, role: EndpointRole): Endpoint {
+  const found = Object.values(config.endpoints).find((e) => e.role === role);
+  if (!found) {
+    const names = Object.keys(config.endpoints).join(", ") || "none";
+    throw new Error(`the endpoint config of stack ${config.stack} has no ${role} deployment (it has: ${names})`);
+  }
+  return found;
+}

@@ -1,0 +1,48 @@
+/**
+ * GPU types a Modal function can request, with each GPU's memory.
+ *
+ * Names: the `gpu=` values Modal accepts (modal.com/docs/guide/gpu, "Specifying GPU type",
+ * read 2026-11-22). Memory: NVIDIA's data-sheet figures in decimal gigabytes (1 GB = 10^9 bytes):
+ * T4 16 GB, L4 24 GB, A10 24 GB, L40S 48 GB, A100 40/80 GB, RTX PRO 6000 Blackwell Server 96 GB,
+ * H100 SXM 80 GB, H200 141 GB, B200 180 GB (DGX B200: 1,440 GB over 8 GPUs).
+ * @module
+ */
+
+/** Facts about one Modal GPU type. */
+export interface GpuType {
+  /** Modal's `gpu=` name. */
+  name: string;
+  /** Memory of one GPU, in bytes. */
+  memoryBytes: number;
+  /** Whether the GPU computes in FP8 natively (Ada, Hopper, Blackwell); older ones emulate it. */
+  fp8: boolean;
+}
+
+const GB = 1e9;
+
+/** Every GPU type Modal accepts, keyed by Modal's name. `A100` is Modal's name for the 40 GB A100. */
+export const GPU_TYPES: Readonly<Record<string, GpuType>> = Object.freeze(
+  Object.fromEntries(
+    (
+      [
+        ["T4", 16, false],
+        ["L4", 24, true],
+        ["A10", 24, false],
+        ["A10G", 24, false],
+        ["L40S", 48, true],
+        ["A100", 40, false],
+        ["A100-40GB", 40, false],
+        ["A100-80GB", 80, false],
+        ["RTX-PRO-6000", 96, true],
+        ["H100", 80, true],
+        ["H100!", 80, true],
+        ["H200", 141, true],
+        ["B200", 180, true],
+        ["B200+", 180, true],
+      ] as const
+    ).map(([name, gb, fp8]) => [name, { name, memoryBytes: gb * GB, fp8 }]),
+  ),
+);
+
+/** Modal GPU names, for schema enums and error messages. */
+export const GPU_NAMES = Object.keys(GPU_TYPES) as [string, ...string[]];

@@ -1,0 +1,137 @@
+/**
+ * Response writing for the vLLM endpoint stand-in: an OpenAI chat completion, whole or as
+ * server-sent events, the way vLLM's OpenAI-compatible server sends them.
+ *
+ * Reasoning placement follows vLLM: with `--reasoning-parser` the thinking goes in the message's
+ * `reasoning_content` (older vLLM) or `reasoning` (vLLM ≥ 0.10) field; without a parser, Qwen3
+ * Thinking models leave it in `content` ending with `</think>`.
+ * @module
+ */
+import type { ServerResponse } from "node:http";
+
+/** Where a reply's reasoning goes (see the module comment). */
+export type ReasoningStyle = "reasoning_content" | "reasoning" | "think-tags" | "none";
+
+/** A tool call in a reply (for coder routes). */
+export interface ReplyToolCall {
+  id: string;
+  name: string;
+  /** JSON text of the arguments. */
+  arguments: string;
+}
+
+/** What the model "says". */
+export interface ChatReply {
+  content: string;
+  /** Thinking text, placed per {@link ReasoningStyle}. */
+  reasoning?: string;
+  toolCalls?: ReplyToolCall[];
+  /** Default `tool_calls` when there are tool calls, else `stop`. */
+  finishReason?: "stop" | "length" | "tool_calls";
+  /** Token usage to report; default: rough counts from text length. */
+  usage?: { prompt_tokens: number; completion_tokens: number };
+}
+
+interface Placed {
+  content: string | null;
+  extra: Record<string, string>;
+}
+
+function place(reply: ChatReply, style: ReasoningStyle): Placed {
+  if (!reply.reasoning || style === "none") return { content: reply.content, extra: {} };
+  if (style === "think-tags") return { content: `<think>\n${reply.reasoning}\n</think>\n\n${reply.content}`, extra: {} };
+  return { content: reply.content, extra: { [style]: reply.reasoning } };
+}
+
+function toolCallsJson(calls: ReplyToolCall[]) {
+  return calls.map((c, index) => ({
+    index,
+    id: c.id,
+    type: "function" as const,
+    function: { name: c.name, arguments: c.arguments },
+  }));
+}
+
+function usageOf(reply: ChatReply, promptChars: number) {
+  const u = reply.usage ?? {
+    prompt_tokens: Math.ceil(promptChars / 4),
+    completion_tokens: Math.ceil(((reply.reasoning ?? "").length + reply.content.length) / 4),
+  };
+  return { ...u, total_tokens: u.prompt_tokens + u.completion_tokens };
+}
+
+/** Common fields of every completion object. */
+interface CompletionMeta {
+  id: string;
+  model: string;
+  /** Seconds since the epoch. */
+  created: number;
+  /** Characters of the prompt, for default usage counts. */
+  promptChars: number;
+}
+
+/** Sends a non-streamed `chat.completion` JSON body. */
+export function sendCompletion(res: ServerResponse, reply: ChatReply, style: ReasoningStyle, meta: CompletionMeta): void {
+  const { content, extra } = place(reply, style);
+  const calls = reply.toolCalls?.length ? toolCallsJson(reply.toolCalls) : undefined;
+  const body = {
+    id: meta.id,
+    object: "chat.completion",
+    created: meta.created,
+    model: meta.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: calls && !content ? null : content, ...extra, tool_calls: calls ?? [] },
+        finish_reason: reply.finishReason ?? (calls ? "tool_calls" : "stop"),
+        logprobs: null,
+      },
+    ],
+    usage: usageOf(reply, meta.promptChars),
+  };
+  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+/** Splits text into small chunks, as a model streams tokens. */
+function pieces(text: string, size = 12): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Streams a reply as `chat.completion.chunk` server-sent events ending with `data: [DONE]`:
+ * a role delta, reasoning deltas, content deltas, tool-call deltas, a finish chunk, and a usage
+ * chunk when `includeUsage`.
+ */
+export function streamCompletion(
+  res: ServerResponse,
+  reply: ChatReply,
+  style: ReasoningStyle,
+  meta: CompletionMeta,
+  includeUsage: boolean,
+): void {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const chunk = (delta: object, finish: string | null = null) =>
+    res.write(
+      `data: ${JSON.stringify({
+        id: meta.id,
+        object: "chat.completion.chunk",
+        created: meta.created,
+        model: meta.model,
+        choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      })}\n\n`,
+    );
+  chunk({ role: "assistant", content: "" });
+  const { content, extra } = place(reply, style);
+  for (const [key, text] of Object.entries(extra)) for (const p of pieces(text)) chunk({ [key]: p });
+  for (const p of pieces(content ?? "")) chunk({ content: p });
+  if (reply.toolCalls?.length) chunk({ tool_calls: toolCallsJson(reply.toolCalls) });
+  chunk({}, reply.finishReason ?? (reply.toolCalls?.length ? "tool_calls" : "stop"));
+  if (includeUsage) {
+    res.write(
+      `data: ${JSON.stringify({ id: meta.id, object: "chat.completion.chunk", created: meta.created, model: meta.model, choices: [], usage: usageOf(reply, meta.promptChars) })}\n\n`,
+    );
+  }
+  res.end("data: [DONE]\n\n");
+}

@@ -62,7 +62,7 @@ export const chatRequestSchema = z.strictObject({
     .array(
       z.strictObject({
         type: z.literal("function"),
-        function: z.object({ name: z.string().min(1), description: z.string().optional(), parameters: z.unknown() }),
+        function: z.object({ name: z.string().min(1), description: z.string().optional(), parameters: z.unknown().optional() }),
       }),
     )
     .optional(),

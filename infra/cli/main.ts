@@ -6,9 +6,11 @@
  */
 import type { Command } from "./command";
 import { UserError } from "./command";
+import { planCommand } from "./commands/plan";
+import { renderCommand } from "./commands/render";
 
 /** Every subcommand, in `help` order. Each lives in its own file under commands/. */
-const commands: Command[] = [];
+const commands: Command[] = [planCommand, renderCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

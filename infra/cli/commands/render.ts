@@ -1,0 +1,40 @@
+/**
+ * `qwen-code-modal render`: write the checked shims to python-shims/, or with `--check`
+ * fail when the committed ones are stale.
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import type { Command } from "../command";
+import { UserError } from "../command";
+import { configOption, loadConfig, parseOptions } from "../options";
+import { prepareDeployments, ShimCheckError } from "../../prepare";
+import { shimPath } from "../../render/write";
+import { shimsDir } from "../../paths";
+
+export const renderCommand: Command = {
+  name: "render",
+  summary: "write the checked shims to python-shims/ (--check: fail if the committed shims are stale)",
+  async run(args) {
+    const opts = parseOptions(args, { ...configOption, check: { type: "boolean" } });
+    const config = await loadConfig(opts.config);
+    const prepared = await prepareDeployments(config, { write: !opts.check }).catch((e: Error) =>
+      Promise.reject(e instanceof ShimCheckError ? new UserError(e.message) : e),
+    );
+    if (!opts.check) {
+      for (const p of prepared.deployments) console.log(`wrote ${shimPath(shimsDir(), p.name)} (inputs ${p.shim.inputsHash.slice(0, 12)})`);
+      return 0;
+    }
+    const stale: string[] = [];
+    for (const p of prepared.deployments) {
+      const path = shimPath(shimsDir(), p.name);
+      const committed = await readFile(path, "utf8").catch(() => "");
+      if (committed !== p.shim.source) stale.push(path);
+    }
+    if (stale.length) {
+      console.error(`stale shims (run \`npm run render\` and commit them):\n${stale.map((s) => `  ${s}`).join("\n")}`);
+      return 1;
+    }
+    console.log(`shims up to date: ${prepared.deployments.map((p) => p.name).join(", ")}`);
+    return 0;
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * The two deployments this project exists for, as validated defaults. Stack config
+ * overrides any field (see load.ts).
+ * @module
+ */
+import type { Deployment, StackSettings } from "./schema";
+
+/** vLLM release pinned into both images (PyPI `vllm`, latest release on 2026-11-22). */
+export const DEFAULT_VLLM_VERSION = "0.33.0";
+
+const common = {
+  vllmVersion: DEFAULT_VLLM_VERSION,
+  gpuCount: 1,
+  kvCacheDtype: "fp8",
+  gpuMemoryUtilization: 0.9,
+  scaledownWindow: 300,
+  timeout: 1800,
+  startupTimeout: 600,
+  port: 8000,
+  // Not pinned by default: the Hub was not reachable when these defaults were written. Pin with
+  // `pulumi config set --path 'qwen-code-modal:deployments.<name>.modelRevision' <40-hex commit>`;
+  // `plan` flags every unpinned revision.
+  modelRevision: "main",
+  weights: "image",
+} as const satisfies Partial<Deployment>;
+
+/** Default deployments by name. */
+export const DEFAULT_DEPLOYMENTS: Readonly<Record<string, Deployment>> = {
+  coder: {
+    ...common,
+    extraVllmArgs: [],
+    role: "coder",
+    appName: "qcm-coder",
+    modelId: "unsloth/Qwen3-Coder-Next-FP8-Dynamic",
+    servedModelName: "qwen3-coder-next",
+    gpu: "H200",
+    maxModelLen: 131_072,
+    maxInputs: 128,
+    maxContainers: 1,
+    toolCallParser: "qwen3_coder",
+    maxImagesPerPrompt: 0,
+  },
+  vlm: {
+    ...common,
+    extraVllmArgs: [],
+    role: "vlm",
+    appName: "qcm-vlm",
+    modelId: "Qwen/Qwen3-VL-32B-Thinking-FP8",
+    servedModelName: "qwen3-vl-32b-thinking",
+    gpu: "A100-80GB",
+    maxModelLen: 32_768,
+    maxInputs: 16,
+    reasoningParser: "qwen3",
+    maxImagesPerPrompt: 5,
+  },
+};
+
+/** Default stack-wide settings. */
+export const DEFAULT_STACK_SETTINGS: StackSettings = {
+  enabled: ["coder", "vlm"],
+  proxyTokenIdEnv: "MODAL_PROXY_TOKEN_ID",
+  proxyTokenSecretEnv: "MODAL_PROXY_TOKEN_SECRET",
+};

@@ -1,0 +1,130 @@
+/**
+ * Turns raw stack config (Pulumi config values, possibly absent) into validated deployments
+ * and settings, or one error that lists every problem with its key path, bad value and fix.
+ * Pure: no I/O, so `plan`, the Pulumi program and the tests share it.
+ * @module
+ */
+import { z } from "zod";
+import { DEFAULT_DEPLOYMENTS, DEFAULT_STACK_SETTINGS } from "./defaults";
+import { deploymentSchema, stackSettingsSchema, type Deployment, type StackSettings } from "./schema";
+
+/** Pulumi config namespace of this project (`Pulumi.yaml` name). */
+export const CONFIG_NAMESPACE = "qwen-code-modal";
+
+/** Raw, unvalidated stack config as read from Pulumi config (JSON values). */
+export interface RawStackConfig {
+  /** Per-deployment overrides, keyed by deployment name (`qwen-code-modal:deployments`). */
+  deployments?: unknown;
+  /** Stack-wide settings, each its own config key (`qwen-code-modal:environment`, ...). */
+  settings?: Record<string, unknown>;
+}
+
+/** The validated result. */
+export interface ResolvedConfig {
+  settings: StackSettings;
+  /** Enabled deployments only, keyed by name, in `settings.enabled` order. */
+  deployments: Record<string, Deployment>;
+}
+
+/** Invalid configuration; `message` lists every problem, one a line. Nothing has been rendered or deployed. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+const deploymentName = /^[a-z][a-z0-9-]{0,30}$/;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = root;
+  for (const key of path) {
+    if (!isPlainObject(cur) && !Array.isArray(cur)) return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function problemsOf(error: z.ZodError, input: unknown, keyPrefix: string): string[] {
+  return error.issues.map((issue) => {
+    const rest = issue.path.map(String).join(".");
+    const key = keyPrefix.endsWith(":") || !rest ? `${keyPrefix}${rest}` : `${keyPrefix}.${rest}`;
+    if (issue.code === "unrecognized_keys") {
+      return `${key}: unknown key(s) ${issue.keys.join(", ")}; remove them (check the spelling against README's configuration table)`;
+    }
+    const got = describe(valueAt(input, issue.path));
+    return `${key}: got ${got}; ${issue.message}`;
+  });
+}
+
+/**
+ * Validates raw stack config against the defaults.
+ * A deployment override is merged field by field over the default deployment of the same
+ * name, or, for a new name, over the default deployment of its `role`.
+ * @throws ConfigError listing every invalid key as `qwen-code-modal:<path>: got <value>; <what is allowed>`.
+ */
+export function resolveConfig(raw: RawStackConfig): ResolvedConfig {
+  const problems: string[] = [];
+  const settingsInput = { ...DEFAULT_STACK_SETTINGS, ...(raw.settings ?? {}) };
+  const settingsResult = stackSettingsSchema.safeParse(settingsInput);
+  if (!settingsResult.success) problems.push(...problemsOf(settingsResult.error, settingsInput, `${CONFIG_NAMESPACE}:`));
+
+  const overrides = raw.deployments ?? {};
+  if (!isPlainObject(overrides)) {
+    problems.push(`${CONFIG_NAMESPACE}:deployments: got ${describe(overrides)}; must be an object keyed by deployment name`);
+    throw new ConfigError(problems);
+  }
+  const names = new Set([...Object.keys(DEFAULT_DEPLOYMENTS), ...Object.keys(overrides)]);
+  const deployments: Record<string, Deployment> = {};
+  for (const name of names) {
+    const key = `${CONFIG_NAMESPACE}:deployments.${name}`;
+    if (!deploymentName.test(name)) {
+      problems.push(`${key}: deployment names must be 1-31 lowercase letters, digits or '-', starting with a letter`);
+      continue;
+    }
+    const override = overrides[name] ?? {};
+    if (!isPlainObject(override)) {
+      problems.push(`${key}: got ${describe(override)}; must be an object of deployment fields`);
+      continue;
+    }
+    const base = DEFAULT_DEPLOYMENTS[name] ?? Object.values(DEFAULT_DEPLOYMENTS).find((d) => d.role === override.role);
+    if (!base) {
+      problems.push(`${key}.role: got ${describe(override.role)}; a new deployment must set role to "coder" or "vlm"`);
+      continue;
+    }
+    const input = { ...base, ...override };
+    const result = deploymentSchema.safeParse(input);
+    if (result.success) deployments[name] = result.data;
+    else problems.push(...problemsOf(result.error, input, key));
+  }
+
+  const settings = settingsResult.success ? settingsResult.data : undefined;
+  const enabled: Record<string, Deployment> = {};
+  if (settings) {
+    for (const name of settings.enabled) {
+      if (!names.has(name)) {
+        problems.push(`${CONFIG_NAMESPACE}:enabled: got ${describe(name)}; must name deployments among ${[...names].join(", ")}`);
+      } else if (deployments[name]) {
+        enabled[name] = deployments[name];
+      }
+    }
+    const byApp = new Map<string, string>();
+    for (const [name, d] of Object.entries(enabled)) {
+      const other = byApp.get(d.appName);
+      if (other) problems.push(`${CONFIG_NAMESPACE}:deployments.${name}.appName: got ${describe(d.appName)}; already used by deployment ${other}, app names must differ`);
+      byApp.set(d.appName, name);
+    }
+  }
+  if (problems.length > 0 || !settings) throw new ConfigError(problems);
+  return { settings, deployments: enabled };
+}

@@ -1,0 +1,192 @@
+/**
+ * The typed, validated description of one model deployment: a Modal app serving one
+ * vLLM OpenAI-compatible web endpoint. Every field is checked here, before anything is
+ * rendered or deployed.
+ * @module
+ */
+import { z } from "zod";
+import { GPU_NAMES } from "../modal/gpus";
+
+/**
+ * Modal object names (apps, volumes, secrets): letters, digits, `-`, `_`, `.`, at most 64
+ * characters, not shaped like an app id. Source: modal 1.6.4 `modal/_utils/name_utils.py`
+ * (`is_valid_object_name`).
+ */
+export const modalObjectName = z
+  .string()
+  .max(64, "must be at most 64 characters (Modal object name limit)")
+  .regex(/^[a-zA-Z0-9._-]+$/, "may contain only letters, digits, '-', '_' and '.' (Modal object name rules)")
+  .refine((s) => !/^ap-[a-zA-Z0-9]{22}$/.test(s), "must not look like a Modal app id (ap-...)");
+
+/**
+ * A web endpoint label: the subdomain in `https://<workspace>--<label>.modal.run`; an RFC 1035
+ * label. Source: modal 1.6.4 `name_utils.py` (`subdomain_regex`).
+ */
+export const modalLabel = z
+  .string()
+  .regex(
+    /^(?![0-9]+$)(?!-)[a-z0-9-]{1,63}(?<!-)$/,
+    "must be 1-63 lowercase letters, digits or '-', not all digits, not starting or ending with '-' (DNS label)",
+  );
+
+/** Hugging Face repository id, `owner/name`. */
+const hfRepoId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a Hugging Face repo id like 'owner/name'");
+
+/** A git revision on the Hugging Face Hub: a 40-hex commit (pinned) or a branch/tag name. */
+const hfRevision = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/, "must be a commit hash, branch or tag (letters, digits, '.', '_', '-', '/')");
+
+/** vLLM flags this project renders itself; an `extraVllmArgs` entry may not set them again. */
+export const MANAGED_VLLM_FLAGS = [
+  "--host",
+  "--port",
+  "--served-model-name",
+  "--revision",
+  "--max-model-len",
+  "--kv-cache-dtype",
+  "--gpu-memory-utilization",
+  "--tensor-parallel-size",
+  "--limit-mm-per-prompt",
+  "--enable-auto-tool-choice",
+  "--tool-call-parser",
+  "--reasoning-parser",
+  "--max-num-seqs",
+] as const;
+
+/**
+ * vLLM flags that current vLLM no longer accepts, with what to use instead.
+ * Source: vLLM release notes (`--disable-log-requests` replaced by `--enable-log-requests`,
+ * off by default, in v0.10.2).
+ */
+export const REMOVED_VLLM_FLAGS: Readonly<Record<string, string>> = {
+  "--disable-log-requests": "drop it: request logging is off by default (enable with --enable-log-requests)",
+};
+
+const extraVllmArg = z
+  .string()
+  .min(1)
+  .regex(/^[^\0\r\n]*$/, "must not contain NUL or line breaks")
+  .superRefine((arg, ctx) => {
+    const flag = arg.split("=", 1)[0];
+    if (flag in REMOVED_VLLM_FLAGS) {
+      ctx.addIssue({ code: "custom", message: `${flag} is not accepted by current vLLM: ${REMOVED_VLLM_FLAGS[flag]}` });
+    } else if ((MANAGED_VLLM_FLAGS as readonly string[]).includes(flag)) {
+      ctx.addIssue({ code: "custom", message: `${flag} is set from its own config field; set that field instead` });
+    }
+  });
+
+/** vLLM `--kv-cache-dtype` values (vLLM engine args, `CacheDType`). */
+export const KV_CACHE_DTYPES = ["auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2"] as const;
+
+/** vLLM tool-call parsers this project knows to suit Qwen3 models (vLLM `--tool-call-parser`). */
+export const TOOL_CALL_PARSERS = ["qwen3_coder", "qwen3_xml", "hermes"] as const;
+
+/** vLLM reasoning parsers for Qwen3 thinking models (vLLM docs, "Reasoning Outputs"). */
+export const REASONING_PARSERS = ["qwen3", "deepseek_r1"] as const;
+
+/** Most images one prompt may carry: the `vlm-analyzer` compare_images contract (2 to 5 images). */
+export const MAX_IMAGES_PER_PROMPT = 5;
+
+/** Where the weights live: baked into the image at build, or cached in a Modal Volume at first start. */
+export const WEIGHTS_MODES = ["image", "volume"] as const;
+
+const seconds = (min: number, max: number, what: string) =>
+  z.number().int(`${what} must be a whole number of seconds`).min(min).max(max);
+
+/**
+ * One model deployment. Units: seconds for every `*Window`/`*Timeout`, tokens for
+ * `maxModelLen`, a fraction (0-1] for `gpuMemoryUtilization`.
+ */
+export const deploymentSchema = z
+  .object({
+    /** Which client uses it: `coder` (coding agents) or `vlm` (image analysis). */
+    role: z.enum(["coder", "vlm"]),
+    /** Modal app name. */
+    appName: modalObjectName,
+    /** Optional web endpoint label (stable URL `https://<workspace>--<label>.modal.run`). */
+    label: modalLabel.optional(),
+    /** Hugging Face repo of the weights. */
+    modelId: hfRepoId,
+    /** Hub revision of the weights; a 40-hex commit pins them. */
+    modelRevision: hfRevision,
+    /** The model name clients send (`--served-model-name`). */
+    servedModelName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, "must be 1-128 of letters, digits, '.', '_', ':', '/', '-'"),
+    /** vLLM version installed in the image (PyPI `vllm==`). */
+    vllmVersion: z.string().regex(/^\d+\.\d+(\.\d+)?(\.post\d+)?$/, "must be a released vLLM version like 0.33.0"),
+    /** Modal GPU type. */
+    gpu: z.enum(GPU_NAMES, { message: `must be one of Modal's GPU types: ${GPU_NAMES.join(", ")}` }),
+    /** GPUs per container (vLLM tensor parallel size). Modal allows up to 8. */
+    gpuCount: z.number().int().min(1).max(8),
+    /** vLLM max_model_len: prompt + completion, in tokens. */
+    maxModelLen: z.number().int("must be a positive integer (tokens)").positive("must be a positive integer (tokens)"),
+    /** vLLM kv_cache_dtype. */
+    kvCacheDtype: z.enum(KV_CACHE_DTYPES),
+    /** vLLM gpu_memory_utilization: fraction of GPU memory vLLM may use. */
+    gpuMemoryUtilization: z.number().gt(0).max(1),
+    /** Requests one container serves at once (`@modal.concurrent(max_inputs=...)`, vLLM --max-num-seqs). */
+    maxInputs: z.number().int().min(1).max(1000),
+    /** Most containers at once (`max_containers`); omit for Modal's default (no limit). */
+    maxContainers: z.number().int().min(1).max(100).optional(),
+    /** Idle seconds before a container scales down (Modal bounds: 2-3600). */
+    scaledownWindow: seconds(2, 3600, "scaledownWindow"),
+    /** Function timeout: longest one request may run, seconds (Modal: up to 24 h). */
+    timeout: seconds(10, 86_400, "timeout"),
+    /** Seconds Modal waits for the server to listen on `port` after a cold start. */
+    startupTimeout: seconds(10, 3600, "startupTimeout"),
+    /** Port vLLM listens on inside the container. */
+    port: z.number().int().min(1).max(65_535),
+    /** vLLM tool-call parser; set to enable `--enable-auto-tool-choice`. */
+    toolCallParser: z.enum(TOOL_CALL_PARSERS).optional(),
+    /** vLLM reasoning parser, for thinking models. */
+    reasoningParser: z.enum(REASONING_PARSERS).optional(),
+    /** Images allowed in one prompt; 0 for a text-only model. */
+    maxImagesPerPrompt: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_IMAGES_PER_PROMPT, `must be at most ${MAX_IMAGES_PER_PROMPT} (vlm-analyzer sends 1 to 5 images a prompt)`),
+    /** Where the weights live. */
+    weights: z.enum(WEIGHTS_MODES),
+    /** Name of a Modal Secret holding HF_TOKEN, for gated or private repos. */
+    hfSecretName: modalObjectName.optional(),
+    /** Further `vllm serve` arguments, one argv entry each (e.g. "--enable-prefix-caching"). */
+    extraVllmArgs: z.array(extraVllmArg),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.role === "vlm" && d.maxImagesPerPrompt < 1) {
+      ctx.addIssue({ code: "custom", path: ["maxImagesPerPrompt"], message: "a vlm deployment must allow at least 1 image" });
+    }
+    if (d.startupTimeout > d.timeout) {
+      ctx.addIssue({ code: "custom", path: ["startupTimeout"], message: `must not exceed timeout (${d.timeout} s)` });
+    }
+  });
+
+/** A validated model deployment. */
+export type Deployment = z.infer<typeof deploymentSchema>;
+
+/** Stack-wide settings. */
+export const stackSettingsSchema = z
+  .object({
+    /** Modal environment (`modal -e`); omit for the workspace default. */
+    environment: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/, "must be a Modal environment name")
+      .optional(),
+    /** Modal workspace name, used to predict endpoint URLs in `plan`; URLs after deploy come from Modal. */
+    workspace: modalLabel.optional(),
+    /** Which deployments to deploy (keys of `deployments`). */
+    enabled: z.array(z.string()).min(1, "must name at least one deployment"),
+    /** Where `pulumi up` writes the exported endpoint config (default: see vlm-analyzer/endpoint-config). */
+    endpointConfigPath: z.string().min(1).optional(),
+    /** Names of the env vars that hold the Modal proxy-auth token id and secret for clients. */
+    proxyTokenIdEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"),
+    proxyTokenSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"),
+  })
+  .strict();
+
+/** Validated stack-wide settings. */
+export type StackSettings = z.infer<typeof stackSettingsSchema>;

@@ -1,0 +1,74 @@
+/**
+ * The step every path shares before anything is deployed: render each deployment's shim,
+ * import it with the real modal SDK, compare what Modal sees with the config, and only then
+ * (optionally) write the shims to python-shims/.
+ * @module
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Deployment } from "./config/schema";
+import type { ResolvedConfig } from "./config/resolve";
+import { compareWithConfig, runModalCheck, type ShimReport } from "./check/modal-check";
+import { renderShim, type RenderedShim } from "./render/shim";
+import { writeShims } from "./render/write";
+import { shimsDir } from "./paths";
+
+/** A deployment whose shim rendered and passed the modal SDK check. */
+export interface PreparedDeployment {
+  name: string;
+  deployment: Deployment;
+  shim: RenderedShim;
+  /** What the modal SDK reported for the shim. */
+  report: ShimReport;
+}
+
+/** A shim the modal SDK rejected, or saw differently from the config. Nothing was written. */
+export class ShimCheckError extends Error {
+  override name = "ShimCheckError";
+  constructor(readonly problems: Record<string, string[]>) {
+    super(
+      `the modal SDK check failed; no shim was written:\n` +
+        Object.entries(problems)
+          .map(([name, lines]) => lines.map((l) => `  - ${name}: ${l}`).join("\n"))
+          .join("\n"),
+    );
+  }
+}
+
+/** The result of {@link prepareDeployments}. */
+export interface Prepared {
+  /** Version of the modal SDK that checked the shims. */
+  modalVersion: string;
+  deployments: PreparedDeployment[];
+}
+
+/**
+ * Renders and checks every enabled deployment.
+ * @param options.write - also write the checked shims to `options.dir` (default python-shims/).
+ * @throws ShimCheckError when any shim fails the check (then nothing is written).
+ */
+export async function prepareDeployments(
+  config: ResolvedConfig,
+  options: { write?: boolean; dir?: string } = {},
+): Promise<Prepared> {
+  const entries = Object.entries(config.deployments);
+  const shims = entries.map(([name, d]) => renderShim(name, d));
+  const scratch = await mkdtemp(join(tmpdir(), "qcm-shims-"));
+  try {
+    const paths = await writeShims(scratch, shims);
+    const output = await runModalCheck(paths);
+    const problems: Record<string, string[]> = {};
+    const prepared = entries.map(([name, deployment], i) => {
+      const report = output.shims[paths[i]] ?? { error: "the checker returned no report" };
+      const mismatches = compareWithConfig(report, deployment);
+      if (mismatches.length) problems[name] = mismatches;
+      return { name, deployment, shim: shims[i], report };
+    });
+    if (Object.keys(problems).length) throw new ShimCheckError(problems);
+    if (options.write) await writeShims(options.dir ?? shimsDir(), shims);
+    return { modalVersion: output.modal_version, deployments: prepared };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The `vllm serve` argument list of a deployment. Flag spellings are current vLLM's
+ * (docs.vllm.ai, "vllm serve" CLI reference): `--limit-mm-per-prompt` takes JSON
+ * (`{"image":5,"video":0}`), the old `image=5` form is rejected.
+ * @module
+ */
+import type { Deployment } from "../config/schema";
+
+/**
+ * Builds the argv that follows `vllm serve <model>`.
+ * @returns one argv entry per element; never shell-joined.
+ */
+export function vllmArgs(d: Deployment): string[] {
+  const args = [
+    "--served-model-name", d.servedModelName,
+    "--host", "0.0.0.0",
+    "--port", String(d.port),
+    "--max-model-len", String(d.maxModelLen),
+    "--kv-cache-dtype", d.kvCacheDtype,
+    "--gpu-memory-utilization", String(d.gpuMemoryUtilization),
+    "--tensor-parallel-size", String(d.gpuCount),
+    "--max-num-seqs", String(d.maxInputs),
+  ];
+  if (d.weights === "volume") args.push("--revision", d.modelRevision);
+  if (d.toolCallParser) args.push("--enable-auto-tool-choice", "--tool-call-parser", d.toolCallParser);
+  if (d.reasoningParser) args.push("--reasoning-parser", d.reasoningParser);
+  if (d.maxImagesPerPrompt > 0) {
+    args.push("--limit-mm-per-prompt", JSON.stringify({ image: d.maxImagesPerPrompt, video: 0 }));
+  }
+  return [...args, ...d.extraVllmArgs];
+}

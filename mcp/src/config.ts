@@ -1,0 +1,130 @@
+/**
+ * The server's configuration: which VLM endpoint to call, with which model name, credentials,
+ * timeout and image budget. Read from environment variables, falling back to the exported endpoint
+ * config that the deployer writes (environment variables win), and validated with zod at start.
+ * @module
+ */
+import { z } from "zod";
+import { endpointForRole, readEndpointConfig, defaultEndpointConfigPath, ENDPOINT_CONFIG_ENV } from "./endpoint-config.js";
+
+/** Environment variables the server reads (see mcp/README.md). */
+export const CONFIG_ENV = {
+  /** OpenAI base URL of the VLM, e.g. `https://ws--qcm-vlm-serve.modal.run/v1`. */
+  endpoint: "VLM_ENDPOINT",
+  /** Served model name sent as `model`. */
+  model: "VLM_MODEL",
+  /** Total time one tool call may spend on the endpoint, including a cold start; seconds. */
+  timeout: "VLM_TIMEOUT",
+  /** Visual-token budget per image (see {@link DEFAULT_MAX_IMAGE_TOKENS}). */
+  maxImageTokens: "VLM_MAX_IMAGE_TOKENS",
+  /** Largest image file accepted, bytes. */
+  maxImageBytes: "VLM_MAX_IMAGE_BYTES",
+  /** Most tokens the model may generate per answer (`max_tokens`). */
+  maxOutputTokens: "VLM_MAX_OUTPUT_TOKENS",
+  /** Default names of the Modal proxy-auth token variables (the endpoint config may name others). */
+  tokenId: "MODAL_PROXY_TOKEN_ID",
+  tokenSecret: "MODAL_PROXY_TOKEN_SECRET",
+} as const;
+
+/**
+ * Default visual-token budget per image: 1,280 tokens. Qwen3-VL encodes 16×16 px patches and merges
+ * 2×2 of them into one token, so one token covers 32×32 px; 1,280 tokens ≈ 1.31 MP
+ * (source: Qwen3-VL model card and `Qwen3VLProcessor` defaults, patch_size 16, merge_size 2).
+ */
+export const DEFAULT_MAX_IMAGE_TOKENS = 1280;
+/** Default timeout: 600 s, enough for a Modal cold start of a 32B FP8 model (weights load + compile). */
+export const DEFAULT_TIMEOUT_SECONDS = 600;
+/** Default largest image file: 50 MB (a 4K PNG screenshot is 2 to 15 MB). */
+export const DEFAULT_MAX_IMAGE_BYTES = 50 * 1024 * 1024;
+/** Default answer length cap: 8,192 tokens (Thinking models spend many tokens on reasoning first). */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 8192;
+
+const positiveInt = (name: string) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be > 0`);
+
+/** The validated configuration. */
+export const serverConfigSchema = z.object({
+  /** OpenAI base URL without trailing slash; requests go to `${baseUrl}/chat/completions`. */
+  baseUrl: z
+    .url({ protocol: /^https?$/, error: `${CONFIG_ENV.endpoint} must be an http(s) URL such as https://ws--qcm-vlm-serve.modal.run/v1` })
+    .transform((u) => u.replace(/\/+$/, "")),
+  model: z.string().min(1),
+  /** Modal-Key header value. */
+  tokenId: z.string().min(1),
+  /** Modal-Secret header value. */
+  tokenSecret: z.string().min(1),
+  /** Seconds. */
+  timeoutSeconds: positiveInt(CONFIG_ENV.timeout),
+  /** Visual tokens per image. */
+  maxImageTokens: positiveInt(CONFIG_ENV.maxImageTokens).min(64, `${CONFIG_ENV.maxImageTokens} must be at least 64`),
+  /** Bytes. */
+  maxImageBytes: positiveInt(CONFIG_ENV.maxImageBytes),
+  /** Tokens. */
+  maxOutputTokens: positiveInt(CONFIG_ENV.maxOutputTokens),
+});
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+/** Where each configured value came from, for the start-up log line (never the secret values). */
+export interface LoadedConfig {
+  config: ServerConfig;
+  /** Names of the env vars the tokens were read from. */
+  tokenEnv: { id: string; secret: string };
+  /** The endpoint config file used, if one was read. */
+  endpointConfigPath?: string;
+}
+
+/**
+ * Loads the configuration. Environment variables win; missing endpoint/model come from the
+ * endpoint config file (`$QCM_ENDPOINT_CONFIG` or `~/.config/qwen-code-modal/endpoints.json`), which
+ * also names the token variables. The file is only read when something is missing from the environment.
+ * @throws Error listing every missing or invalid setting and how to provide it; it never contains a secret.
+ */
+export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+  let fileProblem: string | undefined;
+  let fromFile: { baseUrl?: string; model?: string; tokenIdEnv?: string; tokenSecretEnv?: string } = {};
+  let endpointConfigPath: string | undefined;
+  if (!env[CONFIG_ENV.endpoint] || !env[CONFIG_ENV.model]) {
+    endpointConfigPath = defaultEndpointConfigPath(env);
+    try {
+      const file = await readEndpointConfig(endpointConfigPath);
+      const vlm = endpointForRole(file, "vlm");
+      fromFile = { baseUrl: vlm.baseUrl, model: vlm.model, tokenIdEnv: file.proxyAuth.tokenIdEnv, tokenSecretEnv: file.proxyAuth.tokenSecretEnv };
+    } catch (err) {
+      fileProblem = (err as Error).message;
+      endpointConfigPath = undefined;
+    }
+  }
+  const tokenEnv = { id: fromFile.tokenIdEnv ?? CONFIG_ENV.tokenId, secret: fromFile.tokenSecretEnv ?? CONFIG_ENV.tokenSecret };
+  const raw = {
+    baseUrl: env[CONFIG_ENV.endpoint] || fromFile.baseUrl,
+    model: env[CONFIG_ENV.model] || fromFile.model,
+    tokenId: env[tokenEnv.id],
+    tokenSecret: env[tokenEnv.secret],
+    timeoutSeconds: env[CONFIG_ENV.timeout] || DEFAULT_TIMEOUT_SECONDS,
+    maxImageTokens: env[CONFIG_ENV.maxImageTokens] || DEFAULT_MAX_IMAGE_TOKENS,
+    maxImageBytes: env[CONFIG_ENV.maxImageBytes] || DEFAULT_MAX_IMAGE_BYTES,
+    maxOutputTokens: env[CONFIG_ENV.maxOutputTokens] || DEFAULT_MAX_OUTPUT_TOKENS,
+  };
+  const parsed = serverConfigSchema.safeParse(raw);
+  if (parsed.success) return { config: parsed.data, tokenEnv, endpointConfigPath };
+
+  const hints: Record<string, string> = {
+    baseUrl: `set ${CONFIG_ENV.endpoint} to the VLM's OpenAI base URL (…/v1)`,
+    model: `set ${CONFIG_ENV.model} to the served model name`,
+    tokenId: `set ${tokenEnv.id} to the Modal proxy-auth token id (wk-…)`,
+    tokenSecret: `set ${tokenEnv.secret} to the Modal proxy-auth token secret (ws-…)`,
+  };
+  const problems = parsed.error.issues.map((issue) => {
+    const key = String(issue.path[0]);
+    const missing = raw[key as keyof typeof raw] === undefined;
+    return missing && hints[key] ? `missing: ${hints[key]}` : `invalid ${key}: ${issue.message}`;
+  });
+  const fileNote = fileProblem
+    ? ` (no fallback from the endpoint config: ${fileProblem})`
+    : "";
+  throw new Error(
+    `vlm-analyzer is not configured: ${problems.join("; ")}${fileNote}. ` +
+      `Either set the variables or deploy with \`pulumi up\` so that the endpoint config exists ` +
+      `(or point ${ENDPOINT_CONFIG_ENV} at it).`,
+  );
+}

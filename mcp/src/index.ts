@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * `vlm-analyzer`: the MCP stdio server's entry point (package bin). Loads and validates the
+ * configuration, then serves the tools over stdin/stdout; logs go to stderr.
+ * @module
+ */
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { loadConfig } from "./config.js";
+import { log } from "./log.js";
+import { createVlmAnalyzerServer, SERVER_VERSION } from "./server.js";
+
+async function main(): Promise<void> {
+  let loaded;
+  try {
+    loaded = await loadConfig();
+  } catch (err) {
+    log((err as Error).message);
+    process.exitCode = 1;
+    return;
+  }
+  const { config, tokenEnv, endpointConfigPath } = loaded;
+  const server = createVlmAnalyzerServer(config);
+  await server.connect(new StdioServerTransport());
+  log(
+    `${SERVER_VERSION} serving over stdio: endpoint ${config.baseUrl}, model ${config.model}, ` +
+      `timeout ${config.timeoutSeconds} s, ${config.maxImageTokens} visual tokens per image, ` +
+      `tokens from $${tokenEnv.id}/$${tokenEnv.secret}${endpointConfigPath ? `, endpoint config ${endpointConfigPath}` : ""}`,
+  );
+}
+
+main().catch((err: Error) => {
+  log(`fatal: ${err.stack ?? err.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,165 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { modalAppProvider, deployHash, type ModalAppInputs, type ModalAppOutputs } from "../../infra/provider/modal-app";
+import { ModalCliError } from "../../infra/provider/modal-cli";
+import { renderShim } from "../../infra/render/shim";
+import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
+import { FAKE_CREDENTIALS, MODAL_STAND_IN, standInWorld } from "../support/modal-stand-in";
+
+const coder = renderShim("coder", DEFAULT_DEPLOYMENTS.coder);
+
+function inputs(over: Partial<ModalAppInputs> = {}): ModalAppInputs {
+  return {
+    appName: "qcm-coder",
+    deploymentName: "coder",
+    shimSource: coder.source,
+    strategy: "recreate",
+    modalCli: MODAL_STAND_IN,
+    deployTimeoutSeconds: 60,
+    credentials: { ...FAKE_CREDENTIALS },
+    ...over,
+  };
+}
+
+let world: Awaited<ReturnType<typeof standInWorld>>;
+let logged: string[];
+
+beforeEach(async () => {
+  world = await standInWorld();
+  vi.stubEnv("MODAL_STAND_IN_STATE", world.statePath);
+  vi.stubEnv("MODAL_TOKEN_ID", "");
+  vi.stubEnv("MODAL_TOKEN_SECRET", "");
+  logged = [];
+  vi.spyOn(pulumi.log, "info").mockImplementation(async (msg: string) => {
+    logged.push(msg);
+  });
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+async function create(i = inputs()): Promise<ModalAppOutputs> {
+  const { id, outs } = await modalAppProvider.create!(i);
+  expect(id).toBe(i.appName);
+  return outs as ModalAppOutputs;
+}
+
+describe("ModalApp provider against the modal CLI stand-in", () => {
+  it("create deploys with --strategy recreate, parses the endpoint URL and streams output to the Pulumi log", async () => {
+    const outs = await create();
+    expect(outs.urls).toEqual({ serve: "https://stand-in-ws--qcm-coder-serve.modal.run" });
+    expect(outs.deployHash).toBe(deployHash(inputs()));
+    const { calls, apps } = await world.state();
+    expect(calls).toHaveLength(1);
+    expect(calls[0].argv).toEqual(["deploy", expect.stringMatching(/qcm-deploy-.*\/coder\.py$/), "--name", "qcm-coder", "--strategy", "recreate"]);
+    expect(calls[0]).toMatchObject({ tokenId: FAKE_CREDENTIALS.tokenId, hasSecret: true });
+    expect(apps["main/qcm-coder"]).toMatchObject({ state: "deployed", strategy: "recreate" });
+    expect(logged.some((l) => l.includes("App deployed in"))).toBe(true);
+  });
+
+  it("a rolling app deploys without --strategy, and -e passes the environment", async () => {
+    const outs = await create(inputs({ strategy: "rolling", environment: "staging", appName: "qcm-vlm", deploymentName: "vlm" }));
+    expect(outs.urls.serve).toBe("https://stand-in-ws-staging--qcm-vlm-serve.modal.run");
+    const { calls } = await world.state();
+    expect(calls[0].argv.slice(2)).toEqual(["--name", "qcm-vlm", "-e", "staging"]);
+  });
+
+  it("no-op: diff of unchanged inputs reports no changes and runs no modal command", async () => {
+    const outs = await create();
+    const diff = await modalAppProvider.diff!("qcm-coder", outs, inputs());
+    expect(diff).toMatchObject({ changes: false, replaces: [] });
+    expect((await world.state()).calls).toHaveLength(1);
+  });
+
+  it("update: a changed shim is redeployed in place", async () => {
+    const outs = await create();
+    const changed = renderShim("coder", { ...DEFAULT_DEPLOYMENTS.coder, maxInputs: 64 });
+    const news = inputs({ shimSource: changed.source });
+    const diff = await modalAppProvider.diff!("qcm-coder", outs, news);
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    const { outs: updated } = await modalAppProvider.update!("qcm-coder", outs, news);
+    expect(updated.deployHash).toBe(deployHash(news));
+    const { calls, apps } = await world.state();
+    expect(calls.map((c) => c.argv[0])).toEqual(["deploy", "deploy"]);
+    expect(apps["main/qcm-coder"].hash).not.toBe("");
+  });
+
+  it("update with only new credentials records them without redeploying", async () => {
+    const outs = await create();
+    const news = inputs({ credentials: { tokenId: "ak-rotatedTOKENid0002", tokenSecret: "as-rotatedTOKENsec002" } });
+    expect((await modalAppProvider.diff!("qcm-coder", outs, news)).changes).toBe(true);
+    const { outs: updated } = await modalAppProvider.update!("qcm-coder", outs, news);
+    expect(updated.credentials.tokenId).toBe("ak-rotatedTOKENid0002");
+    expect((await world.state()).calls).toHaveLength(1);
+  });
+
+  it("replace: a new app name or environment replaces the resource", async () => {
+    const outs = await create();
+    expect((await modalAppProvider.diff!("qcm-coder", outs, inputs({ appName: "qcm-coder-2" }))).replaces).toEqual(["appName"]);
+    expect((await modalAppProvider.diff!("qcm-coder", outs, inputs({ environment: "prod" }))).replaces).toEqual(["environment"]);
+  });
+
+  it("drift: read keeps a deployed app and drops one stopped by hand", async () => {
+    const outs = await create();
+    expect(await modalAppProvider.read!("qcm-coder", outs)).toEqual({ id: "qcm-coder", props: outs });
+    const stop = await world.runByHand(["app", "stop", "qcm-coder", "-y"]);
+    expect(stop.exitCode).toBe(0);
+    expect(await modalAppProvider.read!("qcm-coder", outs)).toEqual({ id: "", props: {} });
+  });
+
+  it("delete stops the app, and is idempotent for an app already stopped or never deployed", async () => {
+    const outs = await create();
+    await modalAppProvider.delete!("qcm-coder", outs);
+    expect((await world.state()).apps["main/qcm-coder"].state).toBe("stopped");
+    await expect(modalAppProvider.delete!("qcm-coder", outs)).resolves.toBeUndefined();
+    await expect(modalAppProvider.delete!("qcm-other", { ...outs, appName: "qcm-other" })).resolves.toBeUndefined();
+    const stops = (await world.state()).calls.filter((c) => c.argv[1] === "stop");
+    expect(stops.map((c) => c.argv)).toEqual([
+      ["app", "stop", "qcm-coder", "-y"],
+      ["app", "stop", "qcm-coder", "-y"],
+      ["app", "stop", "qcm-other", "-y"],
+    ]);
+  });
+
+  it("a failing modal CLI gives an error with the command and output tail, never the token", async () => {
+    vi.stubEnv("MODAL_STAND_IN_FAIL", "deploy");
+    const err = await modalAppProvider.create!(inputs()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModalCliError);
+    const message = (err as Error).message;
+    expect(message).toMatch(/^`modal deploy .*coder\.py --name qcm-coder --strategy recreate` failed \(exit 1\)/);
+    expect(message).toContain("rejected by the stand-in");
+    expect(message).toContain("[redacted]");
+    for (const text of [message, ...logged]) {
+      expect(text).not.toContain(FAKE_CREDENTIALS.tokenId);
+      expect(text).not.toContain(FAKE_CREDENTIALS.tokenSecret);
+    }
+    expect((await world.state()).apps).toEqual({});
+  });
+
+  it("a failing delete or read surfaces as an error instead of dropping state", async () => {
+    const outs = await create();
+    vi.stubEnv("MODAL_STAND_IN_FAIL", "stop");
+    await expect(modalAppProvider.delete!("qcm-coder", outs)).rejects.toThrow(/modal app stop qcm-coder -y` failed/);
+    vi.stubEnv("MODAL_STAND_IN_FAIL", "list");
+    await expect(modalAppProvider.read!("qcm-coder", outs)).rejects.toThrow(/modal app list --json` failed/);
+  });
+
+  it("credentials come from the env file when neither inputs nor environment hold them", async () => {
+    const envFile = join(world.dir, ".env");
+    await writeFile(envFile, `MODAL_TOKEN_ID=ak-fromDOTENVfile0001\nMODAL_TOKEN_SECRET=as-fromDOTENVfile0001\n`);
+    await create(inputs({ credentials: undefined, envFile }));
+    expect((await world.state()).calls[0]).toMatchObject({ tokenId: "ak-fromDOTENVfile0001", hasSecret: true });
+  });
+
+  it("without any credentials the stand-in's auth error comes back as a provider error", async () => {
+    await expect(create(inputs({ credentials: undefined }))).rejects.toThrow(/Token missing/);
+  });
+
+  it("check rejects inputs that are not a rendered shim", async () => {
+    const { failures } = await modalAppProvider.check!({}, inputs({ shimSource: "print('hi')", strategy: "fast" as "rolling" }));
+    expect(failures!.map((f) => f.property)).toEqual(["shimSource", "strategy"]);
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * Test helpers around the recorded `modal` CLI stand-in (tests/stand-ins/modal-cli/modal).
+ */
+import { mkdtemp, readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { execa } from "execa";
+
+/** Path of the stand-in executable. */
+export const MODAL_STAND_IN = resolve(__dirname, "..", "stand-ins", "modal-cli", "modal");
+
+/** Fake credentials: shaped like Modal tokens so the redaction rules apply to them. */
+export const FAKE_CREDENTIALS = { tokenId: "ak-standinTOKENid0001", tokenSecret: "as-standinTOKENsecret01" } as const;
+
+/** What the stand-in recorded. */
+export interface StandInState {
+  apps: Record<string, { name: string; env: string; state: string; hash: string; strategy: string; url: string }>;
+  calls: { argv: string[]; tokenId: string | null; hasSecret: boolean }[];
+}
+
+/** A fresh stand-in world: its state file, and readers for it. */
+export async function standInWorld() {
+  const dir = await mkdtemp(join(tmpdir(), "qcm-modal-stand-in-"));
+  const statePath = join(dir, "state.json");
+  const state = async (): Promise<StandInState> =>
+    existsSync(statePath) ? JSON.parse(await readFile(statePath, "utf8")) : { apps: {}, calls: [] };
+  /** Runs the stand-in by hand, as a user would run `modal` (e.g. to stop an app outside Pulumi). */
+  const runByHand = (args: string[]) =>
+    execa(MODAL_STAND_IN, args, {
+      env: { MODAL_STAND_IN_STATE: statePath, MODAL_TOKEN_ID: FAKE_CREDENTIALS.tokenId, MODAL_TOKEN_SECRET: FAKE_CREDENTIALS.tokenSecret },
+      reject: false,
+    });
+  return { dir, statePath, state, runByHand };
+}

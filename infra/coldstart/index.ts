@@ -1,0 +1,23 @@
+/**
+ * Cold-start modes (weights in the image, in a Volume, or a GPU memory snapshot), the compile-cache
+ * Volume, their reported figures, and the selection logic the shim renderer uses.
+ * @module
+ */
+export {
+  COLD_START_MODES,
+  COLD_START_MODE_FACTS,
+  COMPILE_CACHE,
+  COMPILE_CACHE_VOLUME,
+  HF_CACHE_VOLUME,
+} from "./modes";
+export type { ColdStartMode, ColdStartModeFacts, SnapshotLifecycle, VolumeMount } from "./modes";
+export type { ReportedFigure } from "./figures";
+export {
+  coldStartShimPlan,
+  DEFAULT_COLD_START_MODE,
+  ENGINE_START_SECONDS,
+  estimateStartupSeconds,
+  SNAPSHOT_SPEEDUP,
+  WEIGHT_READ_BYTES_PER_SECOND,
+} from "./select";
+export type { ColdStartChoice, ColdStartShimPlan } from "./select";

@@ -1,0 +1,160 @@
+/**
+ * Cold-start modes: where the weights live and how a container reaches a serving vLLM, as pure
+ * data the shim renderer (infra/render) consumes. What each mode needs in Python is spelled out,
+ * with a verified sample shim per mode, in docs/coldstart-handoff.md.
+ * @module
+ */
+import {
+  MODAL_FAST_BOOT_TRADEOFF,
+  MODAL_MISTRAL3_SNAPSHOT,
+  MODAL_SNAPSHOT_GUIDE,
+  MODAL_VOLUME_READ,
+  VLLM_SLEEP_SNAPSHOT_A100,
+  VLLM_SLEEP_WAKE,
+  CUDA_GRAPH_BATCH_SWEEP,
+  CUDA_GRAPH_DECODE_H100,
+  type ReportedFigure,
+} from "./figures";
+
+/** Selectable cold-start modes. `image` and `volume` are the config's `weights` values. */
+export const COLD_START_MODES = ["image", "volume", "snapshot"] as const;
+export type ColdStartMode = (typeof COLD_START_MODES)[number];
+
+/** A Modal Volume a shim mounts. */
+export interface VolumeMount {
+  /** Path inside the container. */
+  mountPath: string;
+  /** `modal.Volume.from_name(name, create_if_missing=True)`. */
+  volumeName: string;
+  /** Why it is mounted. */
+  purpose: string;
+}
+
+/** Modal Volume caching Hugging Face downloads (same name infra/render uses). */
+export const HF_CACHE_VOLUME: VolumeMount = {
+  mountPath: "/root/.cache/huggingface",
+  volumeName: "qwen-code-modal-hf-cache",
+  purpose: "Hugging Face cache: weights downloaded once, read on every later start",
+};
+
+/**
+ * Modal Volume for vLLM's compile cache (torch.compile artifacts under ~/.cache/vllm), so CUDA
+ * graphs and torch.compile stay on (no --enforce-eager) without recompiling on every cold start.
+ * Mount path and pattern: modal-labs/modal-examples vllm_inference.py and lfm_snapshot.py.
+ */
+export const COMPILE_CACHE_VOLUME: VolumeMount = {
+  mountPath: "/root/.cache/vllm",
+  volumeName: "qwen-code-modal-vllm-cache",
+  purpose: "vLLM compile cache: torch.compile artifacts reused across cold starts",
+};
+
+/** What runs in a `@modal.cls` container's lifecycle methods (snapshot mode). */
+export interface SnapshotLifecycle {
+  /** `@modal.enter(snap=True)`: before the snapshot is taken, once per snapshot. */
+  enterSnap: readonly string[];
+  /** `@modal.enter(snap=False)`: after every restore (and on the boot that took the snapshot). */
+  enterRestore: readonly string[];
+  /** `@modal.exit()`. */
+  exit: readonly string[];
+}
+
+/** Everything the shim renderer needs to know about one mode. */
+export interface ColdStartModeFacts {
+  mode: ColdStartMode;
+  summary: string;
+  /** Where the weights come from at start. */
+  weights: "image" | "volume";
+  /** The Modal decorator that registers the server. */
+  decorator: "app.function" | "app.cls";
+  /** Extra keyword arguments of that decorator (Python literals as JSON values). */
+  decoratorOptions: Readonly<Record<string, unknown>>;
+  /** Volumes the mode mounts (the compile cache is added separately, see COMPILE_CACHE_VOLUME). */
+  volumes: readonly VolumeMount[];
+  /** vLLM flags the mode adds. */
+  vllmFlags: readonly string[];
+  /** Image environment variables the mode needs. */
+  env: Readonly<Record<string, string>>;
+  /** Present for snapshot mode only. */
+  lifecycle?: SnapshotLifecycle;
+  /** Verified sample shim (imports with the real modal SDK offline). */
+  sampleShim: string;
+  coldStart: readonly ReportedFigure[];
+  throughput: readonly ReportedFigure[];
+  /** Things a user must know before choosing the mode. */
+  caveats: readonly string[];
+}
+
+const FIXTURES = "tests/fixtures/coldstart";
+
+/** Facts of every mode. */
+export const COLD_START_MODE_FACTS: Readonly<Record<ColdStartMode, ColdStartModeFacts>> = {
+  image: {
+    mode: "image",
+    summary: "weights baked into the image at build time (`Image.run_function(download_weights)`); the seed's design",
+    weights: "image",
+    decorator: "app.function",
+    decoratorOptions: {},
+    volumes: [],
+    vllmFlags: [],
+    env: { HF_XET_HIGH_PERFORMANCE: "1" },
+    sampleShim: `${FIXTURES}/image.py`,
+    coldStart: [],
+    throughput: [CUDA_GRAPH_DECODE_H100],
+    caveats: [
+      "every weight change rebuilds an image of the checkpoint's size (~82 GB for the coder)",
+      "no published Modal figure for loading weights from the image filesystem was found",
+    ],
+  },
+  volume: {
+    mode: "volume",
+    summary: "weights downloaded into a Hugging Face cache Volume on the first start and read from it afterwards",
+    weights: "volume",
+    decorator: "app.function",
+    decoratorOptions: {},
+    volumes: [HF_CACHE_VOLUME],
+    vllmFlags: [],
+    env: { HF_XET_HIGH_PERFORMANCE: "1", HF_HUB_CACHE: HF_CACHE_VOLUME.mountPath },
+    sampleShim: `${FIXTURES}/volume.py`,
+    coldStart: [MODAL_VOLUME_READ],
+    throughput: [CUDA_GRAPH_DECODE_H100],
+    caveats: ["the first start downloads the whole checkpoint from Hugging Face (minutes for 80 GB)"],
+  },
+  snapshot: {
+    mode: "snapshot",
+    summary:
+      "Modal CPU + GPU memory snapshot of a warmed-up vLLM put to sleep; later cold starts restore it and wake vLLM",
+    weights: "volume",
+    decorator: "app.cls",
+    decoratorOptions: { enable_memory_snapshot: true, experimental_options: { enable_gpu_snapshot: true } },
+    volumes: [HF_CACHE_VOLUME],
+    vllmFlags: ["--enable-sleep-mode"],
+    env: { HF_XET_HIGH_PERFORMANCE: "1", HF_HUB_CACHE: HF_CACHE_VOLUME.mountPath, VLLM_SERVER_DEV_MODE: "1" },
+    lifecycle: {
+      enterSnap: [
+        "start `vllm serve` (with --enable-sleep-mode) as a subprocess",
+        "wait until GET /health answers",
+        "send a few short chat completions so kernels compile and CUDA graphs are captured",
+        "POST /sleep?level=1 (weights to CPU RAM, KV cache discarded); Modal then snapshots CPU and GPU memory",
+      ],
+      enterRestore: ["POST /wake_up"],
+      exit: ["terminate the vLLM subprocess"],
+    },
+    sampleShim: `${FIXTURES}/snapshot.py`,
+    coldStart: [VLLM_SLEEP_SNAPSHOT_A100, MODAL_MISTRAL3_SNAPSHOT, MODAL_SNAPSHOT_GUIDE, VLLM_SLEEP_WAKE],
+    throughput: [VLLM_SLEEP_SNAPSHOT_A100],
+    caveats: [
+      "GPU memory snapshots are a Modal alpha feature: the workspace needs access",
+      "the first few cold starts (3-5 reported) still boot from scratch while the snapshot is taken",
+      "level-1 sleep needs host RAM for the weights (~82 GB for the coder) while asleep",
+      "the web endpoint is a `@modal.web_server` method of the class; vLLM is started in the snap=True enter method",
+    ],
+  },
+};
+
+/** Compile-cache facts: the Volume and what keeping compilation costs and buys. */
+export const COMPILE_CACHE = {
+  volume: COMPILE_CACHE_VOLUME,
+  /** Flag that must NOT be rendered when the compile cache is on. */
+  omittedFlag: "--enforce-eager",
+  figures: [MODAL_FAST_BOOT_TRADEOFF, CUDA_GRAPH_DECODE_H100, CUDA_GRAPH_BATCH_SWEEP],
+} as const;

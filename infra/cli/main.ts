@@ -8,9 +8,12 @@ import type { Command } from "./command";
 import { UserError } from "./command";
 import { planCommand } from "./commands/plan";
 import { renderCommand } from "./commands/render";
+import { installCommand } from "./commands/install";
+import { qwenCommand } from "./commands/qwen";
+import { claudeCommand } from "./commands/claude";
 
 /** Every subcommand, in `help` order. Each lives in its own file under commands/. */
-const commands: Command[] = [planCommand, renderCommand];
+const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

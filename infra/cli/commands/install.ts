@@ -1,0 +1,32 @@
+/**
+ * `qwen-code-modal install`: qwen-code (installed if missing), its settings merged for the coder
+ * and vlm-analyzer, and the `qodal` wrapper.
+ * @module
+ */
+import type { Command } from "../command";
+import { parseCommandArgs } from "../../clients/cli-options";
+import { loadEndpointContext } from "../../clients/context";
+import { install } from "../../clients/install";
+import { defaultQodalPath } from "../../clients/qodal";
+
+const USAGE = "[--config FILE] [--env-file FILE] [--settings FILE] [--qodal PATH] [--qwen-bin PATH]";
+
+export const installCommand: Command = {
+  name: "install",
+  summary: "set up qwen-code for the coder: settings, vlm-analyzer MCP server, `qodal` wrapper",
+  async run(args) {
+    const { values } = parseCommandArgs(
+      "install",
+      args,
+      { settings: { type: "string" }, qodal: { type: "string" }, "qwen-bin": { type: "string" } },
+      USAGE,
+    );
+    const context = await loadEndpointContext(values);
+    await install(
+      context,
+      { settingsPath: values.settings, qodalPath: values.qodal ?? defaultQodalPath(), qwenBin: values["qwen-bin"], configPath: values.config },
+      (line) => console.log(line),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,56 @@
+/**
+ * The Claude Code launcher: `claude` with the coder as its model, through vLLM's Anthropic
+ * Messages API (`POST /v1/messages` at the endpoint root).
+ *
+ * Environment variables read by Claude Code 2.1.x (docs: code.claude.com/docs/en/settings#environment-variables,
+ * and the names found in the 2.1.330 binary):
+ * - `ANTHROPIC_BASE_URL`: API root (the client appends `/v1/messages`).
+ * - `ANTHROPIC_CUSTOM_HEADERS`: extra headers, one `Name: value` per line: the proxy-auth pair.
+ * - `ANTHROPIC_AUTH_TOKEN`: sent as `Authorization: Bearer`; vLLM checks none, so a placeholder.
+ *   `ANTHROPIC_API_KEY` is removed so a real Anthropic key never goes to the endpoint.
+ * - `ANTHROPIC_MODEL`, `ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL`, `ANTHROPIC_SMALL_FAST_MODEL`
+ *   (older name of the Haiku one), `CLAUDE_CODE_SUBAGENT_MODEL`: every model slot → the coder.
+ * - `CLAUDE_CODE_MAX_CONTEXT_TOKENS`, `CLAUDE_CODE_AUTO_COMPACT_WINDOW`: the coder's window, as
+ *   Claude Code does not know the model's.
+ * - `ENABLE_TOOL_SEARCH=false`: at a base URL that is not Anthropic's, Claude Code otherwise defers
+ *   MCP tools behind its ToolSearch tool; this keeps vlm-analyzer's tools in the request's `tools`.
+ * - `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1`: no telemetry, error reporting or update checks.
+ * @module
+ */
+import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import { proxyAuthHeaders } from "./credentials";
+import type { ClientContext } from "./context";
+import type { LaunchSpec } from "./qwen-launch";
+
+/** `Authorization` token sent to the coder: not a secret, vLLM runs without `--api-key`. */
+export const CLAUDE_AUTH_PLACEHOLDER = "modal-proxy-auth";
+
+/** The Claude Code environment pointing every model slot at the coder. */
+export function claudeEnvironment(context: ClientContext, coder: Endpoint): NodeJS.ProcessEnv {
+  const headers = Object.entries(proxyAuthHeaders(context.credentials))
+    .map(([name, value]) => `${name}: ${value}`)
+    .join("\n");
+  const env: NodeJS.ProcessEnv = {
+    ...context.env,
+    ANTHROPIC_BASE_URL: coder.url,
+    ANTHROPIC_CUSTOM_HEADERS: headers,
+    ANTHROPIC_AUTH_TOKEN: CLAUDE_AUTH_PLACEHOLDER,
+    ANTHROPIC_MODEL: coder.model,
+    ANTHROPIC_DEFAULT_OPUS_MODEL: coder.model,
+    ANTHROPIC_DEFAULT_SONNET_MODEL: coder.model,
+    ANTHROPIC_DEFAULT_HAIKU_MODEL: coder.model,
+    ANTHROPIC_SMALL_FAST_MODEL: coder.model,
+    CLAUDE_CODE_SUBAGENT_MODEL: coder.model,
+    CLAUDE_CODE_MAX_CONTEXT_TOKENS: String(coder.maxModelLen),
+    CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(coder.maxModelLen),
+    ENABLE_TOOL_SEARCH: "false",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+  };
+  delete env.ANTHROPIC_API_KEY;
+  return env;
+}
+
+/** The `claude` command line: the user's arguments, unchanged. */
+export function claudeLaunchSpec(context: ClientContext, coder: Endpoint, claudeBin: string, userArgs: string[]): LaunchSpec {
+  return { command: claudeBin, args: userArgs, env: claudeEnvironment(context, coder) };
+}

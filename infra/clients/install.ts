@@ -1,0 +1,82 @@
+/**
+ * `install`: wires qwen-code to the coder — qwen-code present, `~/.qwen/settings.json` merged,
+ * the `qodal` wrapper written — and reports each step in one line.
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { updateJsonFile } from "vlm-analyzer/settings-file";
+import { UserError } from "../cli/command";
+import { projectRoot } from "../paths";
+import type { EndpointContext } from "./context";
+import { requireEndpoint } from "./context";
+import { proxyCredentials } from "./credentials";
+import { writeQodal } from "./qodal";
+import { ensureQwenCode } from "./qwen-code";
+import { applyCoderSettings } from "./qwen-settings";
+
+/** Where install writes; every field has a default. */
+export interface InstallOptions {
+  /** qwen-code user settings; default `~/.qwen/settings.json`. */
+  settingsPath?: string;
+  /** The wrapper; default `~/.local/bin/qodal`. */
+  qodalPath: string;
+  /** qwen-code executable to use instead of looking it up. */
+  qwenBin?: string;
+  /** Endpoint config to bake into the wrapper (default: looked up at run time). */
+  configPath?: string;
+}
+
+/** `~/.qwen/settings.json`. */
+export function defaultQwenSettingsPath(home = homedir()): string {
+  return join(home, ".qwen", "settings.json");
+}
+
+/** The compiled CLI the wrapper runs. @throws UserError when the project is not built. */
+export function cliEntry(root = projectRoot()): string {
+  const entry = join(root, "dist", "infra", "cli", "main.js");
+  if (!existsSync(entry)) throw new UserError(`${entry} is missing: build the project first (npm run build)`);
+  return entry;
+}
+
+/**
+ * Runs the install steps.
+ * @param log - receives one line per step.
+ * @throws UserError when qwen-code cannot be found or installed, the settings file is corrupt
+ *   (left untouched), or the wrapper path holds a foreign file.
+ */
+export async function install(context: EndpointContext, options: InstallOptions, log: (line: string) => void): Promise<void> {
+  const coder = requireEndpoint(context, "coder");
+  const qwen = await ensureQwenCode(options.qwenBin, context.env, log);
+  log(`qwen-code: ${qwen.bin}${qwen.installed ? " (installed)" : ""}`);
+
+  const settingsPath = options.settingsPath ?? defaultQwenSettingsPath();
+  let update;
+  try {
+    update = await updateJsonFile(settingsPath, (settings) => applyCoderSettings(settings, coder, context.config.proxyAuth));
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+  log(
+    update.changed
+      ? `settings: ${settingsPath} updated for ${coder.model} at ${coder.baseUrl}` +
+          (update.backupPath ? ` (previous copy: ${update.backupPath})` : "")
+      : `settings: ${settingsPath} already up to date`,
+  );
+
+  const wrote = await writeQodal(options.qodalPath, {
+    node: process.execPath,
+    cliEntry: cliEntry(),
+    envFile: resolve(context.envFile),
+    configPath: options.configPath && resolve(options.configPath),
+    qwenBin: qwen.bin,
+  });
+  log(`qodal: ${options.qodalPath}${wrote ? " written" : " already up to date"}`);
+
+  try {
+    proxyCredentials(context.config.proxyAuth, context.env, context.envFile);
+  } catch (err) {
+    log(`warning: qodal will stop until this is fixed: ${(err as Error).message}`);
+  }
+}

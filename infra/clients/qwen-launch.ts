@@ -1,0 +1,40 @@
+/**
+ * How `qodal` starts qwen-code: the coder selected on the command line and telemetry and usage
+ * statistics forced off through the environment, whatever the user's settings say.
+ *
+ * Sources (qwen-code 0.24.4 bundle): `--auth-type` and `--model` are CLI options; telemetry's
+ * `enabled` is `argv.telemetry ?? QWEN_TELEMETRY_ENABLED ?? settings`; usage statistics are
+ * `QWEN_USAGE_STATISTICS_ENABLED ?? privacy.usageStatisticsEnabled ?? true`.
+ * @module
+ */
+import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { ClientContext } from "./context";
+import { CODER_API_KEY_ENV, CODER_API_KEY_PLACEHOLDER } from "./qwen-settings";
+
+/** A program to run: its arguments and whole environment. */
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The qwen-code command line for the coder.
+ * @param qwenBin - the qwen-code executable.
+ * @param userArgs - passed on after the coder selection (a later `--model` wins, as yargs keeps the last).
+ */
+export function qwenLaunchSpec(context: ClientContext, coder: Endpoint, qwenBin: string, userArgs: string[]): LaunchSpec {
+  const { proxyAuth } = context.config;
+  return {
+    command: qwenBin,
+    args: ["--auth-type", "openai", "--model", coder.model, ...userArgs],
+    env: {
+      ...context.env,
+      [proxyAuth.tokenIdEnv]: context.credentials.tokenId,
+      [proxyAuth.tokenSecretEnv]: context.credentials.tokenSecret,
+      [CODER_API_KEY_ENV]: context.env[CODER_API_KEY_ENV] || CODER_API_KEY_PLACEHOLDER,
+      QWEN_TELEMETRY_ENABLED: "false",
+      QWEN_USAGE_STATISTICS_ENABLED: "false",
+    },
+  };
+}

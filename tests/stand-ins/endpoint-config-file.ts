@@ -1,0 +1,39 @@
+/**
+ * Writes an exported endpoint config (the file `pulumi up` writes) whose deployments are local
+ * vLLM stand-ins, for tests of the commands that read it.
+ * @module
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { EndpointConfig, EndpointRole } from "vlm-analyzer/endpoint-config";
+import type { VllmStandIn } from "./vllm-endpoint.js";
+
+/** The coder's facts as the real deployment has them (served name from the stand-in). */
+const ROLE_FACTS = {
+  coder: { modelId: "unsloth/Qwen3-Coder-Next-FP8-Dynamic", maxModelLen: 131072, maxImagesPerPrompt: 0, toolCalling: true, reasoning: false },
+  vlm: { modelId: "Qwen/Qwen3-VL-32B-Thinking-FP8", maxModelLen: 65536, maxImagesPerPrompt: 5, toolCalling: false, reasoning: true },
+} as const;
+
+/**
+ * Writes `path` with one deployment per given stand-in, proxy credentials named
+ * `MODAL_PROXY_TOKEN_ID` / `MODAL_PROXY_TOKEN_SECRET`.
+ * @returns the config written.
+ */
+export async function writeStandInEndpointConfig(
+  path: string,
+  standIns: Partial<Record<EndpointRole, VllmStandIn>>,
+): Promise<EndpointConfig> {
+  const endpoints: EndpointConfig["endpoints"] = {};
+  for (const [role, standIn] of Object.entries(standIns) as [EndpointRole, VllmStandIn][]) {
+    endpoints[role] = { role, app: `qcm-${role}`, url: standIn.url, baseUrl: standIn.baseUrl, model: standIn.model, ...ROLE_FACTS[role] };
+  }
+  const config: EndpointConfig = {
+    version: 1,
+    stack: "stand-in",
+    proxyAuth: { tokenIdEnv: "MODAL_PROXY_TOKEN_ID", tokenSecretEnv: "MODAL_PROXY_TOKEN_SECRET" },
+    endpoints,
+  };
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, JSON.stringify(config, null, 2));
+  return config;
+}

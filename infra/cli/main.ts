@@ -11,9 +11,11 @@ import { renderCommand } from "./commands/render";
 import { installCommand } from "./commands/install";
 import { qwenCommand } from "./commands/qwen";
 import { claudeCommand } from "./commands/claude";
+import { smokeCommand } from "./commands/smoke";
+import { registerMcpCommand } from "./commands/register-mcp";
 
 /** Every subcommand, in `help` order. Each lives in its own file under commands/. */
-const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand];
+const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, registerMcpCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

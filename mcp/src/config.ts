@@ -39,28 +39,38 @@ export const DEFAULT_MAX_IMAGE_BYTES = 50 * 1024 * 1024;
 /** Default answer length cap: 8,192 tokens (Thinking models spend many tokens on reasoning first). */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 8192;
 
-const positiveInt = (name: string) =>
-  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be > 0`);
+const positiveInt = () => z.coerce.number({ error: "must be a number" }).int("must be a whole number").positive("must be > 0");
+
+/**
+ * A credential value. An agent that cannot expand a `${VAR}` reference in its MCP settings passes
+ * it through literally; that is reported as the variable not being exported.
+ */
+const secretValue = z
+  .string()
+  .min(1)
+  .refine((v) => !/^\$\{?\w+\}?$/.test(v), {
+    error: "is an unexpanded ${VAR} reference: the agent that started the server does not have that variable; export it before starting the agent",
+  });
 
 /** The validated configuration. */
 export const serverConfigSchema = z.object({
   /** OpenAI base URL without trailing slash; requests go to `${baseUrl}/chat/completions`. */
   baseUrl: z
-    .url({ protocol: /^https?$/, error: `${CONFIG_ENV.endpoint} must be an http(s) URL such as https://ws--qcm-vlm-serve.modal.run/v1` })
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://ws--qcm-vlm-serve.modal.run/v1" })
     .transform((u) => u.replace(/\/+$/, "")),
   model: z.string().min(1),
   /** Modal-Key header value. */
-  tokenId: z.string().min(1),
+  tokenId: secretValue,
   /** Modal-Secret header value. */
-  tokenSecret: z.string().min(1),
+  tokenSecret: secretValue,
   /** Seconds. */
-  timeoutSeconds: positiveInt(CONFIG_ENV.timeout),
+  timeoutSeconds: positiveInt(),
   /** Visual tokens per image. */
-  maxImageTokens: positiveInt(CONFIG_ENV.maxImageTokens).min(64, `${CONFIG_ENV.maxImageTokens} must be at least 64`),
+  maxImageTokens: positiveInt().min(64, "must be at least 64"),
   /** Bytes. */
-  maxImageBytes: positiveInt(CONFIG_ENV.maxImageBytes),
+  maxImageBytes: positiveInt(),
   /** Tokens. */
-  maxOutputTokens: positiveInt(CONFIG_ENV.maxOutputTokens),
+  maxOutputTokens: positiveInt(),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
@@ -114,10 +124,19 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     tokenId: `set ${tokenEnv.id} to the Modal proxy-auth token id (wk-…)`,
     tokenSecret: `set ${tokenEnv.secret} to the Modal proxy-auth token secret (ws-…)`,
   };
+  const envName: Record<keyof typeof raw, string> = {
+    baseUrl: CONFIG_ENV.endpoint,
+    model: CONFIG_ENV.model,
+    tokenId: tokenEnv.id,
+    tokenSecret: tokenEnv.secret,
+    timeoutSeconds: CONFIG_ENV.timeout,
+    maxImageTokens: CONFIG_ENV.maxImageTokens,
+    maxImageBytes: CONFIG_ENV.maxImageBytes,
+    maxOutputTokens: CONFIG_ENV.maxOutputTokens,
+  };
   const problems = parsed.error.issues.map((issue) => {
-    const key = String(issue.path[0]);
-    const missing = raw[key as keyof typeof raw] === undefined;
-    return missing && hints[key] ? `missing: ${hints[key]}` : `invalid ${key}: ${issue.message}`;
+    const key = issue.path[0] as keyof typeof raw;
+    return raw[key] === undefined && hints[key] ? `missing: ${hints[key]}` : `invalid ${envName[key]}: ${issue.message}`;
   });
   const fileNote = fileProblem
     ? ` (no fallback from the endpoint config: ${fileProblem})`

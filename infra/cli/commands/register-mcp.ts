@@ -1,0 +1,102 @@
+/**
+ * `qwen-code-modal register-mcp`: registers the `vlm-analyzer` MCP stdio server with qwen-code
+ * (`~/.qwen/settings.json`) and/or Claude Code (`~/.claude.json` user scope or a project's
+ * `.mcp.json`). Files are merged (other keys kept), written atomically with a `.bak` backup, and
+ * left alone when already registered. Tokens are written as `${VAR}` references, never as values.
+ * @module
+ */
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { ENDPOINT_CONFIG_ENV, defaultEndpointConfigPath, readEndpointConfig } from "vlm-analyzer/endpoint-config";
+import {
+  buildServerEntry,
+  claudeProjectConfigPath,
+  defaultClaudeUserConfigPath,
+  defaultQwenSettingsPath,
+  registerWithClaudeCode,
+  registerWithQwenCode,
+  type McpServerEntry,
+} from "vlm-analyzer/registration";
+import type { JsonFileUpdate } from "vlm-analyzer/settings-file";
+import { UserError, type Command } from "../command";
+
+const USAGE =
+  "[--client qwen|claude|all] [--scope user|project] [--project-dir DIR] [--qwen-settings FILE] " +
+  "[--claude-config FILE] [--config ENDPOINTS_JSON] [--timeout SECONDS]";
+
+const OPTIONS = {
+  client: { type: "string", default: "all" },
+  scope: { type: "string", default: "user" },
+  "project-dir": { type: "string" },
+  "qwen-settings": { type: "string" },
+  "claude-config": { type: "string" },
+  config: { type: "string" },
+  timeout: { type: "string" },
+} as const;
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UserError(`register-mcp: ${(err as Error).message}\nusage: qwen-code-modal register-mcp ${USAGE}`);
+  }
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UserError(`--${name} must be one of ${allowed.join(", ")} (got "${value}")`);
+  }
+  return value as T;
+}
+
+/** The server entry: token variable names from the endpoint config when it exists, else the defaults. */
+async function entryFor(configOption: string | undefined, timeout: string | undefined): Promise<McpServerEntry> {
+  const configPath = resolve(configOption ?? defaultEndpointConfigPath());
+  let tokenEnv: { id: string; secret: string } | undefined;
+  try {
+    const config = await readEndpointConfig(configPath);
+    tokenEnv = { id: config.proxyAuth.tokenIdEnv, secret: config.proxyAuth.tokenSecretEnv };
+  } catch (err) {
+    if (configOption) throw new UserError((err as Error).message);
+    console.log(`note: ${(err as Error).message}; the server will look for it again each time it starts`);
+  }
+  let timeoutSeconds: number | undefined;
+  if (timeout !== undefined) {
+    timeoutSeconds = Number(timeout);
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds <= 0) {
+      throw new UserError(`--timeout must be a whole number of seconds > 0 (got "${timeout}")`);
+    }
+  }
+  const entry = buildServerEntry({ tokenEnv, timeoutSeconds });
+  // An explicit endpoint config path travels with the entry so that the server reads the same file.
+  if (configOption) entry.env[ENDPOINT_CONFIG_ENV] = configPath;
+  return entry;
+}
+
+function report(client: string, update: JsonFileUpdate): string {
+  if (!update.changed) return `${client}: ${update.path} already registers vlm-analyzer (unchanged)`;
+  return `${client}: registered vlm-analyzer in ${update.path}${update.backupPath ? ` (previous file kept as ${update.backupPath})` : ""}`;
+}
+
+export const registerMcpCommand: Command = {
+  name: "register-mcp",
+  summary: "register the vlm-analyzer MCP server with qwen-code and/or Claude Code",
+  async run(args) {
+    const values = parse(args);
+    const client = oneOf("client", values.client, ["qwen", "claude", "all"] as const);
+    const scope = oneOf("scope", values.scope, ["user", "project"] as const);
+    const entry = await entryFor(values.config, values.timeout);
+    if (client !== "claude") {
+      console.log(report("qwen-code", await registerWithQwenCode(values["qwen-settings"] ?? defaultQwenSettingsPath(), entry)));
+    }
+    if (client !== "qwen") {
+      const path =
+        values["claude-config"] ??
+        (scope === "project" ? claudeProjectConfigPath(resolve(values["project-dir"] ?? ".")) : defaultClaudeUserConfigPath());
+      console.log(report(`Claude Code (${scope} scope)`, await registerWithClaudeCode(path, entry)));
+    }
+    const { MODAL_PROXY_TOKEN_ID: id, MODAL_PROXY_TOKEN_SECRET: secret } = entry.env;
+    console.log(`The agents expand ${id} and ${secret} from their own environment: export both before starting them.`);
+    return 0;
+  },
+};

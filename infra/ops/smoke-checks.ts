@@ -1,0 +1,168 @@
+/**
+ * The smoke checks after an endpoint is healthy: the served model is listed, the coder returns a
+ * structured tool call in a streamed completion, the VLM describes generated images sensibly.
+ * @module
+ */
+import { createParser } from "eventsource-parser";
+import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import { describeOutcome, httpCall } from "./http";
+import { redBlockImage, triangleImage } from "./smoke-images";
+
+/** The outcome of one check. */
+export interface CheckResult {
+  /** e.g. `coder /v1/models`. */
+  name: string;
+  ok: boolean;
+  /** What was seen (on failure: what was wrong and the likely fix). */
+  detail: string;
+  /** Milliseconds the check took. */
+  ms: number;
+}
+
+function fail(name: string, ms: number, detail: string): CheckResult {
+  return { name, ok: false, detail, ms };
+}
+
+/** `GET /v1/models` lists the served model name. */
+export async function checkModels(endpoint: Endpoint, headers: Record<string, string>, timeoutMs: number): Promise<CheckResult> {
+  const name = "/v1/models";
+  const out = await httpCall(`${endpoint.baseUrl}/models`, { headers, timeoutMs });
+  if (out.status !== 200) return fail(name, out.ms, `${describeOutcome(out)}: ${out.text.slice(0, 200)}`);
+  let ids: string[] = [];
+  try {
+    ids = ((JSON.parse(out.text) as { data?: { id?: string }[] }).data ?? []).map((m) => String(m.id));
+  } catch {
+    return fail(name, out.ms, "the answer is not JSON");
+  }
+  if (!ids.includes(endpoint.model)) return fail(name, out.ms, `lists ${ids.join(", ") || "no model"}, not ${endpoint.model}`);
+  return { name, ok: true, detail: `serves ${endpoint.model}`, ms: out.ms };
+}
+
+/** The tool the coder is asked to call. */
+const WEATHER_TOOL = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "Current weather for a city.",
+    parameters: { type: "object", properties: { city: { type: "string", description: "City name" } }, required: ["city"] },
+  },
+} as const;
+
+interface ToolCallDelta {
+  index: number;
+  id?: string;
+  function?: { name?: string; arguments?: string };
+}
+
+/** Tool calls assembled from streamed `chat.completion.chunk` events. */
+function collectToolCalls(sse: string): { calls: { name: string; arguments: string }[]; content: string; finish?: string } {
+  const calls: { name: string; arguments: string }[] = [];
+  let content = "";
+  let finish: string | undefined;
+  const parser = createParser({
+    onEvent(event) {
+      if (event.data === "[DONE]") return;
+      const chunk = JSON.parse(event.data) as { choices?: { delta?: { content?: string; tool_calls?: ToolCallDelta[] }; finish_reason?: string | null }[] };
+      for (const choice of chunk.choices ?? []) {
+        content += choice.delta?.content ?? "";
+        for (const d of choice.delta?.tool_calls ?? []) {
+          calls[d.index] ??= { name: "", arguments: "" };
+          calls[d.index].name += d.function?.name ?? "";
+          calls[d.index].arguments += d.function?.arguments ?? "";
+        }
+        finish = choice.finish_reason ?? finish;
+      }
+    },
+  });
+  parser.feed(sse);
+  return { calls: calls.filter(Boolean), content, finish };
+}
+
+/**
+ * A streamed completion in which the model must call `get_weather` for Paris; passes when a
+ * structured `tool_calls` entry with that name and JSON arguments naming Paris comes back.
+ */
+export async function checkToolCall(coder: Endpoint, headers: Record<string, string>, timeoutMs: number): Promise<CheckResult> {
+  const name = "streamed tool call";
+  const out = await httpCall(`${coder.baseUrl}/chat/completions`, {
+    method: "POST",
+    headers,
+    timeoutMs,
+    json: {
+      model: coder.model,
+      stream: true,
+      messages: [{ role: "user", content: "What is the weather in Paris right now? Call the get_weather tool." }],
+      tools: [WEATHER_TOOL],
+      tool_choice: "auto",
+      max_tokens: 256,
+      temperature: 0,
+    },
+  });
+  if (out.status !== 200) return fail(name, out.ms, `${describeOutcome(out)}: ${out.text.slice(0, 200)}`);
+  let seen;
+  try {
+    seen = collectToolCalls(out.text);
+  } catch (err) {
+    return fail(name, out.ms, `the stream is not chat.completion.chunk JSON (${(err as Error).message})`);
+  }
+  const call = seen.calls.find((c) => c.name === WEATHER_TOOL.function.name);
+  if (!call) {
+    return fail(
+      name,
+      out.ms,
+      `no get_weather entry in tool_calls (finish_reason ${seen.finish ?? "none"}, content ${JSON.stringify(seen.content.slice(0, 120))}): ` +
+        "is vLLM started with --enable-auto-tool-choice --tool-call-parser qwen3_coder?",
+    );
+  }
+  let args: { city?: unknown };
+  try {
+    args = JSON.parse(call.arguments) as { city?: unknown };
+  } catch {
+    return fail(name, out.ms, `get_weather arguments are not JSON: ${call.arguments.slice(0, 120)}`);
+  }
+  if (!/paris/i.test(String(args.city))) return fail(name, out.ms, `get_weather called with ${call.arguments}, not Paris`);
+  return { name, ok: true, detail: `get_weather(${call.arguments})`, ms: out.ms };
+}
+
+/** Strips a reasoning block a Thinking model left in `content` (no reasoning parser). */
+function answerText(message: { content?: string | null }): string {
+  return (message.content ?? "").replace(/^[\s\S]*<\/think>/, "").trim();
+}
+
+/**
+ * Shows the VLM a triangle and a red block; passes when the answer names both.
+ * @param maxTokens - room for a Thinking model's reasoning plus the answer.
+ */
+export async function checkVision(vlm: Endpoint, headers: Record<string, string>, timeoutMs: number, maxTokens = 4096): Promise<CheckResult> {
+  const name = "images (triangle, colour block)";
+  const images = [await triangleImage(), await redBlockImage()];
+  const out = await httpCall(`${vlm.baseUrl}/chat/completions`, {
+    method: "POST",
+    headers,
+    timeoutMs,
+    json: {
+      model: vlm.model,
+      max_tokens: maxTokens,
+      temperature: 0,
+      messages: [
+        {
+          role: "user",
+          content: [
+            ...images.map((i) => ({ type: "image_url", image_url: { url: i.dataUrl } })),
+            { type: "text", text: "The first image shows one shape; the second is filled with one colour. Answer with two words: the shape, then the colour." },
+          ],
+        },
+      ],
+    },
+  });
+  if (out.status !== 200) return fail(name, out.ms, `${describeOutcome(out)}: ${out.text.slice(0, 200)}`);
+  let answer: string;
+  try {
+    answer = answerText((JSON.parse(out.text) as { choices: { message: { content?: string | null } }[] }).choices[0].message);
+  } catch {
+    return fail(name, out.ms, `the answer is not a chat completion: ${out.text.slice(0, 200)}`);
+  }
+  const missing = images.filter((i) => !answer.toLowerCase().includes(i.expect)).map((i) => i.expect);
+  if (missing.length) return fail(name, out.ms, `answer ${JSON.stringify(answer.slice(0, 160))} does not say ${missing.join(" or ")}`);
+  return { name, ok: true, detail: JSON.stringify(answer.slice(0, 80)), ms: out.ms };
+}

@@ -1,0 +1,78 @@
+/**
+ * `smoke`: every deployed endpoint, end to end — healthy (waiting through a cold start), serving
+ * its model, and doing its job (the coder a streamed tool call, the VLM reading images).
+ * Endpoints are checked at the same time, so their cold starts overlap.
+ * @module
+ */
+import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { ClientContext } from "../clients/context";
+import { proxyAuthHeaders } from "../clients/credentials";
+import { checkModels, checkToolCall, checkVision, type CheckResult } from "./smoke-checks";
+import { waitUntilHealthy } from "./wait-ready";
+
+/** Time limits, milliseconds. */
+export interface SmokeOptions {
+  /** Longest wait for `/health` through a cold start. */
+  coldStartTimeoutMs: number;
+  /** Pause between `/health` attempts. */
+  pollMs: number;
+  /** Limit for each request after the endpoint is healthy. */
+  requestTimeoutMs: number;
+}
+
+/** Where progress goes while the checks run. */
+export interface SmokeReporter {
+  /** An endpoint is not healthy yet. */
+  waiting(deployment: string, elapsedMs: number, last: string): void;
+  /** A check finished. */
+  checked(deployment: string, result: CheckResult): void;
+}
+
+/** All checks of one deployment, in order; later checks are skipped after a failure. */
+export interface DeploymentSmoke {
+  deployment: string;
+  endpoint: Endpoint;
+  checks: CheckResult[];
+}
+
+/** Whether every check of every deployment passed. */
+export function smokePassed(results: DeploymentSmoke[]): boolean {
+  return results.length > 0 && results.every((r) => r.checks.every((c) => c.ok));
+}
+
+async function smokeOne(
+  context: ClientContext,
+  deployment: string,
+  endpoint: Endpoint,
+  options: SmokeOptions,
+  reporter: SmokeReporter,
+): Promise<DeploymentSmoke> {
+  const headers = proxyAuthHeaders(context.credentials);
+  const checks: CheckResult[] = [];
+  const record = (result: CheckResult) => {
+    checks.push(result);
+    reporter.checked(deployment, result);
+    return result.ok;
+  };
+  const ready = await waitUntilHealthy(endpoint, headers, context.config.proxyAuth, {
+    timeoutMs: options.coldStartTimeoutMs,
+    pollMs: options.pollMs,
+    attemptTimeoutMs: Math.min(options.requestTimeoutMs, options.coldStartTimeoutMs),
+    onWaiting: (elapsed, last) => reporter.waiting(deployment, elapsed, last),
+  });
+  const health: CheckResult = ready.ready
+    ? { name: "/health", ok: true, detail: ready.waitedMs > ready.healthMs ? `healthy after ${Math.round(ready.waitedMs / 1000)} s (cold start)` : "healthy", ms: ready.waitedMs }
+    : { name: "/health", ok: false, detail: ready.reason, ms: options.coldStartTimeoutMs };
+  if (!record(health)) return { deployment, endpoint, checks };
+  if (!record(await checkModels(endpoint, headers, options.requestTimeoutMs))) return { deployment, endpoint, checks };
+  const job = endpoint.role === "coder" ? checkToolCall : checkVision;
+  record(await job(endpoint, headers, options.requestTimeoutMs));
+  return { deployment, endpoint, checks };
+}
+
+/** Runs the checks on every deployment of the endpoint config. Never throws for an endpoint's failure. */
+export async function runSmoke(context: ClientContext, options: SmokeOptions, reporter: SmokeReporter): Promise<DeploymentSmoke[]> {
+  return Promise.all(
+    Object.entries(context.config.endpoints).map(([deployment, endpoint]) => smokeOne(context, deployment, endpoint, options, reporter)),
+  );
+}

@@ -1,0 +1,126 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadClientContext } from "../../infra/clients/context";
+import { runSmoke, smokePassed, type SmokeReporter } from "../../infra/ops/smoke";
+import { projectRoot } from "../../infra/paths";
+import { callFirstTool } from "../stand-ins/coder-routes";
+import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
+import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+
+const AUTH = { tokenId: "sk-standin-smoke-id", tokenSecret: "ss-standin-smoke-secret" };
+const FAST = { coldStartTimeoutMs: 5_000, pollMs: 50, requestTimeoutMs: 5_000 };
+
+describe("smoke against vLLM stand-ins (coder and VLM)", () => {
+  let dir: string;
+  let coder: VllmStandIn;
+  let vlm: VllmStandIn;
+  let configPath: string;
+  let envFile: string;
+  const waits: string[] = [];
+  const reporter: SmokeReporter = { waiting: (d, _ms, last) => waits.push(`${d}: ${last}`), checked: () => {} };
+  const context = () => loadClientContext({ config: configPath, "env-file": envFile });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "qcm-smoke-"));
+    coder = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, respond: callFirstTool({ city: "Paris" }) });
+    vlm = await startVllmStandIn({ model: "qwen3-vl", proxyAuth: AUTH, respond: () => ({ reasoning: "A shape and a colour.", content: "Triangle, red." }) });
+    configPath = join(dir, "endpoints.json");
+    await writeStandInEndpointConfig(configPath, { coder, vlm });
+    envFile = join(dir, ".env");
+    await writeFile(envFile, `MODAL_PROXY_TOKEN_ID=${AUTH.tokenId}\nMODAL_PROXY_TOKEN_SECRET=${AUTH.tokenSecret}\n`);
+  });
+  afterAll(async () => {
+    await coder.close();
+    await vlm.close();
+  });
+  beforeEach(() => {
+    waits.length = 0;
+    coder.setFault(null);
+    vlm.setFault(null);
+  });
+
+  it("waits through a cold start (503 then 200) and passes every check", async () => {
+    coder.setFault({ status: 503, requests: 3 });
+    const results = await runSmoke(await context(), FAST, reporter);
+    expect(smokePassed(results)).toBe(true);
+    expect(waits).toEqual(["coder: HTTP 503", "coder: HTTP 503", "coder: HTTP 503"]);
+    const coderChecks = results.find((r) => r.deployment === "coder")!.checks;
+    expect(coderChecks.map((c) => c.name)).toEqual(["/health", "/v1/models", "streamed tool call"]);
+    expect(coderChecks[0].detail).toMatch(/cold start/);
+    expect(coderChecks[2].detail).toBe('get_weather({"city":"Paris"})');
+    const sent = coder.completions().at(-1)!;
+    expect(sent.body).toMatchObject({ model: "qwen3-coder-next", stream: true, tools: [{ function: { name: "get_weather" } }] });
+    const vlmSent = vlm.completions().at(-1)!;
+    expect(vlmSent.images.map((i) => `${i.format} ${i.width}x${i.height}`)).toEqual(["png 256x256", "png 256x256"]);
+  });
+
+  it("fails at once on a 401, naming the credential variables", async () => {
+    await writeFile(envFile, `MODAL_PROXY_TOKEN_ID=wrong\nMODAL_PROXY_TOKEN_SECRET=${AUTH.tokenSecret}\n`);
+    try {
+      const results = await runSmoke(await context(), FAST, reporter);
+      expect(smokePassed(results)).toBe(false);
+      for (const r of results) {
+        expect(r.checks).toEqual([
+          expect.objectContaining({
+            name: "/health",
+            ok: false,
+            detail: "Modal proxy auth refused the credentials (HTTP 401): check MODAL_PROXY_TOKEN_ID and MODAL_PROXY_TOKEN_SECRET",
+          }),
+        ]);
+      }
+      expect(waits).toEqual([]);
+    } finally {
+      await writeFile(envFile, `MODAL_PROXY_TOKEN_ID=${AUTH.tokenId}\nMODAL_PROXY_TOKEN_SECRET=${AUTH.tokenSecret}\n`);
+    }
+  });
+
+  it("fails when a cold start outlasts the bound", async () => {
+    vlm.setFault({ status: 503 });
+    const results = await runSmoke(await context(), { ...FAST, coldStartTimeoutMs: 400 }, reporter);
+    expect(smokePassed(results)).toBe(false);
+    expect(results.find((r) => r.deployment === "vlm")!.checks[0].detail).toMatch(/^not healthy after \d+ s \(last answer: HTTP 503\)$/);
+    expect(results.find((r) => r.deployment === "coder")!.checks.every((c) => c.ok)).toBe(true);
+  });
+
+  it("fails when the coder answers in text instead of a structured tool call", async () => {
+    const textOnly = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, respond: () => ({ content: '<tool_call>{"name": "get_weather"}</tool_call>' }) });
+    try {
+      const path = join(dir, "text-only.json");
+      await writeStandInEndpointConfig(path, { coder: textOnly });
+      const results = await runSmoke(await loadClientContext({ config: path, "env-file": envFile }), FAST, reporter);
+      expect(smokePassed(results)).toBe(false);
+      expect(results[0].checks[2].detail).toMatch(/^no get_weather entry in tool_calls \(finish_reason stop.*--tool-call-parser qwen3_coder\?$/);
+    } finally {
+      await textOnly.close();
+    }
+  });
+
+  it("fails when the VLM's answer misses what the images show", async () => {
+    const wrong = await startVllmStandIn({ model: "qwen3-vl", proxyAuth: AUTH, respond: () => ({ content: "Circle, blue." }) });
+    try {
+      const path = join(dir, "wrong-vlm.json");
+      await writeStandInEndpointConfig(path, { vlm: wrong });
+      const results = await runSmoke(await loadClientContext({ config: path, "env-file": envFile }), FAST, reporter);
+      expect(results[0].checks[2]).toMatchObject({ ok: false, detail: 'answer "Circle, blue." does not say triangle or red' });
+    } finally {
+      await wrong.close();
+    }
+  });
+
+  it("the smoke command exits 0 on pass and 1 on fail", async () => {
+    const cli = join(projectRoot(), "dist", "infra", "cli", "main.js");
+    const args = ["smoke", "--config", configPath, "--env-file", envFile, "--timeout", "5", "--poll-interval", "0.05"];
+    const pass = await execa(process.execPath, [cli, ...args], { reject: false });
+    expect(pass.exitCode, pass.stderr).toBe(0);
+    expect(pass.stdout).toBe("smoke: PASS (coder, vlm)");
+    expect(pass.stderr).toContain("ok   vlm images (triangle, colour block)");
+    vlm.setFault({ status: 500, requests: 100 });
+    const failing = await execa(process.execPath, [cli, ...args, "--timeout", "1"], { reject: false });
+    expect(failing.exitCode).toBe(1);
+    expect(failing.stdout).toBe("smoke: FAIL (vlm /health)");
+    expect(failing.stderr).toContain("… vlm: waiting for a container (cold start)");
+  });
+});

@@ -35,7 +35,7 @@ interface ShimReport {
 
 function inspect(shim: string): ShimReport {
   try {
-    return JSON.parse(execFileSync(PYTHON, [INSPECT, shim], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: tmpdir() } }));
+    return JSON.parse(execFileSync(PYTHON, [INSPECT, shim], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: tmpdir(), PYTHONDONTWRITEBYTECODE: "1" } }));
   } catch (err) {
     const stdout = (err as { stdout?: string }).stdout;
     if (stdout) return JSON.parse(stdout);

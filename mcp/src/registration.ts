@@ -112,10 +112,22 @@ export function registerWithQwenCode(
   settingsPath: string = defaultQwenSettingsPath(),
   entry: McpServerEntry = buildServerEntry(),
 ): Promise<JsonFileUpdate> {
+  return updateJsonFile(settingsPath, qwenCodeRegistration(settingsPath, entry));
+}
+
+/**
+ * The change {@link registerWithQwenCode} makes to a settings object, for a caller that merges
+ * more keys into the same file in one write (one backup of the user's file, not two).
+ * @param settingsPath - named in errors.
+ */
+export function qwenCodeRegistration(
+  settingsPath: string,
+  entry: McpServerEntry = buildServerEntry(),
+): (settings: JsonObject) => JsonObject {
   const seconds = Number(entry.env[CONFIG_ENV.timeout] ?? DEFAULT_TIMEOUT_SECONDS);
   // qwen-code's `timeout` is per tool call, in milliseconds (default 600,000): longer than the server's own.
   const timeout = (seconds + AGENT_TIMEOUT_MARGIN_SECONDS) * 1000;
-  return updateJsonFile(settingsPath, mergeServer(settingsPath, SERVER_NAME, { ...entry, timeout }));
+  return mergeServer(settingsPath, SERVER_NAME, { ...entry, timeout });
 }
 
 /**

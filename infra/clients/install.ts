@@ -1,17 +1,20 @@
 /**
- * `install`: wires qwen-code to the coder — qwen-code present, `~/.qwen/settings.json` merged,
- * the `qodal` wrapper written — and reports each step in one line.
+ * `install`: wires the agents to the deployment — qwen-code present, `~/.qwen/settings.json`
+ * merged (coder + vlm-analyzer, one write), vlm-analyzer registered for Claude Code, the `qodal`
+ * wrapper written — and reports each step in one line.
  * @module
  */
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { updateJsonFile } from "vlm-analyzer/settings-file";
+import { defaultClaudeUserConfigPath, qwenCodeRegistration, registerWithClaudeCode } from "vlm-analyzer/registration";
+import { updateJsonFile, type JsonFileUpdate, type JsonObject } from "vlm-analyzer/settings-file";
 import { UserError } from "../cli/command";
 import { projectRoot } from "../paths";
 import type { EndpointContext } from "./context";
 import { requireEndpoint } from "./context";
 import { proxyCredentials } from "./credentials";
+import { vlmAnalyzerEntry } from "./mcp-entry";
 import { writeQodal } from "./qodal";
 import { ensureQwenCode } from "./qwen-code";
 import { applyCoderSettings } from "./qwen-settings";
@@ -24,13 +27,24 @@ export interface InstallOptions {
   qodalPath: string;
   /** qwen-code executable to use instead of looking it up. */
   qwenBin?: string;
-  /** Endpoint config to bake into the wrapper (default: looked up at run time). */
+  /** Endpoint config to bake into the wrapper and the MCP entry (default: looked up at run time). */
   configPath?: string;
+  /** Claude Code user config for the vlm-analyzer entry; default `~/.claude.json`. */
+  claudeConfigPath?: string;
 }
 
 /** `~/.qwen/settings.json`. */
 export function defaultQwenSettingsPath(home = homedir()): string {
   return join(home, ".qwen", "settings.json");
+}
+
+/** Runs a settings-file update; its errors (corrupt file, left untouched) are for the user. */
+async function userFileUpdate(update: () => Promise<JsonFileUpdate>): Promise<JsonFileUpdate> {
+  try {
+    return await update();
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
 }
 
 /** The compiled CLI the wrapper runs. @throws UserError when the project is not built. */
@@ -52,18 +66,24 @@ export async function install(context: EndpointContext, options: InstallOptions,
   log(`qwen-code: ${qwen.bin}${qwen.installed ? " (installed)" : ""}`);
 
   const settingsPath = options.settingsPath ?? defaultQwenSettingsPath();
-  let update;
-  try {
-    update = await updateJsonFile(settingsPath, (settings) => applyCoderSettings(settings, coder, context.config.proxyAuth));
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
+  const mcp = vlmAnalyzerEntry(context, options.configPath);
+  const registerMcp = mcp ? qwenCodeRegistration(settingsPath, mcp) : (s: JsonObject) => s;
+  const update = await userFileUpdate(() =>
+    updateJsonFile(settingsPath, (settings) => registerMcp(applyCoderSettings(settings, coder, context.config.proxyAuth))),
+  );
   log(
     update.changed
-      ? `settings: ${settingsPath} updated for ${coder.model} at ${coder.baseUrl}` +
+      ? `settings: ${settingsPath} updated for ${coder.model} at ${coder.baseUrl}${mcp ? " with vlm-analyzer" : ""}` +
           (update.backupPath ? ` (previous copy: ${update.backupPath})` : "")
       : `settings: ${settingsPath} already up to date`,
   );
+  if (mcp) {
+    const claudePath = options.claudeConfigPath ?? defaultClaudeUserConfigPath(context.env);
+    const claude = await userFileUpdate(() => registerWithClaudeCode(claudePath, mcp));
+    log(`Claude Code: vlm-analyzer ${claude.changed ? "registered in" : "already registered in"} ${claudePath}`);
+  } else {
+    log("vlm-analyzer: not registered, the endpoint config has no vlm deployment");
+  }
 
   const wrote = await writeQodal(options.qodalPath, {
     node: process.execPath,

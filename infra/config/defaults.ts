@@ -60,4 +60,5 @@ export const DEFAULT_STACK_SETTINGS: StackSettings = {
   enabled: ["coder", "vlm"],
   proxyTokenIdEnv: "MODAL_PROXY_TOKEN_ID",
   proxyTokenSecretEnv: "MODAL_PROXY_TOKEN_SECRET",
+  deployTimeout: 3600,
 };

@@ -185,6 +185,8 @@ export const stackSettingsSchema = z
     /** Names of the env vars that hold the Modal proxy-auth token id and secret for clients. */
     proxyTokenIdEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"),
     proxyTokenSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"),
+    /** Bound on one `modal deploy`, seconds (a first deploy with baked weights builds an 80 GB image). */
+    deployTimeout: seconds(60, 4 * 3600, "deployTimeout"),
   })
   .strict();
 

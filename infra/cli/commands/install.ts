@@ -9,22 +9,28 @@ import { loadEndpointContext } from "../../clients/context";
 import { install } from "../../clients/install";
 import { defaultQodalPath } from "../../clients/qodal";
 
-const USAGE = "[--config FILE] [--env-file FILE] [--settings FILE] [--qodal PATH] [--qwen-bin PATH]";
+const USAGE = "[--config FILE] [--env-file FILE] [--settings FILE] [--claude-config FILE] [--qodal PATH] [--qwen-bin PATH]";
 
 export const installCommand: Command = {
   name: "install",
-  summary: "set up qwen-code for the coder: settings, vlm-analyzer MCP server, `qodal` wrapper",
+  summary: "set up qwen-code (settings, `qodal` wrapper) and register vlm-analyzer with qwen-code and Claude Code",
   async run(args) {
     const { values } = parseCommandArgs(
       "install",
       args,
-      { settings: { type: "string" }, qodal: { type: "string" }, "qwen-bin": { type: "string" } },
+      { settings: { type: "string" }, "claude-config": { type: "string" }, qodal: { type: "string" }, "qwen-bin": { type: "string" } },
       USAGE,
     );
     const context = await loadEndpointContext(values);
     await install(
       context,
-      { settingsPath: values.settings, qodalPath: values.qodal ?? defaultQodalPath(), qwenBin: values["qwen-bin"], configPath: values.config },
+      {
+        settingsPath: values.settings,
+        claudeConfigPath: values["claude-config"],
+        qodalPath: values.qodal ?? defaultQodalPath(),
+        qwenBin: values["qwen-bin"],
+        configPath: values.config,
+      },
       (line) => console.log(line),
     );
     return 0;

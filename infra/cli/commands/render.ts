@@ -13,20 +13,21 @@ import { shimsDir } from "../../paths";
 
 export const renderCommand: Command = {
   name: "render",
-  summary: "write the checked shims to python-shims/ (--check: fail if the committed shims are stale)",
+  summary: "write the checked shims to python-shims/ (--out DIR elsewhere; --check: fail if the committed shims are stale)",
   async run(args) {
-    const opts = parseOptions(args, { ...configOption, check: { type: "boolean" } });
+    const opts = parseOptions(args, { ...configOption, check: { type: "boolean" }, out: { type: "string" } });
+    const dir = opts.out ?? shimsDir();
     const config = await loadConfig(opts.config);
-    const prepared = await prepareDeployments(config, { write: !opts.check }).catch((e: Error) =>
+    const prepared = await prepareDeployments(config, { write: !opts.check, dir }).catch((e: Error) =>
       Promise.reject(e instanceof ShimCheckError ? new UserError(e.message) : e),
     );
     if (!opts.check) {
-      for (const p of prepared.deployments) console.log(`wrote ${shimPath(shimsDir(), p.name)} (inputs ${p.shim.inputsHash.slice(0, 12)})`);
+      for (const p of prepared.deployments) console.log(`wrote ${shimPath(dir, p.name)} (inputs ${p.shim.inputsHash.slice(0, 12)})`);
       return 0;
     }
     const stale: string[] = [];
     for (const p of prepared.deployments) {
-      const path = shimPath(shimsDir(), p.name);
+      const path = shimPath(dir, p.name);
       const committed = await readFile(path, "utf8").catch(() => "");
       if (committed !== p.shim.source) stale.push(path);
     }

@@ -1,0 +1,53 @@
+/**
+ * Reads this project's keys from Pulumi stack config (`Pulumi.<stack>.yaml`).
+ * @module
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE, ConfigError, type RawStackConfig } from "./resolve";
+import { stackSettingsSchema } from "./schema";
+
+/** Keys that hold Modal credentials (set them with `pulumi config set --secret`). */
+export const CREDENTIAL_KEYS = { tokenId: "modalTokenId", tokenSecret: "modalTokenSecret" } as const;
+
+const SETTING_KEYS = Object.keys(stackSettingsSchema.shape);
+const KNOWN_KEYS = new Set(["deployments", ...SETTING_KEYS, ...Object.values(CREDENTIAL_KEYS)]);
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Raw config plus the credential values (kept out of logs by the caller). */
+export interface PulumiStackConfig {
+  raw: RawStackConfig;
+  credentials: { tokenId?: string; tokenSecret?: string };
+}
+
+/**
+ * Reads `qwen-code-modal:*` keys of the current stack.
+ * @throws ConfigError for keys this project does not know (typos), naming them.
+ */
+export function readPulumiConfig(): PulumiStackConfig {
+  const all = pulumi.runtime.allConfig();
+  const unknown = Object.keys(all)
+    .filter((k) => k.startsWith(`${CONFIG_NAMESPACE}:`))
+    .map((k) => k.slice(CONFIG_NAMESPACE.length + 1))
+    .filter((k) => !KNOWN_KEYS.has(k));
+  if (unknown.length) {
+    throw new ConfigError(unknown.map((k) => `${CONFIG_NAMESPACE}:${k}: unknown key; known keys: ${[...KNOWN_KEYS].join(", ")}`));
+  }
+  const cfg = new pulumi.Config(CONFIG_NAMESPACE);
+  const settings: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const value = cfg.get(key);
+    if (value !== undefined) settings[key] = parseValue(value);
+  }
+  const deployments = cfg.get("deployments");
+  return {
+    raw: { deployments: deployments === undefined ? undefined : parseValue(deployments), settings },
+    credentials: { tokenId: cfg.get(CREDENTIAL_KEYS.tokenId), tokenSecret: cfg.get(CREDENTIAL_KEYS.tokenSecret) },
+  };
+}

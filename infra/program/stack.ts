@@ -1,0 +1,72 @@
+/**
+ * The whole stack: one {@link ModelDeployment} per enabled deployment and the exported
+ * endpoint config file. Shared by the Pulumi entry point (infra/index.ts) and the tests,
+ * which run it under Pulumi's mocks.
+ * @module
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { defaultEndpointConfigPath, endpointConfigSchema, ENDPOINT_CONFIG_VERSION, type Endpoint } from "vlm-analyzer/endpoint-config";
+import type { CredentialSource } from "../config/credentials";
+import type { ResolvedConfig } from "../config/resolve";
+import type { Prepared } from "../prepare";
+import { buildPlan, type PlanEntry } from "../plan/plan";
+import { EndpointConfigFile } from "./endpoint-config-file";
+import { ModelDeployment } from "./model-deployment";
+
+/** What the stack needs, all validated already. */
+export interface StackInputs {
+  stackName: string;
+  config: ResolvedConfig;
+  prepared: Prepared;
+  credentials: CredentialSource;
+  modalCli: string;
+  envFile?: string;
+}
+
+/** Stack outputs. */
+export interface StackOutputs {
+  /** Per deployment: app, URL, OpenAI base URL, served model name. */
+  endpoints: Record<string, pulumi.Output<{ app: string; url: string; baseUrl: string; model: string }>>;
+  /** Where the exported endpoint config was written. */
+  endpointConfigPath: string;
+  /** The plan each deployment was made from (GPU, context, concurrency...). */
+  plan: PlanEntry[];
+}
+
+/** Declares every resource of the stack and returns its outputs. */
+export function defineStack(inputs: StackInputs): StackOutputs {
+  const { config, prepared } = inputs;
+  const credentials = inputs.credentials.kind === "explicit" ? pulumi.secret(inputs.credentials.credentials) : undefined;
+  const deployments = prepared.deployments.map(
+    (p) =>
+      [
+        p.name,
+        new ModelDeployment(p.name, {
+          prepared: p,
+          environment: config.settings.environment,
+          modalCli: inputs.modalCli,
+          envFile: inputs.envFile,
+          credentials,
+          deployTimeoutSeconds: config.settings.deployTimeout,
+        }),
+      ] as const,
+  );
+  const endpointConfigPath = config.settings.endpointConfigPath ?? defaultEndpointConfigPath();
+  const content = pulumi.all(deployments.map(([, dep]) => dep.endpoint)).apply((endpoints: Endpoint[]) => {
+    const file = endpointConfigSchema.parse({
+      version: ENDPOINT_CONFIG_VERSION,
+      stack: inputs.stackName,
+      proxyAuth: { tokenIdEnv: config.settings.proxyTokenIdEnv, tokenSecretEnv: config.settings.proxyTokenSecretEnv },
+      endpoints: Object.fromEntries(deployments.map(([name], i) => [name, endpoints[i]])),
+    });
+    return `${JSON.stringify(file, null, 2)}\n`;
+  });
+  new EndpointConfigFile("endpoint-config", { path: endpointConfigPath, content }, { dependsOn: deployments.map(([, dep]) => dep) });
+  return {
+    endpoints: Object.fromEntries(
+      deployments.map(([name, dep]) => [name, dep.endpoint.apply((e) => ({ app: e.app, url: e.url, baseUrl: e.baseUrl, model: e.model }))]),
+    ),
+    endpointConfigPath,
+    plan: buildPlan(prepared.deployments, config.settings),
+  };
+}

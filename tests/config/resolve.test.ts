@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, resolveConfig } from "../../infra/config/resolve";
+import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
+
+function problems(raw: Parameters<typeof resolveConfig>[0]): string[] {
+  try {
+    resolveConfig(raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("stack config validation", () => {
+  it("the defaults are the two deployments of the product", () => {
+    const { deployments, settings } = resolveConfig({});
+    expect(Object.keys(deployments)).toEqual(["coder", "vlm"]);
+    expect(deployments.coder).toMatchObject({
+      modelId: "unsloth/Qwen3-Coder-Next-FP8-Dynamic", gpu: "H200", maxModelLen: 131072, kvCacheDtype: "fp8",
+      toolCallParser: "qwen3_coder", maxInputs: 128, maxContainers: 1, scaledownWindow: 300, port: 8000, startupTimeout: 600,
+    });
+    expect(deployments.vlm).toMatchObject({
+      modelId: "Qwen/Qwen3-VL-32B-Thinking-FP8", gpu: "A100-80GB", maxModelLen: 32768, kvCacheDtype: "fp8",
+      maxImagesPerPrompt: 5, maxInputs: 16, scaledownWindow: 300, port: 8000, startupTimeout: 600, reasoningParser: "qwen3",
+    });
+    expect(deployments.vlm.maxContainers).toBeUndefined();
+    expect(settings.enabled).toEqual(["coder", "vlm"]);
+  });
+
+  it("overrides merge field by field, and a new deployment starts from its role's defaults", () => {
+    const { deployments } = resolveConfig({
+      deployments: { coder: { maxModelLen: 65536 }, "coder-small": { role: "coder", appName: "qcm-coder-small", gpu: "L40S", maxModelLen: 32768 } },
+      settings: { enabled: ["coder", "coder-small"] },
+    });
+    expect(deployments.coder.maxModelLen).toBe(65536);
+    expect(deployments.coder.gpu).toBe("H200");
+    expect(deployments["coder-small"]).toMatchObject({ ...DEFAULT_DEPLOYMENTS.coder, appName: "qcm-coder-small", gpu: "L40S", maxModelLen: 32768 });
+  });
+
+  // Each bad input: [what, raw config, expected problem line].
+  const cases: [string, Parameters<typeof resolveConfig>[0], RegExp][] = [
+    ["unknown GPU type", { deployments: { coder: { gpu: "H300" } } }, /^qwen-code-modal:deployments\.coder\.gpu: got "H300"; must be one of Modal's GPU types: .*H200/],
+    ["context that is not a positive integer (fraction)", { deployments: { coder: { maxModelLen: 1.5 } } }, /deployments\.coder\.maxModelLen: got 1\.5; must be a positive integer \(tokens\)/],
+    ["context that is not a positive integer (negative)", { deployments: { vlm: { maxModelLen: -32768 } } }, /deployments\.vlm\.maxModelLen: got -32768; must be a positive integer/],
+    ["context given as text", { deployments: { vlm: { maxModelLen: "32k" } } }, /deployments\.vlm\.maxModelLen: got "32k"/],
+    [">5 images for the VLM", { deployments: { vlm: { maxImagesPerPrompt: 6 } } }, /deployments\.vlm\.maxImagesPerPrompt: got 6; must be at most 5/],
+    ["a VLM with no images", { deployments: { vlm: { maxImagesPerPrompt: 0 } } }, /deployments\.vlm\.maxImagesPerPrompt: got 0; a vlm deployment must allow at least 1 image/],
+    ["app name Modal would reject", { deployments: { coder: { appName: "my coder!" } } }, /deployments\.coder\.appName: got "my coder!"; may contain only letters, digits/],
+    ["app name shaped like an app id", { deployments: { coder: { appName: "ap-abcdefghijklmnopqrstuv" } } }, /appName: got "ap-abcdefghijklmnopqrstuv"; must not look like a Modal app id/],
+    ["app name over 64 characters", { deployments: { coder: { appName: "a".repeat(65) } } }, /appName: got "a{65}"; must be at most 64 characters/],
+    ["label Modal would reject", { deployments: { coder: { label: "Coder_Label" } } }, /deployments\.coder\.label: got "Coder_Label"; must be 1-63 lowercase/],
+    ["scaledown window outside Modal's 2-3600 s", { deployments: { coder: { scaledownWindow: 7200 } } }, /deployments\.coder\.scaledownWindow: got 7200; Too big/],
+    ["vLLM flag removed from current vLLM", { deployments: { coder: { extraVllmArgs: ["--disable-log-requests"] } } }, /extraVllmArgs\.0: got "--disable-log-requests"; --disable-log-requests is not accepted by current vLLM/],
+    ["extra arg that overrides a managed flag", { deployments: { coder: { extraVllmArgs: ["--max-model-len=9"] } } }, /extraVllmArgs\.0: .*--max-model-len is set from its own config field/],
+    ["unknown deployment field (typo)", { deployments: { coder: { maxModelLength: 1 } } }, /deployments\.coder: unknown key\(s\) maxModelLength/],
+    ["unknown tool-call parser", { deployments: { coder: { toolCallParser: "qwen3-coder" } } }, /toolCallParser: got "qwen3-coder"; Invalid option: expected one of "qwen3_coder"/],
+    ["GPU memory utilization above 1", { deployments: { coder: { gpuMemoryUtilization: 1.2 } } }, /gpuMemoryUtilization: got 1\.2; Too big/],
+    ["enabled names a deployment that does not exist", { settings: { enabled: ["coder", "embedder"] } }, /qwen-code-modal:enabled: got "embedder"; must name deployments among coder, vlm/],
+    ["workspace that is not a DNS label", { settings: { workspace: "My_Workspace" } }, /^qwen-code-modal:workspace: got "My_Workspace"/],
+    ["two deployments with one app name", { deployments: { vlm: { appName: "qcm-coder" } } }, /deployments\.vlm\.appName: got "qcm-coder"; already used by deployment coder/],
+    ["new deployment without a role", { deployments: { extra: { gpu: "H100" } } }, /deployments\.extra\.role: got nothing; a new deployment must set role/],
+    ["model id that is not owner/name", { deployments: { coder: { modelId: "Qwen3-Coder" } } }, /modelId: got "Qwen3-Coder"; must be a Hugging Face repo id/],
+  ];
+  it.each(cases)("rejects %s with the key path, the bad value and what is allowed", (_what, raw, expected) => {
+    const found = problems(raw);
+    expect(found.some((p) => expected.test(p)), `problems were:\n${found.join("\n")}`).toBe(true);
+  });
+
+  it("reports every problem at once, not just the first", () => {
+    expect(problems({ deployments: { coder: { gpu: "X", maxModelLen: 0 }, vlm: { maxImagesPerPrompt: 9 } } })).toHaveLength(3);
+  });
+});

@@ -14,23 +14,30 @@ const SECRET = "as-standin-secret-9876543210";
 describe("install: qwen-code settings merge and qodal wrapper (endpoint config of a vLLM stand-in)", () => {
   let dir: string;
   let coder: VllmStandIn;
+  let vlm: VllmStandIn;
   let configPath: string;
   let envFile: string;
   const lines: string[] = [];
   const run = async (settingsPath: string, qodalPath = join(dir, "bin", "qodal")) => {
     const context = await loadEndpointContext({ config: configPath, "env-file": envFile });
-    await install(context, { settingsPath, qodalPath, qwenBin: "/opt/qwen/bin/qwen" }, (l) => lines.push(l));
+    await install(context, { settingsPath, qodalPath, qwenBin: "/opt/qwen/bin/qwen", claudeConfigPath: join(dir, "claude.json") }, (l) =>
+      lines.push(l),
+    );
   };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "qcm-install-"));
     coder = await startVllmStandIn({ model: "qwen3-coder-next" });
+    vlm = await startVllmStandIn({ model: "qwen3-vl" });
     configPath = join(dir, "endpoints.json");
-    await writeStandInEndpointConfig(configPath, { coder });
+    await writeStandInEndpointConfig(configPath, { coder, vlm });
     envFile = join(dir, ".env");
     await writeFile(envFile, `MODAL_PROXY_TOKEN_ID=${SECRET_ID}\nMODAL_PROXY_TOKEN_SECRET=${SECRET}\n`);
   });
-  afterAll(() => coder.close());
+  afterAll(async () => {
+    await coder.close();
+    await vlm.close();
+  });
 
   it("keeps the user's keys, sets the coder keys as qwen-code 0.24.4 reads them, and writes no secret", async () => {
     const settingsPath = join(dir, "keep", "settings.json");
@@ -51,6 +58,10 @@ describe("install: qwen-code settings merge and qodal wrapper (endpoint config o
     const s = JSON.parse(text);
     expect(s.ui).toEqual({ theme: "GitHub" });
     expect(s.mcpServers.mine).toEqual({ command: "my-server" });
+    expect(s.mcpServers["vlm-analyzer"]).toMatchObject({
+      command: process.execPath,
+      env: { MODAL_PROXY_TOKEN_ID: "${MODAL_PROXY_TOKEN_ID}", MODAL_PROXY_TOKEN_SECRET: "${MODAL_PROXY_TOKEN_SECRET}" },
+    });
     expect(s.modelProviders.anthropic).toEqual([{ id: "x" }]);
     expect(s.modelProviders.openai[0]).toEqual(userSettings.modelProviders.openai[0]);
     expect(s.modelProviders.openai[1]).toEqual({
@@ -83,6 +94,7 @@ describe("install: qwen-code settings merge and qodal wrapper (endpoint config o
     await expect(stat(`${settingsPath}.bak`)).rejects.toThrow(/ENOENT/);
     expect(lines).toContain(`settings: ${settingsPath} already up to date`);
     expect(lines).toContain(`qodal: ${join(dir, "bin", "qodal")} already up to date`);
+    expect(lines).toContain(`Claude Code: vlm-analyzer already registered in ${join(dir, "claude.json")}`);
   });
 
   it("reports a corrupt settings.json and leaves it untouched", async () => {

@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // The suites spawn real processes (python + modal, node, MCP servers); two cores here.
     maxWorkers: 2,
+    benchmark: {
+      include: ["tests/bench/**/*.bench.ts", "mcp/tests/**/*.bench.ts"],
+    },
   },
 });

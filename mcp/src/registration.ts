@@ -4,8 +4,10 @@
  * written: the entry's env holds `${VAR}` references that the agent expands from its own environment.
  *
  * - qwen-code: `mcpServers["vlm-analyzer"]` in `~/.qwen/settings.json` with `command`, `args`,
- *   `env` and `timeout` (milliseconds). qwen-code expands `$VAR`/`${VAR}` in settings values
- *   (source: qwen-code 0.24.4 `resolveEnvVarsInObject` over user settings; `MCPServerConfig` fields).
+ *   `env`, `timeout` (milliseconds) and `alwaysLoadTools: true` (otherwise qwen-code 0.24 hides MCP
+ *   tools behind its `tool_search` tool, and the model does not see analyze_image in its tool list).
+ *   qwen-code expands `$VAR`/`${VAR}` in settings values (source: qwen-code 0.24.4
+ *   `resolveEnvVarsInObject` over user settings; `MCPServerConfig` fields).
  * - Claude Code: `mcpServers["vlm-analyzer"]` with `type: "stdio"` in `<project>/.mcp.json`
  *   (project scope, shared in the repository; Claude Code asks each user to approve it) or at the
  *   top level of `~/.claude.json` (user scope, what `claude mcp add-json --scope user` writes).
@@ -127,7 +129,7 @@ export function qwenCodeRegistration(
   const seconds = Number(entry.env[CONFIG_ENV.timeout] ?? DEFAULT_TIMEOUT_SECONDS);
   // qwen-code's `timeout` is per tool call, in milliseconds (default 600,000): longer than the server's own.
   const timeout = (seconds + AGENT_TIMEOUT_MARGIN_SECONDS) * 1000;
-  return mergeServer(settingsPath, SERVER_NAME, { ...entry, timeout });
+  return mergeServer(settingsPath, SERVER_NAME, { ...entry, timeout, alwaysLoadTools: true });
 }
 
 /**

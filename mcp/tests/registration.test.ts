@@ -33,7 +33,7 @@ describe("registration", () => {
     const after = await readJson(path);
     expect(after.model).toEqual(before.model);
     expect(after.mcpServers.other).toEqual({ command: "x" });
-    expect(after.mcpServers["vlm-analyzer"]).toEqual({ ...buildServerEntry(), trust: true, timeout: 660_000 });
+    expect(after.mcpServers["vlm-analyzer"]).toEqual({ ...buildServerEntry(), trust: true, timeout: 660_000, alwaysLoadTools: true });
     expect(await readJson(`${path}.bak`)).toEqual(before);
     const mtime = (await stat(path)).mtimeMs;
     expect(await registerWithQwenCode(path, buildServerEntry())).toEqual({ path, changed: false });

@@ -99,8 +99,11 @@ export interface ImageLimits {
 
 /** A 400-class problem with a request; the message goes back to the client. */
 export class BadRequest extends Error {
-  constructor(message: string, readonly status = 400) {
+  /** HTTP status to answer with. */
+  readonly status: number;
+  constructor(message: string, status = 400) {
     super(message);
+    this.status = status;
   }
 }
 

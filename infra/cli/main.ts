@@ -12,10 +12,12 @@ import { installCommand } from "./commands/install";
 import { qwenCommand } from "./commands/qwen";
 import { claudeCommand } from "./commands/claude";
 import { smokeCommand } from "./commands/smoke";
+import { statusCommand } from "./commands/status";
+import { logsCommand } from "./commands/logs";
 import { registerMcpCommand } from "./commands/register-mcp";
 
 /** Every subcommand, in `help` order. Each lives in its own file under commands/. */
-const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, registerMcpCommand];
+const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, logsCommand, registerMcpCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

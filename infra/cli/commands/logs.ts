@@ -1,0 +1,30 @@
+/**
+ * `qwen-code-modal logs [DEPLOYMENT] [--follow] [--tail N]`: `modal app logs` for a deployment.
+ * @module
+ */
+import type { Command } from "../command";
+import { parseCommandArgs, positiveNumber } from "../../clients/cli-options";
+import { loadEndpointContext } from "../../clients/context";
+import { runAttached } from "../../clients/executables";
+import { appForLogs, modalLogsArgs } from "../../ops/logs";
+import { resolveModalCli } from "../../ops/modal-apps";
+
+const USAGE = "[DEPLOYMENT] [--config FILE] [--env-file FILE] [--follow] [--tail N]";
+
+export const logsCommand: Command = {
+  name: "logs",
+  summary: "show a deployment's Modal logs (`modal app logs`; --follow to stream)",
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(
+      "logs",
+      args,
+      { follow: { type: "boolean", short: "f" }, tail: { type: "string", short: "n" } },
+      USAGE,
+      true,
+    );
+    const context = await loadEndpointContext(values);
+    const app = appForLogs(context.config, positionals[0]);
+    const tail = values.tail === undefined ? undefined : positiveNumber("tail", values.tail, 0);
+    return runAttached(resolveModalCli(context.env), modalLogsArgs(app, { follow: values.follow ?? false, tail }), context.env);
+  },
+};

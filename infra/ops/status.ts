@@ -1,0 +1,92 @@
+/**
+ * `status`: for each deployment, whether it is up (health and latency) and what vLLM is doing
+ * (its `/metrics`). An app with no running container is reported as scaled to zero without a
+ * request, since any request would start a container (and bill GPU time); `wake` asks anyway.
+ * @module
+ */
+import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { ClientContext } from "../clients/context";
+import { proxyAuthHeaders } from "../clients/credentials";
+import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "./http";
+import { summarizeVllmMetrics, type VllmMetrics } from "./metrics";
+import type { AppTasks } from "./modal-apps";
+
+/** One deployment's status. */
+export interface DeploymentStatus {
+  deployment: string;
+  endpoint: Endpoint;
+  /** `up`: /health 200; `scaled to zero`: no container, not asked; `down`: asked, not healthy; `unknown`: not asked. */
+  state: "up" | "scaled to zero" | "down" | "unknown";
+  /** Running containers per Modal, when known. */
+  containers?: number;
+  /** /health round trip, milliseconds (when asked). */
+  latencyMs?: number;
+  metrics?: VllmMetrics;
+  /** Why the state is what it is, or what went wrong. */
+  note?: string;
+}
+
+/** How to look. */
+export interface StatusOptions {
+  /** Ask the endpoints even when Modal says no container runs (starts one) or Modal cannot say. */
+  wake: boolean;
+  /** Limit per request, milliseconds. */
+  timeoutMs: number;
+}
+
+async function statusOne(
+  context: ClientContext,
+  deployment: string,
+  endpoint: Endpoint,
+  apps: AppTasks | Error,
+  options: StatusOptions,
+): Promise<DeploymentStatus> {
+  const containers = apps instanceof Error ? undefined : (apps.get(endpoint.app) ?? 0);
+  const base = { deployment, endpoint, containers };
+  if (!options.wake && containers === 0) return { ...base, state: "scaled to zero", note: "no container running; --wake starts one" };
+  if (!options.wake && apps instanceof Error) return { ...base, state: "unknown", note: `${apps.message}; --wake asks the endpoint (may start a container)` };
+  const headers = proxyAuthHeaders(context.credentials);
+  const health = await httpCall(`${endpoint.url}/health`, { headers, timeoutMs: options.timeoutMs });
+  if (health.status !== 200) {
+    const note = isAuthRejection(health.status) ? authRejectedMessage(context.config.proxyAuth, health.status!) : `/health: ${describeOutcome(health)}`;
+    return { ...base, state: "down", latencyMs: health.ms, note };
+  }
+  const page = await httpCall(`${endpoint.url}/metrics`, { headers, timeoutMs: options.timeoutMs });
+  if (page.status !== 200) return { ...base, state: "up", latencyMs: health.ms, note: `/metrics: ${describeOutcome(page)}` };
+  try {
+    return { ...base, state: "up", latencyMs: health.ms, metrics: summarizeVllmMetrics(page.text) };
+  } catch (err) {
+    return { ...base, state: "up", latencyMs: health.ms, note: `/metrics is not Prometheus text (${(err as Error).message})` };
+  }
+}
+
+/**
+ * Looks at every deployment of the endpoint config.
+ * @param apps - running containers per app from Modal, or why Modal could not say.
+ */
+export function collectStatus(context: ClientContext, apps: AppTasks | Error, options: StatusOptions): Promise<DeploymentStatus[]> {
+  return Promise.all(Object.entries(context.config.endpoints).map(([name, e]) => statusOne(context, name, e, apps, options)));
+}
+
+const num = (v: number | undefined) => (v === undefined ? "-" : String(v));
+
+/** The status as a text table, one row per deployment, then notes. */
+export function formatStatus(rows: DeploymentStatus[]): string {
+  const header = ["deployment", "app", "state", "containers", "latency", "running", "waiting", "KV cache", "prompt tok", "gen tok"];
+  const cells = rows.map((r) => [
+    r.deployment,
+    r.endpoint.app,
+    r.state,
+    num(r.containers),
+    r.latencyMs === undefined ? "-" : `${r.latencyMs} ms`,
+    num(r.metrics?.running),
+    num(r.metrics?.waiting),
+    r.metrics?.kvCacheUsage === undefined ? "-" : `${(r.metrics.kvCacheUsage * 100).toFixed(1)}%`,
+    num(r.metrics?.promptTokens),
+    num(r.metrics?.generationTokens),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  const notes = rows.filter((r) => r.note).map((r) => `${r.deployment}: ${r.note}`);
+  return [line(header), ...cells.map(line), ...(notes.length ? ["", ...notes] : [])].join("\n");
+}

@@ -1,0 +1,58 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { beforeAll, describe, expect, it } from "vitest";
+import { projectRoot } from "../../infra/paths";
+import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
+import { writeModalCliStandIn, type ModalCliStandIn } from "../stand-ins/modal-cli";
+import { startVllmStandIn } from "../stand-ins/vllm-endpoint";
+
+const CLI = join(projectRoot(), "dist", "infra", "cli", "main.js");
+
+describe("logs runs `modal app logs` (modal CLI stand-in) for a deployment's app", () => {
+  let dir: string;
+  let modal: ModalCliStandIn;
+  let configPath: string;
+  let envFile: string;
+  const logs = (...args: string[]) =>
+    execa(process.execPath, [CLI, "logs", "--config", configPath, "--env-file", envFile, ...args], {
+      env: { PATH: process.env.PATH, HOME: dir, QCM_MODAL_CLI: modal.path },
+      extendEnv: false,
+      reject: false,
+    });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "qcm-logs-"));
+    const coder = await startVllmStandIn({ model: "qwen3-coder-next" });
+    const vlm = await startVllmStandIn({ model: "qwen3-vl" });
+    configPath = join(dir, "endpoints.json");
+    await writeStandInEndpointConfig(configPath, { coder, vlm });
+    await coder.close();
+    await vlm.close();
+    envFile = join(dir, ".env");
+    await writeFile(envFile, "MODAL_TOKEN_ID=ak-x\nMODAL_TOKEN_SECRET=as-x\nMODAL_ENVIRONMENT=dev\n");
+    modal = await writeModalCliStandIn(dir, []);
+  });
+
+  it("passes the app name, --follow and --tail, and Modal's credentials from the env file", async () => {
+    const result = await logs("vlm", "--follow", "--tail", "50");
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain("stand-in log: qcm-vlm INFO: Application startup complete.");
+    const calls = await modal.calls();
+    expect(calls.at(-1)).toEqual({
+      argv: ["app", "logs", "qcm-vlm", "--follow", "--tail", "50"],
+      modalEnv: ["MODAL_ENVIRONMENT", "MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET"],
+    });
+  });
+
+  it("asks which deployment when there are several, and rejects an unknown one", async () => {
+    const none = await logs();
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr.trim()).toBe("error: logs: name a deployment: coder or vlm");
+    const unknown = await logs("gpu");
+    expect(unknown.stderr.trim()).toBe('error: logs: no deployment "gpu" in the endpoint config (it has: coder, vlm)');
+    const bad = await logs("coder", "--tail", "ten");
+    expect(bad.stderr.trim()).toBe('error: --tail must be a positive number (got "ten")');
+  });
+});

@@ -23,6 +23,8 @@ async function main() {
   const dotenv = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
   const env = { ...dotenv, ...process.env };
   const { raw, credentials: fromConfig } = readPulumiConfig();
+  // The modal CLI's own MODAL_ENVIRONMENT applies unless the stack config names an environment.
+  if (env.MODAL_ENVIRONMENT && raw.settings?.environment === undefined) raw.settings = { ...raw.settings, environment: env.MODAL_ENVIRONMENT };
   const config = resolveConfig(raw);
   const credentials = resolveModalCredentials({
     config: fromConfig,

@@ -85,29 +85,28 @@ describe("smoke against vLLM stand-ins (coder and VLM)", () => {
     expect(results.find((r) => r.deployment === "coder")!.checks.every((c) => c.ok)).toBe(true);
   });
 
-  it("fails when the coder answers in text instead of a structured tool call", async () => {
-    const textOnly = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, respond: () => ({ content: '<tool_call>{"name": "get_weather"}</tool_call>' }) });
+  /** Smoke on one deployment: a fresh stand-in whose model answers with `reply`. */
+  async function smokeAlone(role: "coder" | "vlm", model: string, reply: string) {
+    const standIn = await startVllmStandIn({ model, proxyAuth: AUTH, respond: () => ({ content: reply }) });
     try {
-      const path = join(dir, "text-only.json");
-      await writeStandInEndpointConfig(path, { coder: textOnly });
-      const results = await runSmoke(await loadClientContext({ config: path, "env-file": envFile }), FAST, reporter);
-      expect(smokePassed(results)).toBe(false);
-      expect(results[0].checks[2].detail).toMatch(/^no get_weather entry in tool_calls \(finish_reason stop.*--tool-call-parser qwen3_coder\?$/);
+      const path = join(dir, `${role}-alone.json`);
+      await writeStandInEndpointConfig(path, { [role]: standIn });
+      return await runSmoke(await loadClientContext({ config: path, "env-file": envFile }), FAST, reporter);
     } finally {
-      await textOnly.close();
+      await standIn.close();
     }
+  }
+
+  it("fails when the coder answers in text instead of a structured tool call", async () => {
+    const results = await smokeAlone("coder", "qwen3-coder-next", '<tool_call>{"name": "get_weather"}</tool_call>');
+    expect(smokePassed(results)).toBe(false);
+    expect(results[0].checks[2].detail).toMatch(/^no get_weather entry in tool_calls \(finish_reason stop.*--tool-call-parser qwen3_coder\?$/);
   });
 
   it("fails when the VLM's answer misses what the images show", async () => {
-    const wrong = await startVllmStandIn({ model: "qwen3-vl", proxyAuth: AUTH, respond: () => ({ content: "Circle, blue." }) });
-    try {
-      const path = join(dir, "wrong-vlm.json");
-      await writeStandInEndpointConfig(path, { vlm: wrong });
-      const results = await runSmoke(await loadClientContext({ config: path, "env-file": envFile }), FAST, reporter);
-      expect(results[0].checks[2]).toMatchObject({ ok: false, detail: 'answer "Circle, blue." does not say triangle or red' });
-    } finally {
-      await wrong.close();
-    }
+    const results = await smokeAlone("vlm", "qwen3-vl", "Circle, blue.");
+    expect(smokePassed(results)).toBe(false);
+    expect(results[0].checks[2]).toMatchObject({ ok: false, detail: 'answer "Circle, blue." does not say triangle or red' });
   });
 
   it("the smoke command exits 0 on pass and 1 on fail", async () => {

@@ -56,6 +56,7 @@ describe("the claude launcher runs the real Claude Code 2.1.330 (`claude -p`) ag
         // A real Anthropic key in the caller's environment must not reach the endpoint.
         env: { HOME: home, PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, ANTHROPIC_API_KEY: "sk-ant-must-not-be-sent" },
         extendEnv: false,
+        stdin: "ignore",
         reject: false,
         timeout: 120_000,
       },

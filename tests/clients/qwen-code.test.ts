@@ -1,0 +1,55 @@
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ensureQwenCode, QWEN_CODE_PACKAGE } from "../../infra/clients/qwen-code";
+
+/** An `npm` stand-in: records its arguments; `install` puts a `qwen` into `<prefix>/bin`. */
+async function npmStandIn(dir: string, prefix: string, exitCode = 0): Promise<string> {
+  const bin = join(dir, "npm-bin");
+  await mkdir(bin, { recursive: true });
+  const log = join(dir, "npm-calls.log");
+  await writeFile(
+    join(bin, "npm"),
+    `#!/bin/sh\necho "$*" >> '${log}'\ncase "$1" in\n` +
+      `  install) [ ${exitCode} -eq 0 ] || exit ${exitCode}; mkdir -p '${prefix}/bin'; printf '#!/bin/sh\\n' > '${prefix}/bin/qwen'; chmod +x '${prefix}/bin/qwen';;\n` +
+      `  prefix) echo '${prefix}';;\nesac\n`,
+  );
+  await chmod(join(bin, "npm"), 0o755);
+  return bin;
+}
+
+describe("ensureQwenCode: qwen on PATH, else npm install --global (npm stand-in)", () => {
+  it("uses the qwen found on PATH without running npm", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "qcm-qwen-"));
+    const bin = await npmStandIn(dir, join(dir, "prefix"));
+    await writeFile(join(bin, "qwen"), "#!/bin/sh\n");
+    await chmod(join(bin, "qwen"), 0o755);
+    const found = await ensureQwenCode(undefined, { PATH: bin }, () => {});
+    expect(found).toEqual({ bin: join(bin, "qwen"), installed: false });
+    await expect(readFile(join(dir, "npm-calls.log"))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("installs the checked release globally when qwen is missing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "qcm-qwen-"));
+    const prefix = join(dir, "prefix");
+    const bin = await npmStandIn(dir, prefix);
+    const lines: string[] = [];
+    const found = await ensureQwenCode(undefined, { PATH: `${bin}:/usr/bin:/bin` }, (l) => lines.push(l));
+    expect(found).toEqual({ bin: join(prefix, "bin", "qwen"), installed: true });
+    expect((await readFile(join(dir, "npm-calls.log"), "utf8")).split("\n")).toEqual([
+      `install --global --no-fund --no-audit ${QWEN_CODE_PACKAGE}`,
+      "prefix --global",
+      "",
+    ]);
+    expect(lines).toEqual([`qwen-code not found on PATH: installing ${QWEN_CODE_PACKAGE} with npm --global`]);
+  });
+
+  it("reports a failed npm install in one line", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "qcm-qwen-"));
+    const bin = await npmStandIn(dir, join(dir, "prefix"), 3);
+    await expect(ensureQwenCode(undefined, { PATH: `${bin}:/usr/bin:/bin` }, () => {})).rejects.toThrow(
+      `npm install --global ${QWEN_CODE_PACKAGE} failed (exit 3); see npm's output above`,
+    );
+  });
+});

@@ -9,7 +9,7 @@ async function pngDataUrl(width: number, height: number): Promise<string> {
   return `data:image/png;base64,${png.toString("base64")}`;
 }
 
-function chat(url: string, images: string[], extra: object = {}) {
+function chat(images: string[], extra: object = {}) {
   return {
     model: "qwen3-vl",
     messages: [
@@ -34,9 +34,9 @@ describe("vLLM endpoint stand-in (self-check of the test double)", () => {
 
   it("answers 401 without the Modal proxy-auth headers and 200 with them", async () => {
     const img = await pngDataUrl(64, 48);
-    const denied = await post(chat(standIn.url, [img]), { "content-type": "application/json" });
+    const denied = await post(chat([img]), { "content-type": "application/json" });
     expect(denied.status).toBe(401);
-    const ok = await post(chat(standIn.url, [img]));
+    const ok = await post(chat([img]));
     expect(ok.status).toBe(200);
     const body = (await ok.json()) as { choices: { message: { content: string; reasoning_content: string } }[] };
     expect(body.choices[0].message.content).toBe("stand-in answer: 1 image(s) [png 64x48] for prompt: what is it?");
@@ -48,19 +48,19 @@ describe("vLLM endpoint stand-in (self-check of the test double)", () => {
 
   it("rejects an unknown key, a wrong model, an oversized image and a 6th image with 4xx", async () => {
     const small = await pngDataUrl(32, 32);
-    expect((await post(chat(standIn.url, [small], { temprature: 1 }))).status).toBe(400);
-    expect((await post({ ...chat(standIn.url, [small]), model: "gpt-4o" })).status).toBe(404);
-    const big = await post(chat(standIn.url, [await pngDataUrl(2000, 1000)]));
+    expect((await post(chat([small], { temprature: 1 }))).status).toBe(400);
+    expect((await post({ ...chat([small]), model: "gpt-4o" })).status).toBe(404);
+    const big = await post(chat([await pngDataUrl(2000, 1000)]));
     expect(big.status).toBe(400);
     expect(((await big.json()) as { message: string }).message).toContain("did not resize");
-    const six = await post(chat(standIn.url, Array(6).fill(small)));
+    const six = await post(chat(Array(6).fill(small)));
     expect(six.status).toBe(400);
-    const notImage = await post(chat(standIn.url, ["data:image/png;base64,aGVsbG8="]));
+    const notImage = await post(chat(["data:image/png;base64,aGVsbG8="]));
     expect(notImage.status).toBe(400);
   });
 
   it("streams server-sent events ending with [DONE]", async () => {
-    const res = await post(chat(standIn.url, [await pngDataUrl(40, 40)], { stream: true, stream_options: { include_usage: true } }));
+    const res = await post(chat([await pngDataUrl(40, 40)], { stream: true, stream_options: { include_usage: true } }));
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     const text = await res.text();
     const events = text.split("\n\n").filter(Boolean);

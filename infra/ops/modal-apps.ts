@@ -12,10 +12,15 @@ import { UserError } from "../cli/command";
 import { findOnPath } from "../clients/executables";
 import { modalCli } from "../paths";
 
-/** The project's `modal` (`$QCM_MODAL_CLI`, else `.venv/bin/modal`), else `modal` on PATH. */
+/**
+ * The project's `modal` (`$QCM_MODAL_CLI`, else `.venv/bin/modal`), else `modal` on PATH.
+ * An explicit `$QCM_MODAL_CLI` that does not exist is an error, never a reason to run another modal.
+ * @throws UserError when no modal CLI is found.
+ */
 export function resolveModalCli(env: NodeJS.ProcessEnv): string {
   const own = modalCli();
   if (existsSync(own)) return own;
+  if (env.QCM_MODAL_CLI) throw new UserError(`the modal CLI is not installed: QCM_MODAL_CLI=${env.QCM_MODAL_CLI} does not exist`);
   const onPath = findOnPath("modal", env.PATH);
   if (!onPath) throw new UserError(`the modal CLI is not installed: run scripts/dev (it makes ${own}) or pip install modal`);
   return onPath;

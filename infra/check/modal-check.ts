@@ -8,37 +8,31 @@ import { execa } from "execa";
 import { z } from "zod";
 import type { Deployment } from "../config/schema";
 import { projectRoot, venvPython } from "../paths";
-import { SERVE_FUNCTION } from "../render/shim";
+import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
 
-const functionReport = z.object({
+const webServer = z
+  .object({ port: z.number(), startup_timeout: z.number(), requires_proxy_auth: z.boolean(), label: z.string().nullable() })
+  .nullable();
+
+/** A function, or a class (memory-snapshot mode), as Modal registered it. */
+const serverReport = z.object({
+  kind: z.enum(["function", "class"]),
   gpus: z.array(z.string()).nullable(),
-  is_web_endpoint: z.boolean(),
-  web_server: z
-    .object({
-      port: z.number(),
-      startup_timeout: z.number(),
-      requires_proxy_auth: z.boolean(),
-      label: z.string().nullable(),
-    })
-    .nullable(),
   volumes: z.array(z.string()),
   secrets: z.number(),
+  web_servers: z.record(z.string(), webServer),
+  lifecycle: z.object({ enter_snap: z.array(z.string()), enter_restore: z.array(z.string()), exit: z.array(z.string()) }).optional(),
 });
 
-const deployTime = z.object({
-  timeout: z.unknown().optional(),
-  scaledown_window: z.unknown().optional(),
-  max_containers: z.unknown().optional(),
-  max_inputs: z.unknown().optional(),
-  web_server_decorated: z.boolean().optional(),
-});
+/** Deploy-time options read from the shim's AST (values are literals, or `{non_literal: source}`). */
+const deployTime = z.record(z.string(), z.unknown());
 
 /** What the modal SDK reported for one shim. */
 export const shimReportSchema = z.union([
   z.object({ error: z.string() }),
   z.object({
     app_name: z.string(),
-    functions: z.record(z.string(), functionReport),
+    servers: z.record(z.string(), serverReport),
     deploy_time: z.record(z.string(), deployTime),
   }),
 ]);
@@ -74,30 +68,39 @@ export async function runModalCheck(paths: string[]): Promise<ModalCheckOutput> 
 }
 
 /**
- * Compares Modal's report of a shim with the deployment config.
+ * Compares Modal's report of a shim with the deployment config and its cold-start plan.
  * @returns one line per mismatch; empty when Modal sees exactly what the config asks for.
  */
 export function compareWithConfig(report: ShimReport, d: Deployment): string[] {
   if ("error" in report) return [`modal could not import the shim: ${report.error}`];
+  const plan = deploymentColdStart(d);
+  const snapshot = plan.decorator === "app.cls";
+  const name = snapshot ? SERVER_CLASS : SERVE_FUNCTION;
   const problems: string[] = [];
   const expect = (what: string, got: unknown, want: unknown) => {
     if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${what}: modal sees ${JSON.stringify(got)}, config says ${JSON.stringify(want)}`);
   };
   expect("app name", report.app_name, d.appName);
-  expect("functions", Object.keys(report.functions), [SERVE_FUNCTION]);
-  const fn = report.functions[SERVE_FUNCTION];
-  const opts = report.deploy_time[SERVE_FUNCTION] ?? {};
-  if (!fn) return problems;
-  expect("gpus", fn.gpus, [d.gpuCount === 1 ? d.gpu : `${d.gpu}:${d.gpuCount}`]);
-  expect("web endpoint", fn.is_web_endpoint, true);
-  expect("web server port", fn.web_server?.port, d.port);
-  expect("startup timeout (s)", fn.web_server?.startup_timeout, d.startupTimeout);
-  expect("proxy auth", fn.web_server?.requires_proxy_auth, true);
-  expect("label", fn.web_server?.label, d.label ?? null);
+  expect("servers", Object.keys(report.servers), [name]);
+  const server = report.servers[name];
+  if (!server) return problems;
+  const opts = report.deploy_time[name] ?? {};
+  expect("server kind", server.kind, snapshot ? "class" : "function");
+  expect("gpus", server.gpus, [d.gpuCount === 1 ? d.gpu : `${d.gpu}:${d.gpuCount}`]);
+  expect("volumes", server.volumes, plan.volumes.map((v) => v.mountPath).sort());
+  expect("HF token secrets", server.secrets, d.hfSecretName ? 1 : 0);
+  expect("web servers", Object.keys(server.web_servers), [SERVE_FUNCTION]);
+  const web = server.web_servers[SERVE_FUNCTION];
+  expect("web server port", web?.port, d.port);
+  expect("startup timeout (s)", web?.startup_timeout, d.startupTimeout);
+  expect("proxy auth", web?.requires_proxy_auth, true);
+  expect("label", web?.label, d.label ?? null);
   expect("timeout (s)", opts.timeout, d.timeout);
   expect("scaledown_window (s)", opts.scaledown_window, d.scaledownWindow);
   expect("max_containers", opts.max_containers, d.maxContainers);
   expect("max_inputs", opts.max_inputs, d.maxInputs);
-  expect("HF token secrets", fn.secrets, d.hfSecretName ? 1 : 0);
+  expect("enable_memory_snapshot", opts.enable_memory_snapshot, plan.decoratorOptions.enable_memory_snapshot);
+  expect("experimental_options", opts.experimental_options, plan.decoratorOptions.experimental_options);
+  if (snapshot) expect("lifecycle", server.lifecycle, { enter_snap: ["start_and_sleep"], enter_restore: ["wake"], exit: ["stop"] });
   return problems;
 }

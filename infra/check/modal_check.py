@@ -1,12 +1,13 @@
 """Check rendered shims with the real `modal` SDK, offline and without credentials.
 
 Usage: python modal_check.py SHIM.py [SHIM.py ...]
-Prints one JSON object: {"modal_version": ..., "shims": {path: report}}. Each report holds
-what Modal itself registered when it imported the shim (functions, GPUs, web server port,
-startup timeout, proxy auth) and, read from the shim's AST, the deploy-time options Modal
-only sends to its servers at `modal deploy` (timeout, scaledown_window, max_containers,
-max_inputs). A shim that fails to import gets {"error": "..."}. Exit code 0 when every shim
-imported, 1 otherwise.
+Prints one JSON object: {"modal_version": ..., "shims": {path: report}}. A report holds what
+Modal itself registered when it imported the shim, per server (a function, or a class for the
+memory-snapshot mode): GPUs, volumes, secrets, web servers (port, startup timeout, proxy auth,
+label) and lifecycle methods. From the shim's AST it adds the deploy-time options Modal only
+sends to its servers at `modal deploy` (timeout, scaledown_window, max_containers, max_inputs,
+enable_memory_snapshot, experimental_options). A shim that fails to import gets {"error": "..."}.
+Exit code 0 when every shim imported, 1 otherwise.
 """
 
 import ast
@@ -16,9 +17,16 @@ import sys
 import warnings
 
 import modal
+from modal._partial_function import _find_partial_methods_for_user_cls, _PartialFunctionFlags
 from modal._utils.async_utils import synchronizer
 
-DEPLOY_TIME_FUNCTION_KWARGS = ("timeout", "scaledown_window", "max_containers")
+DEPLOY_TIME_KWARGS = (
+    "timeout",
+    "scaledown_window",
+    "max_containers",
+    "enable_memory_snapshot",
+    "experimental_options",
+)
 
 
 def literal_kwargs(call: ast.Call, names) -> dict:
@@ -33,30 +41,64 @@ def literal_kwargs(call: ast.Call, names) -> dict:
     return found
 
 
-def decorator_name(node: ast.expr) -> str:
-    return ast.unparse(node.func if isinstance(node, ast.Call) else node)
-
-
 def ast_report(source: str) -> dict:
-    """Deploy-time options per decorated function, from the source."""
+    """Deploy-time options per decorated function or class, from the source."""
     report = {}
     for node in ast.parse(source).body:
-        if not isinstance(node, ast.FunctionDef):
+        if not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             continue
         options = {}
         for dec in node.decorator_list:
             if not isinstance(dec, ast.Call):
                 continue
-            name = decorator_name(dec)
-            if name == "app.function":
-                options.update(literal_kwargs(dec, DEPLOY_TIME_FUNCTION_KWARGS))
+            name = ast.unparse(dec.func)
+            if name in ("app.function", "app.cls"):
+                options.update(literal_kwargs(dec, DEPLOY_TIME_KWARGS))
             elif name == "modal.concurrent":
                 options.update(literal_kwargs(dec, ("max_inputs", "target_inputs")))
-            elif name == "modal.web_server":
-                options["web_server_decorated"] = True
         if options:
             report[node.name] = options
     return report
+
+
+def web_server(config):
+    if config is None or not config.web_server_port:
+        return None
+    return {
+        "port": config.web_server_port,
+        "startup_timeout": config.web_server_startup_timeout,
+        "requires_proxy_auth": config.requires_proxy_auth,
+        "label": config.requested_suffix or None,
+    }
+
+
+def resources(fn) -> dict:
+    gpus = fn._spec_.gpus
+    return {
+        "gpus": gpus if isinstance(gpus, list) or gpus is None else [gpus],
+        "volumes": sorted(str(p) for p in fn._spec_.volumes),
+        "secrets": len(fn._spec_.secrets),
+    }
+
+
+def class_server(cls) -> dict:
+    raw = synchronizer._translate_in(cls)
+    user_cls = raw._get_user_cls()
+
+    def methods(flag):
+        return sorted(_find_partial_methods_for_user_cls(user_cls, flag))
+
+    web = _find_partial_methods_for_user_cls(user_cls, _PartialFunctionFlags.WEB_INTERFACE)
+    return {
+        "kind": "class",
+        **resources(raw._class_service_function),
+        "web_servers": {name: web_server(pf.params.webhook_config) for name, pf in sorted(web.items())},
+        "lifecycle": {
+            "enter_snap": methods(_PartialFunctionFlags.ENTER_PRE_SNAPSHOT),
+            "enter_restore": methods(_PartialFunctionFlags.ENTER_POST_SNAPSHOT),
+            "exit": methods(_PartialFunctionFlags.EXIT),
+        },
+    }
 
 
 def modal_report(path: str) -> dict:
@@ -69,30 +111,19 @@ def modal_report(path: str) -> dict:
         raise RuntimeError(f"expected exactly one modal.App in the shim, found {len(apps)}")
     app = apps[0]
     with warnings.catch_warnings():
-        # Deprecated in 1.6 (removed in 1.7); the pinned SDK still has it and it needs no network.
+        # Deprecated in 1.6 (removed in 1.7); the pinned SDK still has them and they need no network.
         warnings.simplefilter("ignore")
         functions = app.registered_functions
-    out = {}
+        classes = app.registered_classes
+    servers = {name: class_server(cls) for name, cls in classes.items()}
     for tag, wrapped in functions.items():
+        if tag.endswith(".*"):  # a class's service function: reported with its class
+            continue
         # The public modal.Function wraps the SDK's _Function, which holds the local config.
         fn = synchronizer._translate_in(wrapped)
-        webhook = fn._webhook_config
-        gpus = fn._spec_.gpus
-        out[tag] = {
-            "gpus": gpus if isinstance(gpus, list) or gpus is None else [gpus],
-            "is_web_endpoint": fn._is_web_endpoint(),
-            "web_server": None
-            if webhook is None
-            else {
-                "port": webhook.web_server_port,
-                "startup_timeout": webhook.web_server_startup_timeout,
-                "requires_proxy_auth": webhook.requires_proxy_auth,
-                "label": webhook.requested_suffix or None,
-            },
-            "volumes": sorted(str(p) for p in fn._spec_.volumes),
-            "secrets": len(fn._spec_.secrets),
-        }
-    return {"app_name": app.name, "functions": out}
+        webhook = web_server(fn._webhook_config)
+        servers[tag] = {"kind": "function", **resources(fn), "web_servers": {tag: webhook} if webhook else {}}
+    return {"app_name": app.name, "servers": servers}
 
 
 def check(path: str) -> dict:

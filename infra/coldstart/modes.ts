@@ -1,7 +1,7 @@
 /**
  * Cold-start modes: where the weights live and how a container reaches a serving vLLM, as pure
  * data the shim renderer (infra/render) consumes. What each mode needs in Python is spelled out,
- * with a verified sample shim per mode, in docs/coldstart-handoff.md.
+ * rendered by infra/render/shim.ts and checked by the real modal SDK in tests/coldstart.
  * @module
  */
 import {
@@ -76,15 +76,11 @@ export interface ColdStartModeFacts {
   env: Readonly<Record<string, string>>;
   /** Present for snapshot mode only. */
   lifecycle?: SnapshotLifecycle;
-  /** Verified sample shim (imports with the real modal SDK offline). */
-  sampleShim: string;
   coldStart: readonly ReportedFigure[];
   throughput: readonly ReportedFigure[];
   /** Things a user must know before choosing the mode. */
   caveats: readonly string[];
 }
-
-const FIXTURES = "tests/fixtures/coldstart";
 
 /** Facts of every mode. */
 export const COLD_START_MODE_FACTS: Readonly<Record<ColdStartMode, ColdStartModeFacts>> = {
@@ -97,11 +93,10 @@ export const COLD_START_MODE_FACTS: Readonly<Record<ColdStartMode, ColdStartMode
     volumes: [],
     vllmFlags: [],
     env: { HF_XET_HIGH_PERFORMANCE: "1" },
-    sampleShim: `${FIXTURES}/image.py`,
     coldStart: [],
     throughput: [CUDA_GRAPH_DECODE_H100],
     caveats: [
-      "every weight change rebuilds an image of the checkpoint's size (~82 GB for the coder)",
+      "every weight change rebuilds an image as large as the checkpoint (~82 GB for the coder, ~36 GB for the vlm)",
       "no published Modal figure for loading weights from the image filesystem was found",
     ],
   },
@@ -114,7 +109,6 @@ export const COLD_START_MODE_FACTS: Readonly<Record<ColdStartMode, ColdStartMode
     volumes: [HF_CACHE_VOLUME],
     vllmFlags: [],
     env: { HF_XET_HIGH_PERFORMANCE: "1", HF_HUB_CACHE: HF_CACHE_VOLUME.mountPath },
-    sampleShim: `${FIXTURES}/volume.py`,
     coldStart: [MODAL_VOLUME_READ],
     throughput: [CUDA_GRAPH_DECODE_H100],
     caveats: ["the first start downloads the whole checkpoint from Hugging Face (minutes for 80 GB)"],
@@ -139,7 +133,6 @@ export const COLD_START_MODE_FACTS: Readonly<Record<ColdStartMode, ColdStartMode
       enterRestore: ["POST /wake_up"],
       exit: ["terminate the vLLM subprocess"],
     },
-    sampleShim: `${FIXTURES}/snapshot.py`,
     coldStart: [VLLM_SLEEP_SNAPSHOT_A100, MODAL_MISTRAL3_SNAPSHOT, MODAL_SNAPSHOT_GUIDE, VLLM_SLEEP_WAKE],
     throughput: [VLLM_SLEEP_SNAPSHOT_A100],
     caveats: [

@@ -21,7 +21,8 @@ const common = {
   // `pulumi config set --path 'qwen-code-modal:deployments.<name>.modelRevision' <40-hex commit>`;
   // `plan` flags every unpinned revision.
   modelRevision: "main",
-  weights: "image",
+  coldStart: "image",
+  compileCache: true,
 } as const satisfies Partial<Deployment>;
 
 /** Default deployments by name. */

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_DEPLOYMENTS, DEFAULT_STACK_SETTINGS } from "./defaults";
+import { computeCapacity } from "../capacity";
 import { deploymentSchema, stackSettingsSchema, type Deployment, type StackSettings } from "./schema";
 
 /** Pulumi config namespace of this project (`Pulumi.yaml` name). */
@@ -104,8 +105,17 @@ export function resolveConfig(raw: RawStackConfig): ResolvedConfig {
     }
     const input = { ...base, ...override };
     const result = deploymentSchema.safeParse(input);
-    if (result.success) deployments[name] = result.data;
-    else problems.push(...problemsOf(result.error, input, key));
+    if (!result.success) {
+      problems.push(...problemsOf(result.error, input, key));
+      continue;
+    }
+    // Refuse what cannot hold one max_model_len sequence in GPU memory (infra/capacity).
+    const capacity = computeCapacity(result.data);
+    if (capacity.verdict === "error") {
+      problems.push(`${key}.maxModelLen: got ${result.data.maxModelLen}; does not fit on ${result.data.gpuCount}x ${result.data.gpu}: ${capacity.message}`);
+      continue;
+    }
+    deployments[name] = result.data;
   }
 
   const settings = settingsResult.success ? settingsResult.data : undefined;

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { GPU_NAMES } from "../modal/gpus";
+import { COLD_START_MODES } from "../coldstart";
 
 /**
  * Modal object names (apps, volumes, secrets): letters, digits, `-`, `_`, `.`, at most 64
@@ -90,9 +91,6 @@ export const REASONING_PARSERS = ["qwen3", "deepseek_r1"] as const;
 /** Most images one prompt may carry: the `vlm-analyzer` compare_images contract (2 to 5 images). */
 export const MAX_IMAGES_PER_PROMPT = 5;
 
-/** Where the weights live: baked into the image at build, or cached in a Modal Volume at first start. */
-export const WEIGHTS_MODES = ["image", "volume"] as const;
-
 const seconds = (min: number, max: number, what: string) =>
   z.number().int(`${what} must be a whole number of seconds`).min(min).max(max);
 
@@ -148,8 +146,13 @@ export const deploymentSchema = z
       .int()
       .min(0)
       .max(MAX_IMAGES_PER_PROMPT, `must be at most ${MAX_IMAGES_PER_PROMPT} (vlm-analyzer sends 1 to 5 images a prompt)`),
-    /** Where the weights live. */
-    weights: z.enum(WEIGHTS_MODES),
+    /**
+     * Cold-start mode: `image` (weights baked in at build), `volume` (weights cached in a Modal
+     * Volume), `snapshot` (Modal CPU+GPU memory snapshot of a sleeping vLLM). See docs/coldstart.md.
+     */
+    coldStart: z.enum(COLD_START_MODES),
+    /** Keep vLLM's compile cache in a Modal Volume (CUDA graphs + torch.compile); false renders --enforce-eager. */
+    compileCache: z.boolean(),
     /** Name of a Modal Secret holding HF_TOKEN, for gated or private repos. */
     hfSecretName: modalObjectName.optional(),
     /** Further `vllm serve` arguments, one argv entry each (e.g. "--enable-prefix-caching"). */
@@ -185,6 +188,17 @@ export const stackSettingsSchema = z
     /** Names of the env vars that hold the Modal proxy-auth token id and secret for clients. */
     proxyTokenIdEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"),
     proxyTokenSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"),
+    /** USD per second per GPU by Modal GPU name, replacing the built-in rates table in `plan`. */
+    gpuRatesUsdPerSecond: z
+      .record(z.string(), z.number().positive("must be a positive USD/second rate"))
+      .superRefine((rates, ctx) => {
+        for (const gpu of Object.keys(rates)) {
+          if (!(GPU_NAMES as string[]).includes(gpu)) {
+            ctx.addIssue({ code: "custom", path: [gpu], message: `${gpu} is not a Modal GPU type; keys must be one of ${GPU_NAMES.join(", ")}` });
+          }
+        }
+      })
+      .optional(),
     /** Bound on one `modal deploy`, seconds (a first deploy with baked weights builds an 80 GB image). */
     deployTimeout: seconds(60, 4 * 3600, "deployTimeout"),
   })

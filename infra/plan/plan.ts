@@ -1,12 +1,32 @@
 /**
- * The plan: what `pulumi up` would deploy, per deployment, computed without credentials
- * or network from checked shims.
+ * The plan: what `pulumi up` would deploy, per deployment, computed without credentials or
+ * network from checked shims: GPU, model, context, concurrency, endpoint URL, and the three
+ * numbers to know before paying: KV-cache capacity, cost, and cold-start time.
  * @module
  */
 import type { StackSettings } from "../config/schema";
 import type { PreparedDeployment } from "../prepare";
+import { computeCapacity, type CapacityReport } from "../capacity";
+import { estimateCost, type CostReport } from "../cost";
+import { estimateStartupSeconds } from "../coldstart";
 import { predictEndpointUrl } from "../modal/urls";
-import { SERVE_FUNCTION } from "../render/shim";
+import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
+
+/** Capacity figures shown in the plan and stack outputs (tokens; `null` when the model is unknown). */
+export interface PlanCapacity {
+  verdict: CapacityReport["verdict"];
+  kvBytesPerToken: number | null;
+  kvCacheTokens: number | null;
+  sequencesAtMaxLen: number | null;
+  tokensPerInputWhenFull: number | null;
+  message?: string;
+}
+
+/** Cost figures, USD, GPU time only, from the rates table or `gpuRatesUsdPerSecond`. */
+export interface PlanCost extends CostReport {
+  /** Estimated seconds from container start to serving (labelled estimate, docs/coldstart.md). */
+  startupSeconds: number | null;
+}
 
 /** One deployment in the plan. Units: tokens for `maxModelLen`, seconds for `scaledownWindow`. */
 export interface PlanEntry {
@@ -22,16 +42,31 @@ export interface PlanEntry {
   maxInputs: number;
   maxContainers: number | null;
   scaledownWindow: number;
-  weights: string;
+  coldStart: string;
+  compileCache: boolean;
   /** Predicted web endpoint URL (workspace placeholder when not configured). */
   url: string;
   /** SHA-256 of the shim's inputs (also in the shim's header). */
   shimInputsHash: string;
+  capacity: PlanCapacity;
+  cost: PlanCost;
   /** Things the user should know before paying for it. */
   warnings: string[];
 }
 
 const PINNED = /^[0-9a-f]{40}$/;
+
+function planCapacity(report: CapacityReport): PlanCapacity {
+  if (!report.known) return { verdict: report.verdict, kvBytesPerToken: null, kvCacheTokens: null, sequencesAtMaxLen: null, tokensPerInputWhenFull: null, message: report.message };
+  return {
+    verdict: report.verdict,
+    kvBytesPerToken: report.kvBytesPerToken,
+    kvCacheTokens: report.kvCacheTokens,
+    sequencesAtMaxLen: report.sequencesAtMaxLen,
+    tokensPerInputWhenFull: report.tokensPerInputWhenFull,
+    ...(report.message ? { message: report.message } : {}),
+  };
+}
 
 /** Builds the plan entries from checked deployments. */
 export function buildPlan(prepared: readonly PreparedDeployment[], settings: StackSettings): PlanEntry[] {
@@ -43,6 +78,18 @@ export function buildPlan(prepared: readonly PreparedDeployment[], settings: Sta
           `set qwen-code-modal:deployments.${name}.modelRevision to a 40-hex commit`,
       );
     }
+    const capacity = computeCapacity(d);
+    if (capacity.verdict === "warn" || capacity.verdict === "unknown") warnings.push(`capacity: ${capacity.message}`);
+    const coldStart = deploymentColdStart(d);
+    const startupSeconds = capacity.known ? estimateStartupSeconds({ mode: d.coldStart, compileCache: d.compileCache }, capacity.weightBytes) : null;
+    const cost = estimateCost({
+      gpu: d.gpu,
+      gpuCount: d.gpuCount,
+      startupSeconds: startupSeconds ?? 0,
+      scaledownWindowSeconds: d.scaledownWindow,
+      rateOverrides: settings.gpuRatesUsdPerSecond,
+    });
+    warnings.push(...coldStart.notes.map((n) => `cold start (${coldStart.mode}): ${n}`));
     return {
       name,
       role: d.role,
@@ -56,30 +103,39 @@ export function buildPlan(prepared: readonly PreparedDeployment[], settings: Sta
       maxInputs: d.maxInputs,
       maxContainers: d.maxContainers ?? null,
       scaledownWindow: d.scaledownWindow,
-      weights: d.weights,
+      coldStart: coldStart.mode,
+      compileCache: d.compileCache,
       url: predictEndpointUrl({
         workspace: settings.workspace,
         environment: settings.environment,
         appName: d.appName,
-        functionName: SERVE_FUNCTION,
+        functionName: coldStart.decorator === "app.cls" ? `${SERVER_CLASS.toLowerCase()}-${SERVE_FUNCTION}` : SERVE_FUNCTION,
         label: d.label,
       }),
       shimInputsHash: shim.inputsHash,
+      capacity: planCapacity(capacity),
+      cost: { ...cost, startupSeconds },
       warnings,
     };
   });
 }
 
+const usd = (n: number) => `$${n.toFixed(n < 1 ? 3 : 2)}`;
+const num = (n: number | null) => (n === null ? "unknown" : n.toLocaleString("en-US"));
+
 /** Renders the plan as text for a terminal. */
 export function formatPlan(entries: readonly PlanEntry[], modalVersion: string): string {
   const blocks = entries.map((e) => {
+    const c = e.capacity;
     const rows: [string, string][] = [
       ["app", e.app],
       ["gpu", e.gpu],
       ["model", `${e.model} @ ${e.revision} (served as ${e.servedModelName})`],
       ["context", `${e.maxModelLen.toLocaleString("en-US")} tokens, KV cache ${e.kvCacheDtype}`],
       ["concurrency", `${e.maxInputs} inputs/container, max containers ${e.maxContainers ?? "unlimited"}, scale to zero after ${e.scaledownWindow} s idle`],
-      ["weights", e.weights === "image" ? "baked into the image" : "Modal Volume cache"],
+      ["capacity", c.kvCacheTokens === null ? `unknown (${c.message})` : `KV cache ${num(c.kvCacheTokens)} tokens (${num(c.kvBytesPerToken)} B/token): ${num(c.sequencesAtMaxLen)} full-context sequences at once, ${num(c.tokensPerInputWhenFull)} tokens each with all ${e.maxInputs} inputs busy [${c.verdict}]`],
+      ["cost", `${usd(e.cost.usdPerWarmHour)}/warm hour, ${usd(e.cost.usdPerColdStart)}/cold start (~${e.cost.startupSeconds === null ? "?" : Math.round(e.cost.startupSeconds)} s, estimate), ${usd(e.cost.usdPerIdleTail)} idle tail per burst (${e.scaledownWindow} s), $0 scaled to zero (rates of ${e.cost.asOf}; sources in docs/capacity.md)`],
+      ["cold start", `${e.coldStart}, compile cache ${e.compileCache ? "on (CUDA graphs + torch.compile kept in a Volume)" : "off (--enforce-eager)"}`],
       ["endpoint", `${e.url}  (OpenAI base URL: ${e.url}/v1, proxy auth)`],
     ];
     const lines = rows.map(([k, v]) => `  ${k.padEnd(12)} ${v}`);

@@ -29,7 +29,7 @@ export interface StackOutputs {
   endpoints: Record<string, pulumi.Output<{ app: string; url: string; baseUrl: string; model: string }>>;
   /** Where the exported endpoint config was written. */
   endpointConfigPath: string;
-  /** The plan each deployment was made from (GPU, context, concurrency...). */
+  /** The plan each deployment was made from: GPU, context, concurrency, capacity, cost, cold start. */
   plan: PlanEntry[];
 }
 
@@ -61,12 +61,15 @@ export function defineStack(inputs: StackInputs): StackOutputs {
     });
     return `${JSON.stringify(file, null, 2)}\n`;
   });
+  const plan = buildPlan(prepared.deployments, config.settings);
+  // What plan prints, `pulumi preview` shows too.
+  for (const entry of plan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
   new EndpointConfigFile("endpoint-config", { path: endpointConfigPath, content }, { dependsOn: deployments.map(([, dep]) => dep) });
   return {
     endpoints: Object.fromEntries(
       deployments.map(([name, dep]) => [name, dep.endpoint.apply((e) => ({ app: e.app, url: e.url, baseUrl: e.baseUrl, model: e.model }))]),
     ),
     endpointConfigPath,
-    plan: buildPlan(prepared.deployments, config.settings),
+    plan,
   };
 }

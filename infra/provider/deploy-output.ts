@@ -7,8 +7,9 @@
  *     └── https://ws--qcm-coder-serve.modal.run 🔑
  * ✓ App deployed in 12.345s! 🎉
  * ```
- * or `🔨 Created web function serve => https://ws--app-serve.modal.run 🔑`, and
- * `Deployment skipped: no changes detected!`.
+ * or `🔨 Created web function serve => https://ws--app-serve.modal.run 🔑`; for a class (the
+ * memory-snapshot mode) `✓ Created function Server.*.` with a row `serve -> https://...` per web
+ * method; and `Deployment skipped: no changes detected!`.
  * @module
  */
 import { MODAL_RUN_URL } from "../modal/urls";
@@ -24,6 +25,7 @@ export interface DeployResult {
 }
 
 const CREATED_WEB_FUNCTION = /Created web (?:function|endpoint) ([A-Za-z_][\w.]*)/;
+const CLASS_METHOD_URL = /([A-Za-z_]\w*) -> https:\/\//;
 
 /** Parses the combined stdout/stderr of `modal deploy`. */
 export function parseDeployOutput(text: string): DeployResult {
@@ -34,7 +36,8 @@ export function parseDeployOutput(text: string): DeployResult {
     if (fn) current = fn[1];
     else if (/Created /.test(line)) current = undefined;
     const url = line.match(MODAL_RUN_URL)?.[0];
-    if (url && current && !urls[current]) urls[current] = url;
+    const owner = CLASS_METHOD_URL.exec(line)?.[1] ?? current;
+    if (url && owner && !urls[owner]) urls[owner] = url;
   }
   const skipped = /Deployment skipped: no changes detected/.test(text);
   return { urls, skipped, confirmed: skipped || /App deployed in [\d.]+s/.test(text) };

@@ -5,12 +5,15 @@
  * @module
  */
 import type { Deployment } from "../config/schema";
+import type { ColdStartShimPlan } from "../coldstart";
 
 /**
  * Builds the argv that follows `vllm serve <model>`.
+ * @param coldStart - the deployment's cold-start plan: its flags (`--enable-sleep-mode`,
+ *   `--enforce-eager`) are added, and `--revision` is passed when vLLM downloads the weights itself.
  * @returns one argv entry per element; never shell-joined.
  */
-export function vllmArgs(d: Deployment): string[] {
+export function vllmArgs(d: Deployment, coldStart: ColdStartShimPlan): string[] {
   const args = [
     "--served-model-name", d.servedModelName,
     "--host", "0.0.0.0",
@@ -21,11 +24,11 @@ export function vllmArgs(d: Deployment): string[] {
     "--tensor-parallel-size", String(d.gpuCount),
     "--max-num-seqs", String(d.maxInputs),
   ];
-  if (d.weights === "volume") args.push("--revision", d.modelRevision);
+  if (!coldStart.bakeWeights) args.push("--revision", d.modelRevision);
   if (d.toolCallParser) args.push("--enable-auto-tool-choice", "--tool-call-parser", d.toolCallParser);
   if (d.reasoningParser) args.push("--reasoning-parser", d.reasoningParser);
   if (d.maxImagesPerPrompt > 0) {
     args.push("--limit-mm-per-prompt", JSON.stringify({ image: d.maxImagesPerPrompt, video: 0 }));
   }
-  return [...args, ...d.extraVllmArgs];
+  return [...args, ...coldStart.vllmFlags, ...d.extraVllmArgs];
 }

@@ -1,10 +1,9 @@
 /**
- * Cold-start mode data against the verified sample shims: each shim is imported by the real modal
- * SDK (offline, no credentials) through inspect_shim.py, and what Modal registered must match the
- * mode's data in infra/coldstart.
+ * Cold-start modes: each mode rendered by infra/render for both default deployments and imported
+ * by the real modal SDK (offline, no credentials) through infra/check; what Modal registered must
+ * match the mode's data in infra/coldstart. Then the selection logic and its estimates.
  */
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -17,91 +16,75 @@ import {
   estimateStartupSeconds,
   type ColdStartMode,
 } from "../../infra/coldstart";
-import { WEIGHTS_MODES } from "../../infra/config/schema";
+import { resolveConfig } from "../../infra/config/resolve";
+import { prepareDeployments } from "../../infra/prepare";
+import { runModalCheck } from "../../infra/check/modal-check";
+import { renderShim } from "../../infra/render/shim";
+import { writeShims } from "../../infra/render/write";
+import { pyLiteral } from "../support/python";
 
-const ROOT = join(__dirname, "..", "..");
-const PYTHON = join(ROOT, ".venv", "bin", "python");
-const INSPECT = join(__dirname, "inspect_shim.py");
-
-interface ShimReport {
-  error?: string;
-  app_name: string;
-  functions: Record<string, { gpus: string[]; volumes: string[]; web_server: { port: number; requires_proxy_auth: boolean } | null }>;
-  classes: Record<string, { enter_snap: string[]; enter_restore: string[]; exit: string[]; web_servers: Record<string, unknown> }>;
-  decorator_options: Record<string, unknown>;
-  vllm_args: string[];
-  image_env: Record<string, string>;
+async function prepared(mode: ColdStartMode, compileCache = true) {
+  const config = resolveConfig({ deployments: { coder: { coldStart: mode, compileCache }, vlm: { coldStart: mode, compileCache } } });
+  const dir = await mkdtemp(join(tmpdir(), `qcm-coldstart-${mode}-`));
+  return { ...(await prepareDeployments(config, { write: true, dir })), dir };
 }
 
-function inspect(shim: string): ShimReport {
-  try {
-    return JSON.parse(execFileSync(PYTHON, [INSPECT, shim], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: tmpdir(), PYTHONDONTWRITEBYTECODE: "1" } }));
-  } catch (err) {
-    const stdout = (err as { stdout?: string }).stdout;
-    if (stdout) return JSON.parse(stdout);
-    throw err;
-  }
-}
-
-const reports = Object.fromEntries(
-  COLD_START_MODES.map((mode) => [mode, inspect(join(ROOT, COLD_START_MODE_FACTS[mode].sampleShim))]),
-) as Record<ColdStartMode, ShimReport>;
-
-describe.each(COLD_START_MODES)("mode %s: sample shim checked by the real modal SDK", (mode) => {
+describe.each(COLD_START_MODES)("cold-start mode %s: rendered shims checked by the real modal SDK", (mode) => {
   const facts = COLD_START_MODE_FACTS[mode];
   const plan = coldStartShimPlan({ mode });
-  const report = reports[mode];
 
-  it("imports without credentials", () => {
-    expect(report.error).toBeUndefined();
-    expect(report.app_name).toBe(`qcm-coldstart-${mode}`);
+  it("both deployments render, import without credentials, and Modal sees the mode's server, Volumes and options", async () => {
+    const { deployments, dir } = await prepared(mode);
+    for (const p of deployments) {
+      if ("error" in p.report) throw new Error(p.report.error);
+      const [name, server] = Object.entries(p.report.servers)[0];
+      expect(name).toBe(facts.decorator === "app.cls" ? "Server" : "serve");
+      expect(server.volumes).toEqual(plan.volumes.map((v) => v.mountPath).sort());
+      expect(server.volumes).toContain(COMPILE_CACHE_VOLUME.mountPath);
+      expect(server.web_servers.serve).toMatchObject({ port: 8000, requires_proxy_auth: true });
+      for (const [k, v] of Object.entries(facts.decoratorOptions)) expect(p.report.deploy_time[name][k]).toEqual(v);
+      const args = (await pyLiteral(join(dir, `${p.name}.py`), "VLLM_ARGS")).value as string[];
+      for (const flag of plan.vllmFlags) expect(args).toContain(flag);
+      expect(args).not.toContain("--enforce-eager");
+      expect(args.includes("--revision")).toBe(!plan.bakeWeights);
+      const source = await readFile(join(dir, `${p.name}.py`), "utf8");
+      expect(source).toContain(`.env(${JSON.stringify(facts.env).replace(/,/g, ", ").replace(/:/g, ": ")})`);
+      expect(source.includes("run_function(download_weights")).toBe(plan.bakeWeights);
+    }
   });
 
-  it("mounts exactly the plan's Volumes (compile cache included)", () => {
-    const [fn] = Object.values(report.functions);
-    expect(fn.volumes).toEqual(plan.volumes.map((v) => v.mountPath).sort());
-    expect(fn.volumes).toContain(COMPILE_CACHE_VOLUME.mountPath);
-    for (const v of plan.volumes) expect(readFileSync(join(ROOT, facts.sampleShim), "utf8")).toContain(v.volumeName);
-  });
-
-  it("carries the mode's decorator options, vLLM flags and env", () => {
-    expect(report.decorator_options).toEqual(facts.decoratorOptions);
-    for (const flag of plan.vllmFlags) expect(report.vllm_args).toContain(flag);
-    expect(report.vllm_args).not.toContain("--enforce-eager");
-    expect(report.image_env).toEqual(facts.env);
-  });
-
-  it("serves a web endpoint with proxy auth where the mode's decorator puts it", () => {
-    if (facts.decorator === "app.function") {
-      expect(report.functions.serve.web_server).toEqual({ port: 8000, requires_proxy_auth: true });
-      expect(report.classes).toEqual({});
-    } else {
-      expect(report.classes.Server.web_servers).toEqual({ serve: { port: 8000, requires_proxy_auth: true } });
+  it("compile cache off: --enforce-eager (outside snapshot mode) and no compile-cache Volume", async () => {
+    const { deployments, dir } = await prepared(mode, false);
+    for (const p of deployments) {
+      if ("error" in p.report) throw new Error(p.report.error);
+      expect(Object.values(p.report.servers)[0].volumes).not.toContain(COMPILE_CACHE_VOLUME.mountPath);
+      const args = (await pyLiteral(join(dir, `${p.name}.py`), "VLLM_ARGS")).value as string[];
+      expect(args.includes("--enforce-eager")).toBe(mode !== "snapshot");
     }
   });
 });
 
 describe("snapshot lifecycle", () => {
-  it("Modal sees one snap=True enter, one snap=False enter and an exit", () => {
-    expect(reports.snapshot.classes.Server).toMatchObject({
-      enter_snap: ["start_and_sleep"],
-      enter_restore: ["wake"],
-      exit: ["stop"],
-    });
+  it("Modal sees one snap=True enter, one snap=False enter and an exit; vLLM is put to sleep and woken", async () => {
+    const { deployments } = await prepared("snapshot");
+    const report = deployments[0].report;
+    if ("error" in report) throw new Error(report.error);
+    expect(report.servers.Server).toMatchObject({ kind: "class", lifecycle: { enter_snap: ["start_and_sleep"], enter_restore: ["wake"], exit: ["stop"] } });
+    expect(deployments[0].shim.source).toContain('_post("/sleep?level=1")');
+    expect(deployments[0].shim.source).toContain('_post("/wake_up")');
     const lifecycle = COLD_START_MODE_FACTS.snapshot.lifecycle!;
     expect(lifecycle.enterSnap.join(" ")).toContain("/sleep?level=1");
     expect(lifecycle.enterRestore).toEqual(["POST /wake_up"]);
-    const source = readFileSync(join(ROOT, COLD_START_MODE_FACTS.snapshot.sampleShim), "utf8");
-    expect(source).toContain('_post("/sleep?level=1")');
-    expect(source).toContain('_post("/wake_up")');
   });
 
-  it("the SDK refuses snap=True without enable_memory_snapshot (the check can fail)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "coldstart-"));
-    const broken = join(dir, "broken.py");
-    copyFileSync(join(ROOT, COLD_START_MODE_FACTS.snapshot.sampleShim), broken);
-    writeFileSync(broken, readFileSync(broken, "utf8").replace("enable_memory_snapshot=True,", ""));
-    expect(inspect(broken).error).toMatch(/InvalidError: .*enable_memory_snapshot=True/);
+  it("the SDK refuses snap=True without enable_memory_snapshot (the check can fail)", async () => {
+    const config = resolveConfig({ deployments: { coder: { coldStart: "snapshot" } } });
+    const shim = renderShim("coder", config.deployments.coder);
+    const dir = await mkdtemp(join(tmpdir(), "qcm-coldstart-broken-"));
+    const [path] = await writeShims(dir, [{ ...shim, source: shim.source.replace("enable_memory_snapshot=True, ", "") }]);
+    await writeFile(join(dir, "unused"), "");
+    const report = (await runModalCheck([path])).shims[path];
+    expect("error" in report && report.error).toMatch(/InvalidError: .*enable_memory_snapshot=True/);
   });
 });
 
@@ -119,10 +102,6 @@ describe("selection logic", () => {
     expect(plan.volumes.map((v) => v.mountPath)).toEqual(["/root/.cache/huggingface"]);
     const snapshot = coldStartShimPlan({ mode: "snapshot", compileCache: false });
     expect(snapshot.vllmFlags).toEqual(["--enable-sleep-mode"]);
-  });
-
-  it("keeps the config's weights values as mode names", () => {
-    for (const w of WEIGHTS_MODES) expect(COLD_START_MODES).toContain(w);
   });
 
   it("rejects an unknown mode", () => {

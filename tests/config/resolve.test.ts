@@ -30,12 +30,12 @@ describe("stack config validation", () => {
 
   it("overrides merge field by field, and a new deployment starts from its role's defaults", () => {
     const { deployments } = resolveConfig({
-      deployments: { coder: { maxModelLen: 65536 }, "coder-small": { role: "coder", appName: "qcm-coder-small", gpu: "L40S", maxModelLen: 32768 } },
+      deployments: { coder: { maxModelLen: 65536 }, "coder-small": { role: "coder", appName: "qcm-coder-small", gpu: "B200", maxModelLen: 32768 } },
       settings: { enabled: ["coder", "coder-small"] },
     });
     expect(deployments.coder.maxModelLen).toBe(65536);
     expect(deployments.coder.gpu).toBe("H200");
-    expect(deployments["coder-small"]).toMatchObject({ ...DEFAULT_DEPLOYMENTS.coder, appName: "qcm-coder-small", gpu: "L40S", maxModelLen: 32768 });
+    expect(deployments["coder-small"]).toMatchObject({ ...DEFAULT_DEPLOYMENTS.coder, appName: "qcm-coder-small", gpu: "B200", maxModelLen: 32768 });
   });
 
   // Each bad input: [what, raw config, expected problem line].
@@ -60,6 +60,10 @@ describe("stack config validation", () => {
     ["workspace that is not a DNS label", { settings: { workspace: "My_Workspace" } }, /^qwen-code-modal:workspace: got "My_Workspace"/],
     ["two deployments with one app name", { deployments: { vlm: { appName: "qcm-coder" } } }, /deployments\.vlm\.appName: got "qcm-coder"; already used by deployment coder/],
     ["new deployment without a role", { deployments: { extra: { gpu: "H100" } } }, /deployments\.extra\.role: got nothing; a new deployment must set role/],
+    ["a deployment whose weights do not fit the GPU (capacity)", { deployments: { coder: { gpu: "L40S" } } }, /^qwen-code-modal:deployments\.coder\.maxModelLen: got 131072; does not fit on 1x L40S: weights and vLLM's reservations leave no memory for the KV cache; lower max_model_len, use a larger GPU/],
+    ["a context that cannot fit once in the KV cache (capacity)", { deployments: { vlm: { maxModelLen: 1_000_000, kvCacheDtype: "auto" } } }, /^qwen-code-modal:deployments\.vlm\.maxModelLen: got 1000000; does not fit on 1x A100-80GB: the KV cache \([\d.]+ GB\) cannot hold one sequence of max_model_len 1000000 tokens/],
+    ["an unknown cold-start mode", { deployments: { vlm: { coldStart: "warm" } } }, /deployments\.vlm\.coldStart: got "warm"; Invalid option: expected one of "image"\|"volume"\|"snapshot"/],
+    ["a GPU rate for a GPU Modal does not have", { settings: { gpuRatesUsdPerSecond: { H300: 0.001 } } }, /^qwen-code-modal:gpuRatesUsdPerSecond\.H300: got 0\.001; H300 is not a Modal GPU type; keys must be one of T4, /],
     ["model id that is not owner/name", { deployments: { coder: { modelId: "Qwen3-Coder" } } }, /modelId: got "Qwen3-Coder"; must be a Hugging Face repo id/],
   ];
   it.each(cases)("rejects %s with the key path, the bad value and what is allowed", (_what, raw, expected) => {

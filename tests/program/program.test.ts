@@ -58,6 +58,11 @@ describe("Pulumi program under Pulumi's mocks (engine and Modal are stand-ins)",
     });
     expect(run.outputs!.endpointConfigPath).toBe(epPath);
     expect(run.outputs!.plan.map((p: { url: string }) => p.url)).toEqual(["https://acme--qcm-coder-serve.modal.run", "https://acme--qcm-vlm-serve.modal.run"]);
+    // Capacity and cost are stack outputs, and what plan warns about, preview logs.
+    expect(run.outputs!.plan[0].capacity).toMatchObject({ verdict: "warn", kvBytesPerToken: 12288 });
+    expect(run.outputs!.plan[0].capacity.sequencesAtMaxLen).toBeGreaterThan(0);
+    expect(run.outputs!.plan[1].cost.usdPerWarmHour).toBeGreaterThan(0);
+    expect(run.log).toContain("coder: capacity: max_inputs 128 is more than 4x");
 
     const file = run.resources[4].inputs as { path: string; content: string };
     expect(file.path).toBe(epPath);

@@ -20,17 +20,17 @@ describe("shims checked by the real modal SDK (offline, no credentials)", () => 
     const [coder, vlm] = deployments;
     expect(coder.report).toEqual({
       app_name: "qcm-coder",
-      functions: {
+      servers: {
         serve: {
-          gpus: ["H200"], is_web_endpoint: true, secrets: 0, volumes: [],
-          web_server: { port: 8000, startup_timeout: 600, requires_proxy_auth: true, label: null },
+          kind: "function", gpus: ["H200"], secrets: 0, volumes: ["/root/.cache/vllm"],
+          web_servers: { serve: { port: 8000, startup_timeout: 600, requires_proxy_auth: true, label: null } },
         },
       },
-      deploy_time: { serve: { timeout: 1800, scaledown_window: 300, max_containers: 1, max_inputs: 128, web_server_decorated: true } },
+      deploy_time: { serve: { timeout: 1800, scaledown_window: 300, max_containers: 1, max_inputs: 128 } },
     });
     expect(vlm.report).toMatchObject({
       app_name: "qcm-vlm",
-      functions: { serve: { gpus: ["A100-80GB"], web_server: { port: 8000, startup_timeout: 600, requires_proxy_auth: true } } },
+      servers: { serve: { kind: "function", gpus: ["A100-80GB"], web_servers: { serve: { port: 8000, startup_timeout: 600, requires_proxy_auth: true } } } },
       deploy_time: { serve: { timeout: 1800, scaledown_window: 300, max_inputs: 16 } },
     });
     expect(vlm.report).not.toHaveProperty("deploy_time.serve.max_containers");
@@ -62,10 +62,10 @@ describe("shims checked by the real modal SDK (offline, no credentials)", () => 
 
   it("weights in a Modal Volume: the volume is mounted and vLLM downloads the pinned revision", async () => {
     const commit = "0123456789abcdef0123456789abcdef01234567";
-    const config = resolveConfig({ deployments: { vlm: { weights: "volume", modelRevision: commit, hfSecretName: "huggingface-secret" } } });
+    const config = resolveConfig({ deployments: { vlm: { coldStart: "volume", modelRevision: commit, hfSecretName: "huggingface-secret" } } });
     const { deployments } = await prepareDeployments(config);
     const vlm = deployments.find((d) => d.name === "vlm")!;
-    expect(vlm.report).toMatchObject({ functions: { serve: { volumes: ["/root/.cache/huggingface"], secrets: 1 } } });
+    expect(vlm.report).toMatchObject({ servers: { serve: { volumes: ["/root/.cache/huggingface", "/root/.cache/vllm"], secrets: 1 } } });
     expect(vlm.shim.source).not.toContain("run_function(download_weights");
     expect(vlm.shim.source).toContain(`"--revision", "${commit}"`);
   });

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../support/cli";
+import { computeCapacity } from "../../infra/capacity";
+import { estimateCost } from "../../infra/cost";
+import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
+
+async function configFile(value: unknown): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), "qcm-plan-")), "config.json");
+  await writeFile(path, JSON.stringify(value));
+  return path;
+}
+
+describe("plan (embedded default, no credentials, no network)", () => {
+  it("prints app, GPU, model, context, concurrency, capacity, cost, cold start and URL for both deployments", async () => {
+    const result = await runCli(["plan"], { MODAL_TOKEN_ID: "", MODAL_TOKEN_SECRET: "", HOME: tmpdir() });
+    expect(result.exitCode).toBe(0);
+    const out = result.stdout;
+    expect(out).toMatch(/^coder \(coder\)\n  app          qcm-coder\n  gpu          H200\n/);
+    expect(out).toContain("  context      131,072 tokens, KV cache fp8");
+    expect(out).toContain("  concurrency  128 inputs/container, max containers 1, scale to zero after 300 s idle");
+    expect(out).toMatch(/  capacity     KV cache [\d,]+ tokens \(12,288 B\/token\): \d+ full-context sequences at once/);
+    expect(out).toMatch(/  cost         \$4\.54\/warm hour, \$0\.\d+\/cold start \(~\d+ s, estimate\), \$0\.378 idle tail per burst \(300 s\), \$0 scaled to zero/);
+    expect(out).toContain("  endpoint     https://<workspace>--qcm-vlm-serve.modal.run");
+    expect(out).toContain("warning: capacity: max_inputs 128 is more than 4x");
+    expect(out).toMatch(/Shims checked by the modal SDK 1\.6\.4: OK\.$/m);
+  });
+
+  it("--json gives the same figures as the capacity and cost models", async () => {
+    const result = await runCli(["plan", "--json"]);
+    const plan = JSON.parse(result.stdout);
+    const [coder, vlm] = plan.deployments;
+    const cap = computeCapacity(DEFAULT_DEPLOYMENTS.vlm);
+    if (!cap.known) throw new Error("the vlm must be in the model registry");
+    expect(vlm.capacity).toMatchObject({ kvCacheTokens: cap.kvCacheTokens, sequencesAtMaxLen: cap.sequencesAtMaxLen, verdict: cap.verdict });
+    const cost = estimateCost({ gpu: "H200", gpuCount: 1, startupSeconds: coder.cost.startupSeconds, scaledownWindowSeconds: 300 });
+    expect(coder.cost.usdPerWarmHour).toBeCloseTo(cost.usdPerWarmHour, 9);
+    expect(coder.cost.usdPerColdStart).toBeCloseTo(cost.usdPerColdStart, 9);
+    expect(coder).toMatchObject({ coldStart: "image", compileCache: true, maxInputs: 128, gpu: "H200" });
+  });
+
+  it("rate overrides from config change the cost; a snapshot deployment predicts the class endpoint URL", async () => {
+    const path = await configFile({
+      settings: { gpuRatesUsdPerSecond: { H200: 0.001 }, workspace: "acme" },
+      deployments: { coder: { coldStart: "snapshot" } },
+    });
+    const plan = JSON.parse((await runCli(["plan", "--json", "--config", path])).stdout);
+    expect(plan.deployments[0].cost).toMatchObject({ usdPerWarmHour: 3.6, source: "config override", asOf: "override" });
+    expect(plan.deployments[0].url).toBe("https://acme--qcm-coder-server-serve.modal.run");
+    expect(plan.deployments[0].cost.startupSeconds).toBeLessThan(plan.deployments[1].cost.startupSeconds);
+  });
+
+  it("refuses a deployment that cannot hold one max_model_len sequence, before rendering", async () => {
+    const path = await configFile({ deployments: { vlm: { gpu: "L4" } } });
+    const result = await runCli(["plan", "--config", path]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/qwen-code-modal:deployments\.vlm\.maxModelLen: got 32768; does not fit on 1x L4/);
+    expect(result.stdout).toBe("");
+  });
+});

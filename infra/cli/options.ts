@@ -1,34 +1,47 @@
 /**
- * Shared option handling for commands that read the stack config outside Pulumi.
+ * Argument parsing for every `qwen-code-modal` command, and the stack-config option of the
+ * commands that run outside Pulumi (`plan`, `render`).
  * @module
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { readRawConfigFile } from "../config/file";
 import { resolveConfig, type ResolvedConfig } from "../config/resolve";
 import { UserError } from "./command";
 
 /**
- * Parses `args` with node:util parseArgs (strict), turning its errors into {@link UserError}.
+ * Parses a command's arguments (node:util parseArgs, strict).
+ * @param command - command name, for the error message.
+ * @param usage - the command's options, shown after a bad one.
+ * @param allowPositionals - whether words without `--` are allowed (they come back in `positionals`).
+ * @throws UserError naming the bad option and the command's usage.
  */
-export function parseOptions<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T) {
+export function parseCommandArgs<T extends ParseArgsOptionsConfig>(
+  command: string,
+  args: string[],
+  options: T,
+  usage: string,
+  allowPositionals = false,
+) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {
-    throw new UserError((err as Error).message);
+    throw new UserError(`${command}: ${(err as Error).message}\nusage: qwen-code-modal ${command} ${usage}`);
   }
 }
 
-/** The `--config FILE` option: a JSON stack config (see README, "Configuration"). */
-export const configOption = { config: { type: "string" } } as const;
+/**
+ * The `--stack-config FILE` option: a JSON file `{ "deployments": {...}, "settings": {...} }` with
+ * the values of the Pulumi stack config keys (see README, "Configuration").
+ */
+export const stackConfigOption = { "stack-config": { type: "string" } } as const;
 
 /**
- * Resolves the stack config: the embedded defaults, overridden by `--config FILE` when given.
+ * Resolves the stack config: the embedded defaults, overridden by `--stack-config FILE` when given.
  * @throws UserError with every invalid key listed.
  */
-export async function loadConfig(configFile: string | undefined): Promise<ResolvedConfig> {
-  const raw = configFile ? await readRawConfigFile(configFile).catch((e: Error) => Promise.reject(new UserError(e.message))) : {};
+export async function loadStackConfig(file: string | undefined): Promise<ResolvedConfig> {
   try {
-    return resolveConfig(raw);
+    return resolveConfig(file ? await readRawConfigFile(file) : {});
   } catch (err) {
     throw new UserError((err as Error).message);
   }

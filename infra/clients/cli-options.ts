@@ -3,8 +3,9 @@
  * `--config <endpoints.json>` and `--env-file <.env>`, and reports a bad argument in one line.
  * @module
  */
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import type { ParseArgsOptionsConfig } from "node:util";
 import { UserError } from "../cli/command";
+import { parseCommandArgs } from "../cli/options";
 
 /** Options every client/operations command accepts. */
 export const COMMON_OPTIONS = {
@@ -15,23 +16,17 @@ export const COMMON_OPTIONS = {
 } as const satisfies ParseArgsOptionsConfig;
 
 /**
- * Parses a command's arguments with the common options plus its own.
- * @param command - command name, for the error message.
- * @param allowPositionals - whether words without `--` are allowed (they come back in `positionals`).
+ * Parses a client/operations command's arguments: the common options plus its own.
  * @throws UserError naming the bad option and the command's usage.
  */
-export function parseCommandArgs<T extends ParseArgsOptionsConfig>(
+export function parseClientArgs<T extends ParseArgsOptionsConfig>(
   command: string,
   args: string[],
   options: T,
   usage: string,
   allowPositionals = false,
 ) {
-  try {
-    return parseArgs({ args, options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });
-  } catch (err) {
-    throw new UserError(`${command}: ${(err as Error).message}\nusage: qwen-code-modal ${command} ${usage}`);
-  }
+  return parseCommandArgs(command, args, { ...COMMON_OPTIONS, ...options }, usage, allowPositionals);
 }
 
 /** Parses a whole, positive number option. @throws UserError naming the option. */

@@ -46,7 +46,7 @@ describe("plan (embedded default, no credentials, no network)", () => {
       settings: { gpuRatesUsdPerSecond: { H200: 0.001 }, workspace: "acme" },
       deployments: { coder: { coldStart: "snapshot" } },
     });
-    const plan = JSON.parse((await runCli(["plan", "--json", "--config", path])).stdout);
+    const plan = JSON.parse((await runCli(["plan", "--json", "--stack-config", path])).stdout);
     expect(plan.deployments[0].cost).toMatchObject({ usdPerWarmHour: 3.6, source: "config override", asOf: "override" });
     expect(plan.deployments[0].url).toBe("https://acme--qcm-coder-server-serve.modal.run");
     expect(plan.deployments[0].cost.startupSeconds).toBeLessThan(plan.deployments[1].cost.startupSeconds);
@@ -54,7 +54,7 @@ describe("plan (embedded default, no credentials, no network)", () => {
 
   it("refuses a deployment that cannot hold one max_model_len sequence, before rendering", async () => {
     const path = await configFile({ deployments: { vlm: { gpu: "L4" } } });
-    const result = await runCli(["plan", "--config", path]);
+    const result = await runCli(["plan", "--stack-config", path]);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/qwen-code-modal:deployments\.vlm\.maxModelLen: got 32768; does not fit on 1x L4/);
     expect(result.stdout).toBe("");

@@ -133,7 +133,7 @@ describe("committed shims (python-shims/)", () => {
     const out = join(dir, "shims");
     const configFile = join(dir, "bad.json");
     await writeFile(configFile, JSON.stringify({ deployments: { vlm: { maxImagesPerPrompt: 6 }, coder: { gpu: "TPU" } } }));
-    const result = await runCli(["render", "--config", configFile, "--out", out]);
+    const result = await runCli(["render", "--stack-config", configFile, "--out", out]);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('qwen-code-modal:deployments.coder.gpu: got "TPU"');
     expect(result.stderr).toContain("qwen-code-modal:deployments.vlm.maxImagesPerPrompt: got 6; must be at most 5");

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { Command } from "../command";
 import { UserError } from "../command";
-import { parseCommandArgs } from "../../clients/cli-options";
+import { parseClientArgs } from "../../clients/cli-options";
 import { claudeLaunchSpec } from "../../clients/claude-launch";
 import { loadClientContext, requireEndpoint } from "../../clients/context";
 import { findOnPath, runAttached } from "../../clients/executables";
@@ -25,7 +25,7 @@ export const claudeCommand: Command = {
   summary: "run Claude Code with the coder as its model (fallback coding LLM)",
   async run(args) {
     const { own, rest } = splitAtDoubleDash(args);
-    const { values } = parseCommandArgs("claude", own, { "claude-bin": { type: "string" } }, USAGE);
+    const { values } = parseClientArgs("claude", own, { "claude-bin": { type: "string" } }, USAGE);
     const context = await loadClientContext(values);
     const coder = requireEndpoint(context, "coder");
     const bin = values["claude-bin"] ?? defaultClaudeBin(context.env.PATH);

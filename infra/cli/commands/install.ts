@@ -4,7 +4,7 @@
  * @module
  */
 import type { Command } from "../command";
-import { parseCommandArgs } from "../../clients/cli-options";
+import { parseClientArgs } from "../../clients/cli-options";
 import { loadEndpointContext } from "../../clients/context";
 import { install } from "../../clients/install";
 import { defaultQodalPath } from "../../clients/qodal";
@@ -15,7 +15,7 @@ export const installCommand: Command = {
   name: "install",
   summary: "set up qwen-code (settings, `qodal` wrapper) and register vlm-analyzer with qwen-code and Claude Code",
   async run(args) {
-    const { values } = parseCommandArgs(
+    const { values } = parseClientArgs(
       "install",
       args,
       { settings: { type: "string" }, "claude-config": { type: "string" }, qodal: { type: "string" }, "qwen-bin": { type: "string" } },

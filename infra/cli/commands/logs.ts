@@ -3,7 +3,7 @@
  * @module
  */
 import type { Command } from "../command";
-import { parseCommandArgs, positiveNumber } from "../../clients/cli-options";
+import { parseClientArgs, positiveNumber } from "../../clients/cli-options";
 import { loadEndpointContext } from "../../clients/context";
 import { runAttached } from "../../clients/executables";
 import { appForLogs, modalLogsArgs } from "../../ops/logs";
@@ -15,7 +15,7 @@ export const logsCommand: Command = {
   name: "logs",
   summary: "show a deployment's Modal logs (`modal app logs`; --follow to stream)",
   async run(args) {
-    const { values, positionals } = parseCommandArgs(
+    const { values, positionals } = parseClientArgs(
       "logs",
       args,
       { follow: { type: "boolean", short: "f" }, tail: { type: "string", short: "n" } },

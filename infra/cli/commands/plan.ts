@@ -5,7 +5,7 @@
  */
 import type { Command } from "../command";
 import { UserError } from "../command";
-import { configOption, loadConfig, parseOptions } from "../options";
+import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
 import { prepareDeployments, ShimCheckError } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
 
@@ -13,8 +13,8 @@ export const planCommand: Command = {
   name: "plan",
   summary: "render + check the shims with the modal SDK and print the deployment plan (no credentials needed)",
   async run(args) {
-    const opts = parseOptions(args, { ...configOption, json: { type: "boolean" } });
-    const config = await loadConfig(opts.config);
+    const opts = parseCommandArgs("plan", args, { ...stackConfigOption, json: { type: "boolean" } }, "[--stack-config FILE] [--json]").values;
+    const config = await loadStackConfig(opts["stack-config"]);
     const prepared = await prepareDeployments(config).catch((e: Error) =>
       Promise.reject(e instanceof ShimCheckError ? new UserError(e.message) : e),
     );

@@ -5,7 +5,7 @@
  */
 import type { Command } from "../command";
 import { UserError } from "../command";
-import { parseCommandArgs } from "../../clients/cli-options";
+import { parseClientArgs } from "../../clients/cli-options";
 import { loadClientContext, requireEndpoint } from "../../clients/context";
 import { findOnPath, runAttached } from "../../clients/executables";
 import { splitAtDoubleDash } from "../../clients/passthrough";
@@ -18,7 +18,7 @@ export const qwenCommand: Command = {
   summary: "run qwen-code on the coder (what the `qodal` wrapper runs)",
   async run(args) {
     const { own, rest } = splitAtDoubleDash(args);
-    const { values } = parseCommandArgs("qwen", own, { "qwen-bin": { type: "string" } }, USAGE);
+    const { values } = parseClientArgs("qwen", own, { "qwen-bin": { type: "string" } }, USAGE);
     const context = await loadClientContext(values);
     const coder = requireEndpoint(context, "coder");
     const bin = values["qwen-bin"] ?? findOnPath("qwen", context.env.PATH);

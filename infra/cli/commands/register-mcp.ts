@@ -6,7 +6,6 @@
  * @module
  */
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { ENDPOINT_CONFIG_ENV, defaultEndpointConfigPath, readEndpointConfig } from "vlm-analyzer/endpoint-config";
 import {
   buildServerEntry,
@@ -19,6 +18,7 @@ import {
 } from "vlm-analyzer/registration";
 import type { JsonFileUpdate } from "vlm-analyzer/settings-file";
 import { UserError, type Command } from "../command";
+import { parseCommandArgs } from "../options";
 
 const USAGE =
   "[--client qwen|claude|all] [--scope user|project] [--project-dir DIR] [--qwen-settings FILE] " +
@@ -33,14 +33,6 @@ const OPTIONS = {
   config: { type: "string" },
   timeout: { type: "string" },
 } as const;
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    throw new UserError(`register-mcp: ${(err as Error).message}\nusage: qwen-code-modal register-mcp ${USAGE}`);
-  }
-}
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {
@@ -82,7 +74,7 @@ export const registerMcpCommand: Command = {
   name: "register-mcp",
   summary: "register the vlm-analyzer MCP server with qwen-code and/or Claude Code",
   async run(args) {
-    const values = parse(args);
+    const values = parseCommandArgs("register-mcp", args, OPTIONS, USAGE).values;
     const client = oneOf("client", values.client, ["qwen", "claude", "all"] as const);
     const scope = oneOf("scope", values.scope, ["user", "project"] as const);
     const entry = await entryFor(values.config, values.timeout);

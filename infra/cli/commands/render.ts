@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "../command";
 import { UserError } from "../command";
-import { configOption, loadConfig, parseOptions } from "../options";
+import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
 import { prepareDeployments, ShimCheckError } from "../../prepare";
 import { shimPath } from "../../render/write";
 import { shimsDir } from "../../paths";
@@ -15,9 +15,9 @@ export const renderCommand: Command = {
   name: "render",
   summary: "write the checked shims to python-shims/ (--out DIR elsewhere; --check: fail if the committed shims are stale)",
   async run(args) {
-    const opts = parseOptions(args, { ...configOption, check: { type: "boolean" }, out: { type: "string" } });
+    const opts = parseCommandArgs("render", args, { ...stackConfigOption, check: { type: "boolean" }, out: { type: "string" } }, "[--stack-config FILE] [--out DIR] [--check]").values;
     const dir = opts.out ?? shimsDir();
-    const config = await loadConfig(opts.config);
+    const config = await loadStackConfig(opts["stack-config"]);
     const prepared = await prepareDeployments(config, { write: !opts.check, dir }).catch((e: Error) =>
       Promise.reject(e instanceof ShimCheckError ? new UserError(e.message) : e),
     );

@@ -3,7 +3,7 @@
  * @module
  */
 import type { Command } from "../command";
-import { parseCommandArgs, positiveNumber } from "../../clients/cli-options";
+import { parseClientArgs, positiveNumber } from "../../clients/cli-options";
 import { loadClientContext } from "../../clients/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../ops/smoke";
 
@@ -34,7 +34,7 @@ export const smokeCommand: Command = {
   name: "smoke",
   summary: "check every endpoint end to end (health, models, tool call, images); waits through a cold start",
   async run(args) {
-    const { values } = parseCommandArgs(
+    const { values } = parseClientArgs(
       "smoke",
       args,
       { timeout: { type: "string" }, "request-timeout": { type: "string" }, "poll-interval": { type: "string" } },

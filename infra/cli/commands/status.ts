@@ -4,7 +4,7 @@
  * @module
  */
 import type { Command } from "../command";
-import { parseCommandArgs, positiveNumber } from "../../clients/cli-options";
+import { parseClientArgs, positiveNumber } from "../../clients/cli-options";
 import { loadClientContext } from "../../clients/context";
 import { deployedAppTasks, resolveModalCli } from "../../ops/modal-apps";
 import { collectStatus, formatStatus } from "../../ops/status";
@@ -15,7 +15,7 @@ export const statusCommand: Command = {
   name: "status",
   summary: "health, latency and vLLM metrics per endpoint (scaled-to-zero apps are not woken without --wake)",
   async run(args) {
-    const { values } = parseCommandArgs("status", args, { wake: { type: "boolean" }, timeout: { type: "string" } }, USAGE);
+    const { values } = parseClientArgs("status", args, { wake: { type: "boolean" }, timeout: { type: "string" } }, USAGE);
     const context = await loadClientContext(values);
     const apps = await (async () => deployedAppTasks(resolveModalCli(context.env), context.env))().catch((err: Error) => err);
     const rows = await collectStatus(context, apps, {

@@ -16,6 +16,9 @@ import { ToolFailure } from "./errors.js";
 
 /** Statuses that mean "not ready yet" on Modal: bad gateway, unavailable, gateway timeout. */
 const RETRY_STATUSES = new Set([502, 503, 504]);
+/** Time kept for the last attempt before the deadline, milliseconds: a backoff never eats into it. */
+const LAST_ATTEMPT_MS = 500;
+
 /** First retry delay, milliseconds; doubles each time up to {@link MAX_BACKOFF_MS}. */
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 10_000;
@@ -135,7 +138,9 @@ export async function createChatCompletion(
       }
       report();
       const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
-      await sleep(backoff, signal);
+      // Never sleep through the deadline: the last attempt starts while time is left for it.
+      const remainingMs = config.timeoutSeconds * 1000 - (performance.now() - started);
+      await sleep(Math.max(0, Math.min(backoff, remainingMs - LAST_ATTEMPT_MS)), signal);
     }
   } catch (err) {
     if (options.signal?.aborted) throw new ToolFailure(`cancelled after ${elapsed().toFixed(1)} s`);

@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../support/cli";
+import { MODAL_STAND_IN, standInWorld } from "../support/modal-stand-in";
 import { computeCapacity } from "../../infra/capacity";
 import { estimateCost } from "../../infra/cost";
 import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
@@ -58,5 +59,17 @@ describe("plan (embedded default, no credentials, no network)", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/qwen-code-modal:deployments\.vlm\.maxModelLen: got 32768; does not fit on 1x L4/);
     expect(result.stdout).toBe("");
+  });
+
+  it("--live-rates asks the modal CLI (stand-in) for the workspace's rates, and fails clearly without credentials", async () => {
+    const world = await standInWorld();
+    const env = { QCM_MODAL_CLI: MODAL_STAND_IN, MODAL_STAND_IN_STATE: world.statePath, QCM_ENV_FILE: join(world.dir, "none.env") };
+    const ok = await runCli(["plan", "--live-rates", "--json"], { ...env, MODAL_TOKEN_ID: "ak-liveRATES00001", MODAL_TOKEN_SECRET: "as-liveRATES00001" });
+    expect(ok.exitCode).toBe(0);
+    expect(JSON.parse(ok.stdout).liveRates).toEqual({ "stand-in.gpu.h200": 0.001261, "stand-in.cpu": 0.0000131 });
+    expect((await world.state()).calls.map((c) => c.argv)).toEqual([["billing", "rates", "--json"]]);
+    const denied = await runCli(["plan", "--live-rates"], { ...env, MODAL_TOKEN_ID: "", MODAL_TOKEN_SECRET: "" });
+    expect(denied.exitCode).toBe(1);
+    expect(denied.stderr).toMatch(/^error: modal billing rates failed: Error: Token missing/);
   });
 });

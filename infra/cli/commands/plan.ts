@@ -8,18 +8,32 @@ import { UserError } from "../command";
 import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
 import { prepareDeployments, ShimCheckError } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
+import { formatLiveRates, liveRates } from "../../plan/live-rates";
 
 export const planCommand: Command = {
   name: "plan",
-  summary: "render + check the shims with the modal SDK and print the deployment plan (no credentials needed)",
+  summary: "render + check the shims with the modal SDK and print the plan: capacity, cost, cold start (no credentials needed; --live-rates asks Modal)",
   async run(args) {
-    const opts = parseCommandArgs("plan", args, { ...stackConfigOption, json: { type: "boolean" } }, "[--stack-config FILE] [--json]").values;
+    const opts = parseCommandArgs(
+      "plan",
+      args,
+      { ...stackConfigOption, json: { type: "boolean" }, "live-rates": { type: "boolean" } },
+      "[--stack-config FILE] [--json] [--live-rates]",
+    ).values;
     const config = await loadStackConfig(opts["stack-config"]);
     const prepared = await prepareDeployments(config).catch((e: Error) =>
       Promise.reject(e instanceof ShimCheckError ? new UserError(e.message) : e),
     );
     const entries = buildPlan(prepared.deployments, config.settings);
-    console.log(opts.json ? JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries }, null, 2) : formatPlan(entries, prepared.modalVersion));
+    // Opt-in: needs Modal credentials and network, unlike the rest of the plan.
+    const rates = opts["live-rates"] ? await liveRates().catch((e: Error) => Promise.reject(new UserError(e.message))) : undefined;
+    if (opts.json) {
+      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(rates ? { liveRates: rates } : {}) }, null, 2));
+    } else {
+      console.log(formatPlan(entries, prepared.modalVersion) + (rates ? `
+
+${formatLiveRates(rates)}` : ""));
+    }
     return 0;
   },
 };

@@ -1,0 +1,37 @@
+/**
+ * `plan --live-rates`: the workspace's current rates from the user's modal CLI
+ * (`modal billing rates --json`), with Modal credentials from the environment or the project's .env.
+ * @module
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parse as parseDotenv } from "dotenv";
+import { execa } from "execa";
+import { fetchModalBillingRates } from "../cost";
+import { envFilePath, modalCli } from "../paths";
+
+/**
+ * Asks Modal for the workspace's rates (needs credentials and network).
+ * @returns key → number, keys and units exactly as Modal reports them.
+ * @throws Error with the modal CLI's message when it fails (no credentials, no network, ...).
+ */
+export async function liveRates(): Promise<Record<string, number>> {
+  const envFile = envFilePath();
+  const fromFile = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
+  return fetchModalBillingRates(modalCli(), async (file, args) => {
+    const result = await execa(file, [...args], { env: { ...fromFile, ...process.env }, timeout: 60_000, reject: false });
+    if (result.exitCode !== 0) {
+      const last = (result.stderr || result.stdout || result.shortMessage || "").trim().split("\n").at(-1);
+      throw new Error(`modal billing rates failed: ${last}`);
+    }
+    return result.stdout;
+  });
+}
+
+/** Renders live rates as text lines for `plan`. */
+export function formatLiveRates(rates: Record<string, number>): string {
+  const width = Math.max(0, ...Object.keys(rates).map((k) => k.length));
+  return [
+    "Live rates from `modal billing rates` (keys and units as Modal reports them; to use one, set qwen-code-modal:gpuRatesUsdPerSecond):",
+    ...Object.entries(rates).map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+  ].join("\n");
+}

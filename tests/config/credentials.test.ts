@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { resolveModalCredentials } from "../../infra/config/credentials";
 
-const id = "ak-0123456789abcdef";
-const secret = "as-0123456789abcdef";
+const id = "ak-fake0id01";
+const secret = "as-fake0sec1";
 
 describe("Modal credential resolution", () => {
   it("prefers Pulumi config secrets, then env/.env, then the modal CLI profile", () => {
@@ -23,7 +23,7 @@ describe("Modal credential resolution", () => {
   });
 
   it("rejects a malformed token without echoing it", () => {
-    const bad = "as-swapped0123456789";
+    const bad = "as-swapped01";
     const err = (() => {
       try {
         resolveModalCredentials({ config: {}, env: { MODAL_TOKEN_ID: bad, MODAL_TOKEN_SECRET: secret }, modalTomlExists: false });

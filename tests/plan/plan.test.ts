@@ -64,7 +64,7 @@ describe("plan (embedded default, no credentials, no network)", () => {
   it("--live-rates asks the modal CLI (stand-in) for the workspace's rates, and fails clearly without credentials", async () => {
     const world = await standInWorld();
     const env = { QCM_MODAL_CLI: MODAL_STAND_IN, MODAL_STAND_IN_STATE: world.statePath, QCM_ENV_FILE: join(world.dir, "none.env") };
-    const ok = await runCli(["plan", "--live-rates", "--json"], { ...env, MODAL_TOKEN_ID: "ak-liveRATES00001", MODAL_TOKEN_SECRET: "as-liveRATES00001" });
+    const ok = await runCli(["plan", "--live-rates", "--json"], { ...env, MODAL_TOKEN_ID: "ak-liveRate1", MODAL_TOKEN_SECRET: "as-liveRate1" });
     expect(ok.exitCode).toBe(0);
     expect(JSON.parse(ok.stdout).liveRates).toEqual({ "stand-in.gpu.h200": 0.001261, "stand-in.cpu": 0.0000131 });
     expect((await world.state()).calls.map((c) => c.argv)).toEqual([["billing", "rates", "--json"]]);

@@ -6,8 +6,8 @@ import { execa } from "execa";
 import { parseEndpointConfig } from "vlm-analyzer/endpoint-config";
 
 const harness = resolve(__dirname, "program-harness.cjs");
-const TOKEN_ID = "ak-mockTOKENid000001";
-const TOKEN_SECRET = "as-mockTOKENsecret01";
+const TOKEN_ID = "ak-mockId001";
+const TOKEN_SECRET = "as-mockSec01";
 /** Pulumi's marker for a secret value in mocked resource inputs. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 

@@ -9,7 +9,7 @@ describe("the TypeScript program as Pulumi loads it (Pulumi's ts-node path, mock
     const dir = await mkdtemp(join(tmpdir(), "qcm-ts-"));
     await writeFile(join(dir, ".env"), "");
     const run = await execa("node", [resolve(__dirname, "pulumi-ts-harness.cjs")], {
-      env: { HOME: dir, QCM_ENV_FILE: join(dir, ".env"), MODAL_TOKEN_ID: "ak-tsHARNESS00001", MODAL_TOKEN_SECRET: "as-tsHARNESS00001" },
+      env: { HOME: dir, QCM_ENV_FILE: join(dir, ".env"), MODAL_TOKEN_ID: "ak-tsHarn001", MODAL_TOKEN_SECRET: "as-tsHarn001" },
       reject: false,
     });
     const result = JSON.parse(run.stdout.trim().split("\n").at(-1)!);

@@ -89,10 +89,10 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
 
   it("update with only new credentials records them without redeploying", async () => {
     const outs = await create();
-    const news = inputs({ credentials: { tokenId: "ak-rotatedTOKENid0002", tokenSecret: "as-rotatedTOKENsec002" } });
+    const news = inputs({ credentials: { tokenId: "ak-rotated02", tokenSecret: "as-rotated02" } });
     expect((await modalAppProvider.diff!("qcm-coder", outs, news)).changes).toBe(true);
     const { outs: updated } = await modalAppProvider.update!("qcm-coder", outs, news);
-    expect(updated.credentials.tokenId).toBe("ak-rotatedTOKENid0002");
+    expect(updated.credentials.tokenId).toBe("ak-rotated02");
     expect((await world.state()).calls).toHaveLength(1);
   });
 
@@ -149,9 +149,9 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
 
   it("credentials come from the env file when neither inputs nor environment hold them", async () => {
     const envFile = join(world.dir, ".env");
-    await writeFile(envFile, `MODAL_TOKEN_ID=ak-fromDOTENVfile0001\nMODAL_TOKEN_SECRET=as-fromDOTENVfile0001\n`);
+    await writeFile(envFile, `MODAL_TOKEN_ID=ak-dotenv01\nMODAL_TOKEN_SECRET=as-dotenv01\n`);
     await create(inputs({ credentials: undefined, envFile }));
-    expect((await world.state()).calls[0]).toMatchObject({ tokenId: "ak-fromDOTENVfile0001", hasSecret: true });
+    expect((await world.state()).calls[0]).toMatchObject({ tokenId: "ak-dotenv01", hasSecret: true });
   });
 
   it("without any credentials the stand-in's auth error comes back as a provider error", async () => {

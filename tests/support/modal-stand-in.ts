@@ -11,7 +11,7 @@ import { execa } from "execa";
 export const MODAL_STAND_IN = resolve(__dirname, "..", "stand-ins", "modal-cli", "modal");
 
 /** Fake credentials: shaped like Modal tokens so the redaction rules apply to them. */
-export const FAKE_CREDENTIALS = { tokenId: "ak-standinTOKENid0001", tokenSecret: "as-standinTOKENsecret01" } as const;
+export const FAKE_CREDENTIALS = { tokenId: "ak-standin01", tokenSecret: "as-standin01" } as const;
 
 /** What the stand-in recorded. */
 export interface StandInState {

@@ -1,8 +1,9 @@
-// Deployer core figures: render + real modal SDK check of both default shims, and the
+// Deployer core figures: render + real modal SDK check of both default shims, the whole plan, and the
 // ModalApp provider's no-op diff (what `pulumi up` with nothing changed costs per app).
 import { bench, describe } from "vitest";
 import { resolveConfig } from "../../infra/config/resolve";
 import { prepareDeployments } from "../../infra/prepare";
+import { buildPlan } from "../../infra/plan/plan";
 import { renderShim } from "../../infra/render/shim";
 import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
 import { deployHash, modalAppProvider, type ModalAppInputs } from "../../infra/provider/modal-app";
@@ -17,6 +18,9 @@ describe("render + check (real modal SDK, both default shims)", () => {
   });
   bench("render + modal SDK check (one python process for both)", async () => {
     await prepareDeployments(config);
+  }, { iterations: 5, time: 0 });
+  bench("plan: render + check + capacity + cost + cold start, both deployments", async () => {
+    buildPlan((await prepareDeployments(config)).deployments, config.settings);
   }, { iterations: 5, time: 0 });
 });
 

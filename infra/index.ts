@@ -6,22 +6,20 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { parse as parseDotenv } from "dotenv";
 import { resolveModalCredentials } from "./config/credentials";
+import { envFilePath, loadEnvironment } from "./config/env-file";
 import { readPulumiConfig } from "./config/pulumi-config";
 import { resolveConfig } from "./config/resolve";
 import { prepareDeployments } from "./prepare";
-import { envFilePath, modalCli, projectRoot } from "./paths";
+import { modalCli } from "./paths";
 import { defineStack } from "./program/stack";
 
 async function main() {
-  const root = projectRoot();
-  const envFile = envFilePath(root);
-  const dotenv = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
-  const env = { ...dotenv, ...process.env };
+  const envFile = envFilePath();
+  const env = loadEnvironment(envFile);
   const { raw, credentials: fromConfig } = readPulumiConfig();
   // The modal CLI's own MODAL_ENVIRONMENT applies unless the stack config names an environment.
   if (env.MODAL_ENVIRONMENT && raw.settings?.environment === undefined) raw.settings = { ...raw.settings, environment: env.MODAL_ENVIRONMENT };
@@ -35,7 +33,7 @@ async function main() {
     if (!env[name]) pulumi.log.warn(`${name} is not set in the environment or .env: qodal and vlm-analyzer need it to call the endpoints (Modal dashboard → Settings → Proxy Auth Tokens)`);
   }
   const prepared = await prepareDeployments(config);
-  return defineStack({ stackName: pulumi.getStack(), config, prepared, credentials, modalCli: modalCli(root), envFile });
+  return defineStack({ stackName: pulumi.getStack(), config, prepared, credentials, modalCli: modalCli(), envFile });
 }
 
 export = main();

@@ -30,11 +30,6 @@ export function venvPython(root = projectRoot()): string {
   return process.env.QCM_PYTHON || join(root, ".venv", "bin", "python");
 }
 
-/** The project's dotenv file with Modal credentials: `$QCM_ENV_FILE`, else `<root>/.env`. */
-export function envFilePath(root = projectRoot()): string {
-  return process.env.QCM_ENV_FILE || join(root, ".env");
-}
-
 /** The `modal` CLI used to deploy: `$QCM_MODAL_CLI`, else the project venv's. */
 export function modalCli(root = projectRoot()): string {
   return process.env.QCM_MODAL_CLI || join(root, ".venv", "bin", "modal");

@@ -12,7 +12,8 @@ import {
   type EndpointRole,
 } from "vlm-analyzer/endpoint-config";
 import { UserError } from "../cli/command";
-import { defaultEnvFilePath, loadEnvironment, proxyCredentials, type ProxyCredentials } from "./credentials";
+import { envFilePath, loadEnvironment } from "../config/env-file";
+import { proxyCredentials, type ProxyCredentials } from "./credentials";
 
 /** The deployments and the environment, before credentials are required. */
 export interface EndpointContext {
@@ -41,7 +42,7 @@ export interface ContextOptions {
  * @throws UserError in one line when the config is missing or invalid.
  */
 export async function loadEndpointContext(options: ContextOptions = {}): Promise<EndpointContext> {
-  const envFile = options["env-file"] ?? defaultEnvFilePath();
+  const envFile = options["env-file"] ?? envFilePath();
   const env = loadEnvironment(envFile);
   const configPath = options.config ?? defaultEndpointConfigPath(env);
   let config: EndpointConfig;

@@ -1,46 +1,17 @@
 /**
- * The Modal proxy-auth credentials every client command sends: read from the process environment,
- * falling back to the project's env file (`.env` at the project root, dotenv syntax). The exported
+ * The Modal proxy-auth credentials every client command sends, picked from the environment that
+ * infra/config/env-file.ts loads (process environment over the project's `.env`). The exported
  * endpoint config only names the variables; the values never leave memory, never reach a file
  * this project writes, and never appear in an error.
  * @module
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "dotenv";
 import { PROXY_AUTH_HEADERS, type EndpointConfig } from "vlm-analyzer/endpoint-config";
 import { UserError } from "../cli/command";
-import { projectRoot } from "../paths";
-
-/** Environment variable that points at an env file in a non-default place. */
-export const ENV_FILE_ENV = "QCM_ENV_FILE";
 
 /** Modal proxy-auth token id and secret (the `Modal-Key` / `Modal-Secret` header values). */
 export interface ProxyCredentials {
   tokenId: string;
   tokenSecret: string;
-}
-
-/** The project's env file: `$QCM_ENV_FILE`, else `<project root>/.env`. */
-export function defaultEnvFilePath(env: NodeJS.ProcessEnv = process.env): string {
-  return env[ENV_FILE_ENV] || join(projectRoot(), ".env");
-}
-
-/**
- * The environment the commands work with: the env file's variables under the process
- * environment (a variable set in the process wins, as with dotenv).
- * @param envFile - dotenv file; a missing file adds nothing.
- * @throws UserError naming the file when it exists but cannot be read.
- */
-export function loadEnvironment(envFile: string, processEnv: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  let text = "";
-  try {
-    text = readFileSync(envFile, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT") throw new UserError(`env file ${envFile} cannot be read (${code ?? String(err)})`);
-  }
-  return { ...parse(text), ...processEnv };
 }
 
 /**

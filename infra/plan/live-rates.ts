@@ -3,11 +3,10 @@
  * (`modal billing rates --json`), with Modal credentials from the environment or the project's .env.
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
-import { parse as parseDotenv } from "dotenv";
 import { execa } from "execa";
 import { fetchModalBillingRates } from "../cost";
-import { envFilePath, modalCli } from "../paths";
+import { envFilePath, loadEnvironment } from "../config/env-file";
+import { modalCli } from "../paths";
 
 /**
  * Asks Modal for the workspace's rates (needs credentials and network).
@@ -15,10 +14,9 @@ import { envFilePath, modalCli } from "../paths";
  * @throws Error with the modal CLI's message when it fails (no credentials, no network, ...).
  */
 export async function liveRates(): Promise<Record<string, number>> {
-  const envFile = envFilePath();
-  const fromFile = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
+  const env = loadEnvironment(envFilePath());
   return fetchModalBillingRates(modalCli(), async (file, args) => {
-    const result = await execa(file, [...args], { env: { ...fromFile, ...process.env }, timeout: 60_000, reject: false });
+    const result = await execa(file, [...args], { env, extendEnv: false, timeout: 60_000, reject: false });
     if (result.exitCode !== 0) {
       const last = (result.stderr || result.stdout || result.shortMessage || "").trim().split("\n").at(-1);
       throw new Error(`modal billing rates failed: ${last}`);

@@ -6,11 +6,10 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { execa } from "execa";
-import { z } from "zod";
 import { UserError } from "../cli/command";
 import { findOnPath } from "../clients/executables";
 import { modalCli } from "../paths";
+import { modalAppList, ModalCliError } from "../provider/modal-cli";
 
 /**
  * The project's `modal` (`$QCM_MODAL_CLI`, else `.venv/bin/modal`), else `modal` on PATH.
@@ -26,27 +25,20 @@ export function resolveModalCli(env: NodeJS.ProcessEnv): string {
   return onPath;
 }
 
-const appRowsSchema = z.array(z.object({ description: z.string(), state: z.string(), tasks: z.coerce.number() }));
-
 /** A deployed app's running containers, by app name. */
 export type AppTasks = Map<string, number>;
 
 /**
- * Lists deployed apps and their running containers.
- * @param env - the environment for modal (MODAL_TOKEN_ID/SECRET, MODAL_ENVIRONMENT).
- * @throws Error with modal's own message when the CLI fails or prints something else.
+ * Lists deployed apps and their running containers (the provider's `modal app list --json`).
+ * @param env - the command's environment; its MODAL_* variables (token, environment) reach modal.
+ * @throws Error `modal app list failed: <modal's last line>` when the CLI fails or prints something else.
  */
 export async function deployedAppTasks(modal: string, env: NodeJS.ProcessEnv): Promise<AppTasks> {
-  const result = await execa(modal, ["app", "list", "--json"], { env, extendEnv: false, reject: false, timeout: 60_000 });
-  if (result.exitCode !== 0) {
-    const last = (result.stderr || result.stdout || result.shortMessage || "").trim().split("\n").at(-1);
-    throw new Error(`modal app list failed: ${last}`);
-  }
-  let rows;
-  try {
-    rows = appRowsSchema.parse(JSON.parse(result.stdout));
-  } catch (err) {
-    throw new Error(`modal app list --json printed something unexpected (${(err as Error).message.slice(0, 120)})`);
-  }
-  return new Map(rows.filter((r) => r.state === "deployed").map((r) => [r.description, r.tasks]));
+  const modalEnv = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[0].startsWith("MODAL_") && e[1] !== undefined),
+  );
+  const rows = await modalAppList({ cli: modal, env: modalEnv }, 60).catch((err: unknown) => {
+    throw err instanceof ModalCliError ? new Error(`modal app list failed: ${err.outputTail.trim().split("\n").at(-1)}`) : err;
+  });
+  return new Map(rows.filter((r) => r.state === "deployed").map((r) => [r.description, Number(r.tasks)]));
 }

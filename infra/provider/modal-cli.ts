@@ -130,11 +130,12 @@ export interface AppListRow {
 
 /**
  * `modal app list --json`.
+ * @param timeoutSeconds - bound on the call (default 120 s).
  * @throws ModalCliError when modal fails or prints something that is not the expected JSON.
  */
-export async function modalAppList(ctx: ModalCliContext): Promise<AppListRow[]> {
+export async function modalAppList(ctx: ModalCliContext, timeoutSeconds = 120): Promise<AppListRow[]> {
   const argv = ["app", "list", "--json"];
-  const { output, exitCode } = await runModal({ ...ctx, onLine: undefined }, argv, 120);
+  const { output, exitCode } = await runModal({ ...ctx, onLine: undefined }, argv, timeoutSeconds);
   if (exitCode !== 0) fail(ctx, argv, exitCode, output);
   // Built per call, not at module level: Pulumi serializes this function into the provider,
   // and a schema object captured by value would not survive that.

@@ -6,7 +6,7 @@ import { modalAppProvider, deployHash, type ModalAppInputs, type ModalAppOutputs
 import { ModalCliError } from "../../infra/provider/modal-cli";
 import { renderShim } from "../../infra/render/shim";
 import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
-import { FAKE_CREDENTIALS, MODAL_STAND_IN, standInWorld } from "../support/modal-stand-in";
+import { appNamed, FAKE_CREDENTIALS, MODAL_STAND_IN, standInWorld } from "../support/modal-stand-in";
 
 const coder = renderShim("coder", DEFAULT_DEPLOYMENTS.coder);
 
@@ -52,11 +52,12 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     const outs = await create();
     expect(outs.urls).toEqual({ serve: "https://stand-in-ws--qcm-coder-serve.modal.run" });
     expect(outs.deployHash).toBe(deployHash(inputs()));
-    const { calls, apps } = await world.state();
+    const state = await world.state();
+    const { calls } = state;
     expect(calls).toHaveLength(1);
     expect(calls[0].argv).toEqual(["deploy", expect.stringMatching(/qcm-deploy-.*\/coder\.py$/), "--name", "qcm-coder", "--strategy", "recreate"]);
     expect(calls[0]).toMatchObject({ tokenId: FAKE_CREDENTIALS.tokenId, hasSecret: true });
-    expect(apps["main/qcm-coder"]).toMatchObject({ state: "deployed", strategy: "recreate" });
+    expect(appNamed(state, "qcm-coder")).toMatchObject({ state: "deployed", strategy: "recreate" });
     expect(logged.some((l) => l.includes("App deployed in"))).toBe(true);
   });
 
@@ -82,9 +83,10 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     expect(diff).toMatchObject({ changes: true, replaces: [] });
     const { outs: updated } = await modalAppProvider.update!("qcm-coder", outs, news);
     expect(updated.deployHash).toBe(deployHash(news));
-    const { calls, apps } = await world.state();
-    expect(calls.map((c) => c.argv[0])).toEqual(["deploy", "deploy"]);
-    expect(apps["main/qcm-coder"].hash).not.toBe("");
+    const state = await world.state();
+    expect(state.calls.map((c) => c.argv[0])).toEqual(["deploy", "deploy"]);
+    expect(state.apps).toHaveLength(1);
+    expect(appNamed(state, "qcm-coder")!.hash).not.toBe("");
   });
 
   it("update with only new credentials records them without redeploying", async () => {
@@ -113,7 +115,7 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
   it("delete stops the app, and is idempotent for an app already stopped or never deployed", async () => {
     const outs = await create();
     await modalAppProvider.delete!("qcm-coder", outs);
-    expect((await world.state()).apps["main/qcm-coder"].state).toBe("stopped");
+    expect(appNamed(await world.state(), "qcm-coder")!.state).toBe("stopped");
     await expect(modalAppProvider.delete!("qcm-coder", outs)).resolves.toBeUndefined();
     await expect(modalAppProvider.delete!("qcm-other", { ...outs, appName: "qcm-other" })).resolves.toBeUndefined();
     const stops = (await world.state()).calls.filter((c) => c.argv[1] === "stop");
@@ -136,7 +138,7 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
       expect(text).not.toContain(FAKE_CREDENTIALS.tokenId);
       expect(text).not.toContain(FAKE_CREDENTIALS.tokenSecret);
     }
-    expect((await world.state()).apps).toEqual({});
+    expect((await world.state()).apps).toEqual([]);
   });
 
   it("a failing delete or read surfaces as an error instead of dropping state", async () => {

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { renderShim } from "../../infra/render/shim";
 import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
-import { FAKE_CREDENTIALS, MODAL_STAND_IN, standInWorld } from "../support/modal-stand-in";
+import { appNamed, FAKE_CREDENTIALS, MODAL_STAND_IN, standInWorld } from "../support/modal-stand-in";
 
 const harness = resolve(__dirname, "serialize-harness.cjs");
 
@@ -42,7 +42,7 @@ describe("ModalApp provider closure serialization (plain Node, modal CLI stand-i
     });
     const state = await world.state();
     expect(state.calls.map((c) => c.argv[0] === "deploy" ? "deploy" : c.argv.join(" "))).toEqual(["deploy", "app stop qcm-vlm -y"]);
-    expect(state.apps["main/qcm-vlm"].state).toBe("stopped");
+    expect(appNamed(state, "qcm-vlm")!.state).toBe("stopped");
     expect(run.stdout + run.stderr).not.toContain(FAKE_CREDENTIALS.tokenSecret);
   });
 });

@@ -13,10 +13,28 @@ export const MODAL_STAND_IN = resolve(__dirname, "..", "stand-ins", "modal-cli",
 /** Fake credentials: shaped like Modal tokens so the redaction rules apply to them. */
 export const FAKE_CREDENTIALS = { tokenId: "ak-standin01", tokenSecret: "as-standin01" } as const;
 
+/** One app row the stand-in keeps (deployed by it, or written by a test). */
+export interface StandInApp {
+  appId: string;
+  name: string;
+  env: string;
+  state: "deployed" | "stopped";
+  /** Running containers. */
+  tasks: number;
+  hash?: string;
+  strategy?: string;
+  url?: string;
+}
+
 /** What the stand-in recorded. */
 export interface StandInState {
-  apps: Record<string, { name: string; env: string; state: string; hash: string; strategy: string; url: string }>;
-  calls: { argv: string[]; tokenId: string | null; hasSecret: boolean }[];
+  apps: StandInApp[];
+  calls: { argv: string[]; tokenId: string | null; hasSecret: boolean; modalEnv: string[] }[];
+}
+
+/** The latest app row of a name, as `modal` resolves a name. */
+export function appNamed(state: StandInState, name: string, env = "main"): StandInApp | undefined {
+  return state.apps.filter((a) => a.name === name && a.env === env).at(-1);
 }
 
 /** A fresh stand-in world: its state file, and readers for it. */
@@ -24,7 +42,7 @@ export async function standInWorld() {
   const dir = await mkdtemp(join(tmpdir(), "qcm-modal-stand-in-"));
   const statePath = join(dir, "state.json");
   const state = async (): Promise<StandInState> =>
-    existsSync(statePath) ? JSON.parse(await readFile(statePath, "utf8")) : { apps: {}, calls: [] };
+    existsSync(statePath) ? JSON.parse(await readFile(statePath, "utf8")) : { apps: [], calls: [] };
   /** Runs the stand-in by hand, as a user would run `modal` (e.g. to stop an app outside Pulumi). */
   const runByHand = (args: string[]) =>
     execa(MODAL_STAND_IN, args, {

@@ -14,8 +14,6 @@ export interface GpuType {
   name: string;
   /** Memory of one GPU, in bytes. */
   memoryBytes: number;
-  /** Whether the GPU computes in FP8 natively (Ada, Hopper, Blackwell); older ones emulate it. */
-  fp8: boolean;
 }
 
 const GB = 1e9;
@@ -25,22 +23,22 @@ export const GPU_TYPES: Readonly<Record<string, GpuType>> = Object.freeze(
   Object.fromEntries(
     (
       [
-        ["T4", 16, false],
-        ["L4", 24, true],
-        ["A10", 24, false],
-        ["A10G", 24, false],
-        ["L40S", 48, true],
-        ["A100", 40, false],
-        ["A100-40GB", 40, false],
-        ["A100-80GB", 80, false],
-        ["RTX-PRO-6000", 96, true],
-        ["H100", 80, true],
-        ["H100!", 80, true],
-        ["H200", 141, true],
-        ["B200", 180, true],
-        ["B200+", 180, true],
+        ["T4", 16],
+        ["L4", 24],
+        ["A10", 24],
+        ["A10G", 24],
+        ["L40S", 48],
+        ["A100", 40],
+        ["A100-40GB", 40],
+        ["A100-80GB", 80],
+        ["RTX-PRO-6000", 96],
+        ["H100", 80],
+        ["H100!", 80],
+        ["H200", 141],
+        ["B200", 180],
+        ["B200+", 180],
       ] as const
-    ).map(([name, gb, fp8]) => [name, { name, memoryBytes: gb * GB, fp8 }]),
+    ).map(([name, gb]) => [name, { name, memoryBytes: gb * GB }]),
   ),
 );
 

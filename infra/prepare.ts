@@ -13,6 +13,7 @@ import { compareWithConfig, runModalCheck, type ShimReport } from "./check/modal
 import { renderShim, type RenderedShim } from "./render/shim";
 import { writeShims } from "./render/write";
 import { shimsDir } from "./paths";
+import { UserError } from "./cli/command";
 
 /** A deployment whose shim rendered and passed the modal SDK check. */
 export interface PreparedDeployment {
@@ -23,8 +24,8 @@ export interface PreparedDeployment {
   report: ShimReport;
 }
 
-/** A shim the modal SDK rejected, or saw differently from the config. Nothing was written. */
-export class ShimCheckError extends Error {
+/** A shim the modal SDK rejected, or saw differently from the config. Nothing was written. The message is for the user as is. */
+export class ShimCheckError extends UserError {
   override name = "ShimCheckError";
   constructor(readonly problems: Record<string, string[]>) {
     super(

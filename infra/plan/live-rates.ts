@@ -5,13 +5,14 @@
  */
 import { execa } from "execa";
 import { fetchModalBillingRates } from "../cost";
+import { UserError } from "../cli/command";
 import { envFilePath, loadEnvironment } from "../config/env-file";
 import { modalCli } from "../paths";
 
 /**
  * Asks Modal for the workspace's rates (needs credentials and network).
  * @returns key → number, keys and units exactly as Modal reports them.
- * @throws Error with the modal CLI's message when it fails (no credentials, no network, ...).
+ * @throws UserError with the modal CLI's message when it fails (no credentials, no network, ...).
  */
 export async function liveRates(): Promise<Record<string, number>> {
   const env = loadEnvironment(envFilePath());
@@ -19,7 +20,7 @@ export async function liveRates(): Promise<Record<string, number>> {
     const result = await execa(file, [...args], { env, extendEnv: false, timeout: 60_000, reject: false });
     if (result.exitCode !== 0) {
       const last = (result.stderr || result.stdout || result.shortMessage || "").trim().split("\n").at(-1);
-      throw new Error(`modal billing rates failed: ${last}`);
+      throw new UserError(`modal billing rates failed: ${last}`);
     }
     return result.stdout;
   });

@@ -4,9 +4,8 @@
  * @module
  */
 import type { Command } from "../command";
-import { UserError } from "../command";
 import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
-import { prepareDeployments, ShimCheckError } from "../../prepare";
+import { prepareDeployments } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
 import { formatLiveRates, liveRates } from "../../plan/live-rates";
 
@@ -21,12 +20,10 @@ export const planCommand: Command = {
       "[--stack-config FILE] [--json] [--live-rates]",
     ).values;
     const config = await loadStackConfig(opts["stack-config"]);
-    const prepared = await prepareDeployments(config).catch((e: Error) =>
-      Promise.reject(e instanceof ShimCheckError ? new UserError(e.message) : e),
-    );
+    const prepared = await prepareDeployments(config);
     const entries = buildPlan(prepared.deployments, config.settings);
     // Opt-in: needs Modal credentials and network, unlike the rest of the plan.
-    const rates = opts["live-rates"] ? await liveRates().catch((e: Error) => Promise.reject(new UserError(e.message))) : undefined;
+    const rates = opts["live-rates"] ? await liveRates() : undefined;
     if (opts.json) {
       console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(rates ? { liveRates: rates } : {}) }, null, 2));
     } else {

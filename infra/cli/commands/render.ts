@@ -5,9 +5,8 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Command } from "../command";
-import { UserError } from "../command";
 import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
-import { prepareDeployments, ShimCheckError } from "../../prepare";
+import { prepareDeployments } from "../../prepare";
 import { shimPath } from "../../render/write";
 import { shimsDir } from "../../paths";
 
@@ -18,9 +17,7 @@ export const renderCommand: Command = {
     const opts = parseCommandArgs("render", args, { ...stackConfigOption, check: { type: "boolean" }, out: { type: "string" } }, "[--stack-config FILE] [--out DIR] [--check]").values;
     const dir = opts.out ?? shimsDir();
     const config = await loadStackConfig(opts["stack-config"]);
-    const prepared = await prepareDeployments(config, { write: !opts.check, dir }).catch((e: Error) =>
-      Promise.reject(e instanceof ShimCheckError ? new UserError(e.message) : e),
-    );
+    const prepared = await prepareDeployments(config, { write: !opts.check, dir });
     if (!opts.check) {
       for (const p of prepared.deployments) console.log(`wrote ${shimPath(dir, p.name)} (inputs ${p.shim.inputsHash.slice(0, 12)})`);
       return 0;

@@ -6,7 +6,7 @@
  * @module
  */
 import { PROXY_AUTH_HEADERS, type EndpointConfig } from "vlm-analyzer/endpoint-config";
-import { UserError } from "../cli/command";
+import { UserError } from "../core/errors";
 
 /** Modal proxy-auth token id and secret (the `Modal-Key` / `Modal-Secret` header values). */
 export interface ProxyCredentials {

@@ -5,7 +5,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadClientContext } from "../../infra/clients/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../infra/ops/smoke";
-import { projectRoot } from "../../infra/paths";
+import { projectRoot } from "../../infra/core/paths";
 import { callFirstTool } from "../stand-ins/coder-routes";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";

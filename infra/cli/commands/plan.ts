@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "../command";
+import { resolveEnvironment } from "../../core/environment";
 import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
 import { prepareDeployments } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
@@ -19,11 +20,12 @@ export const planCommand: Command = {
       { ...stackConfigOption, json: { type: "boolean" }, "live-rates": { type: "boolean" } },
       "[--stack-config FILE] [--json] [--live-rates]",
     ).values;
+    const environment = resolveEnvironment();
     const config = await loadStackConfig(opts["stack-config"]);
-    const prepared = await prepareDeployments(config);
+    const prepared = await prepareDeployments(config, { python: environment.modal.python });
     const entries = buildPlan(prepared.deployments, config.settings);
     // Opt-in: needs Modal credentials and network, unlike the rest of the plan.
-    const rates = opts["live-rates"] ? await liveRates() : undefined;
+    const rates = opts["live-rates"] ? await liveRates(environment) : undefined;
     if (opts.json) {
       console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(rates ? { liveRates: rates } : {}) }, null, 2));
     } else {

@@ -1,6 +1,6 @@
 /**
  * The Modal proxy-auth credentials every client command sends, picked from the environment that
- * infra/config/env-file.ts loads (process environment over the project's `.env`). The exported
+ * infra/core/environment.ts resolves (process environment over the project's `.env`). The exported
  * endpoint config only names the variables; the values never leave memory, never reach a file
  * this project writes, and never appear in an error.
  * @module

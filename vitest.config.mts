@@ -7,6 +7,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     // The suites spawn real processes (python + modal, node, MCP servers); two cores here.
     maxWorkers: 2,
+    // `plan` runs the real-vLLM check (tens of seconds) when vLLM is installed; the suites that run
+    // `plan` for other reasons skip it, tests/vllm/ turns it on where it is the point.
+    env: { QCM_VLLM_CHECK: "0" },
     benchmark: {
       include: ["tests/bench/**/*.bench.ts", "mcp/tests/**/*.bench.ts"],
     },

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import type { Deployment } from "./config/schema";
 import type { ResolvedConfig } from "./config/resolve";
 import { compareWithConfig, runModalCheck, type ShimReport } from "./check/modal-check";
-import { renderShim, type RenderedShim } from "./render/shim";
+import { runVllmCheck, shimCase, compareVllmReport, vllmInstall, vllmInstalled, type SimulatedDevice, type VllmCase, type VllmCaseReport } from "./check/vllm-check";
+import { deploymentColdStart, renderShim, type RenderedShim } from "./render/shim";
 import { writeShims } from "./render/write";
 import { shimsDir } from "./core/paths";
 import { UserError } from "./core/errors";
@@ -22,6 +23,8 @@ export interface PreparedDeployment {
   shim: RenderedShim;
   /** What the modal SDK reported for the shim. */
   report: ShimReport;
+  /** What the pinned vLLM reported for the shim's `vllm serve` command, when that check ran. */
+  vllm?: VllmCaseReport;
 }
 
 /** A shim the modal SDK rejected, or saw differently from the config. Nothing was written. The message is for the user as is. */
@@ -29,7 +32,7 @@ export class ShimCheckError extends UserError {
   override name = "ShimCheckError";
   constructor(readonly problems: Record<string, string[]>) {
     super(
-      `the modal SDK check failed; no shim was written:\n` +
+      `the shim check (modal SDK, vLLM) failed; no shim was written:\n` +
         Object.entries(problems)
           .map(([name, lines]) => lines.map((l) => `  - ${name}: ${l}`).join("\n"))
           .join("\n"),
@@ -42,17 +45,50 @@ export interface Prepared {
   /** Version of the modal SDK that checked the shims. */
   modalVersion: string;
   deployments: PreparedDeployment[];
+  /** The vLLM check: versions that checked shims, and why others were not checked. Absent when not asked for. */
+  vllm?: { checked: string[]; unchecked: string[] };
+}
+
+/**
+ * Runs every shim through the vLLM version it pins, where that version is installed.
+ * @returns reports by shim index, and the versions checked / reasons for those not checked.
+ */
+async function vllmCheckShims(cacheDir: string, deployments: Deployment[], paths: string[], scratch: string) {
+  const reports: (VllmCaseReport | undefined)[] = [];
+  const checked: string[] = [];
+  const unchecked: string[] = [];
+  for (const version of [...new Set(deployments.map((d) => d.vllmVersion))]) {
+    const install = vllmInstall(cacheDir, version);
+    if (!vllmInstalled(install)) {
+      unchecked.push(`vLLM ${version} is not installed at ${install.dir} (scripts/dev test installs it)`);
+      continue;
+    }
+    const devices: Record<string, SimulatedDevice> = {};
+    const cases: VllmCase[] = [];
+    for (const [i, d] of deployments.entries()) {
+      if (d.vllmVersion !== version) continue;
+      const { vcase, device } = await shimCase(String(i), paths[i], d, join(scratch, "models"));
+      devices[vcase.device] = device;
+      cases.push(vcase);
+    }
+    const output = await runVllmCheck(install, devices, cases);
+    for (const c of cases) reports[Number(c.id)] = output.cases[c.id];
+    checked.push(output.vllm_version);
+  }
+  return { reports, checked, unchecked };
 }
 
 /**
  * Renders and checks every enabled deployment.
  * @param options.python - Python with the pinned modal SDK (the environment's `modal.python`, infra/core/environment.ts).
  * @param options.write - also write the checked shims to `options.dir` (default python-shims/).
+ * @param options.vllmCacheDir - also check each shim's `vllm serve` command with the vLLM version it pins,
+ *   from the venvs under this folder (the environment's `cacheDir`); versions not installed are listed, not checked.
  * @throws ShimCheckError when any shim fails the check (then nothing is written).
  */
 export async function prepareDeployments(
   config: ResolvedConfig,
-  options: { python: string; write?: boolean; dir?: string },
+  options: { python: string; write?: boolean; dir?: string; vllmCacheDir?: string },
 ): Promise<Prepared> {
   const entries = Object.entries(config.deployments);
   const shims = entries.map(([name, d]) => renderShim(name, d));
@@ -60,16 +96,23 @@ export async function prepareDeployments(
   try {
     const paths = await writeShims(scratch, shims);
     const output = await runModalCheck(paths, options.python);
+    const vllm = options.vllmCacheDir ? await vllmCheckShims(options.vllmCacheDir, entries.map(([, d]) => d), paths, scratch) : undefined;
     const problems: Record<string, string[]> = {};
     const prepared = entries.map(([name, deployment], i) => {
       const report = output.shims[paths[i]] ?? { error: "the checker returned no report" };
       const mismatches = compareWithConfig(report, deployment);
+      const vllmReport = vllm?.reports[i];
+      if (vllmReport) mismatches.push(...compareVllmReport(vllmReport, deployment, deploymentColdStart(deployment)));
       if (mismatches.length) problems[name] = mismatches;
-      return { name, deployment, shim: shims[i], report };
+      return { name, deployment, shim: shims[i], report, ...(vllmReport ? { vllm: vllmReport } : {}) };
     });
     if (Object.keys(problems).length) throw new ShimCheckError(problems);
     if (options.write) await writeShims(options.dir ?? shimsDir(), shims);
-    return { modalVersion: output.modal_version, deployments: prepared };
+    return {
+      modalVersion: output.modal_version,
+      deployments: prepared,
+      ...(vllm ? { vllm: { checked: vllm.checked, unchecked: vllm.unchecked } } : {}),
+    };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

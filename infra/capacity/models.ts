@@ -65,6 +65,11 @@ export interface ModelFacts {
   vision?: VisionFacts;
   /** vLLM's profiled peak activation memory for this model (bytes, single GPU, default batch). */
   peakActivationBytes: number;
+  /**
+   * Longest context the model was trained for, tokens (`max_position_embeddings` of its config.json):
+   * vLLM refuses a longer `max_model_len` unless told otherwise (see infra/config/schema.ts).
+   */
+  nativeContextTokens: number;
   /** Provenance of each fact, keyed by the field name above. */
   sources: Readonly<Partial<Record<keyof Omit<ModelFacts, "sources" | "modelId">, Source>>>;
 }
@@ -94,7 +99,13 @@ const QWEN3_CODER_NEXT: ModelFacts = {
     stateBytesPerElement: 2,
   },
   peakActivationBytes: 7.38 * GiB,
+  nativeContextTokens: 262_144,
   sources: {
+    nativeContextTokens: {
+      ref: "docker/model-runner:ai/qwen3-coder-next-vllm.md",
+      note: "Context length 262,144 tokens (256K), native",
+      confidence: "sourced",
+    },
     parameters: {
       ref: "docker/model-runner:ai/qwen3-coder-next-vllm.md",
       note: "80B total (79B non-embedding), 3B activated, 512 experts",
@@ -159,7 +170,13 @@ const QWEN3_VL_32B: ModelFacts = {
     outHiddenSize: 5120,
   },
   peakActivationBytes: 5.64 * GiB,
+  nativeContextTokens: 262_144,
   sources: {
+    nativeContextTokens: {
+      ref: "Qwen3-VL model card (Qwen/Qwen3-VL-32B-Thinking): \"Native 256K context, expandable to 1M\"",
+      note: "256K = 262,144 tokens taken as text_config.max_position_embeddings (not read from config.json: Hugging Face unreachable)",
+      confidence: "estimated",
+    },
     parameters: {
       ref: "daniel-p-green/alain-ai-learning-platform:out/research-qwen-qwen3-32b/README.md",
       note: "text backbone = Qwen3-32B (32.8B) plus the vision encoder (~0.6B, estimated below)",

@@ -1,12 +1,14 @@
 """Check `vllm serve` argv with the real vLLM package, the way `vllm serve` itself reads it.
 
 Usage: python vllm_check.py REQUEST.json        (run with the vLLM venv's python; see docs/vllm-check.md)
+       python vllm_check.py --flags-ts        (prints infra/config/vllm-serve-flags.ts from vLLM's parser)
 
 Imports nothing of Modal. REQUEST.json:
   {"devices": {"H200": {"capability": [9, 0], "name": "NVIDIA H200", "memory_bytes": 150754820096, "count": 1}},
    "cases": [{"id": "coder/image/cache", "device": "H200", "shim": "/abs/coder.py"},   # argv read from the shim
              {"id": "x", "device": "H200", "argv": ["MODEL", "--flag", ...]},          # or given directly
-             {"id": "y", "device": "H200", "shim": "...", "model_dir": "/tmp/cfg"}]}   # + engine config
+             {"id": "y", "device": "H200", "shim": "...", "model_dir": "/tmp/cfg",     # + engine config
+              "fields": ["port"]}]}                         # parsed values to report even when default
 vLLM runs on a simulated CUDA device (vLLM's own CUDA platform class with the device queries answered
 from "devices"; nothing touches a GPU). With "model_dir" (a folder with the model's config.json) the
 case also builds vLLM's engine config for that model and reports the attention backend vLLM selects.
@@ -193,6 +195,18 @@ class Checker:
         self.serve_parser.set_defaults(dispatch_function=self.serve.cmd)
         self.defaults = self._namespace(["serve", "MODEL"])
 
+    def flags(self) -> dict:
+        """Every option string of `vllm serve`, with the parsed field (dest) it sets and whether it takes
+        a value: what infra/config/vllm-serve-flags.json must hold (EnableDisableAction adds the
+        --disable-/--enable- inverses, vllm/utils/argparse_utils.py:120)."""
+        table = {}
+        for action in self.serve_parser._actions:
+            for option in action.option_strings:
+                if option in ("-h", "--help"):
+                    continue
+                table[option] = {"dest": action.dest, "value": action.nargs != 0}
+        return dict(sorted(table.items()))
+
     def use_device(self, device: dict) -> None:
         type(self.platform).device = device
 
@@ -230,7 +244,7 @@ class Checker:
             message = lines[-1] if lines else f"argparse exited with {exit_.code}"
             raise CheckFailure("parse", message.split(": error: ", 1)[-1]) from None
 
-    def check(self, argv: list, model_dir) -> tuple:
+    def check(self, argv: list, model_dir, fields=()) -> tuple:
         """Runs steps 1-5 (step 5 only with `model_dir`: vLLM reads the model's config.json there, since
         the weights' folder or Hub repo is not reachable here). Returns (engine_args or None, values
         that differ from `vllm serve MODEL`'s)."""
@@ -256,7 +270,7 @@ class Checker:
         for key, value in sorted(vars(args).items()):
             if key in ("dispatch_function", "model", "model_tag"):
                 continue
-            if getattr(self.defaults, key, object()) != value:
+            if key in fields or getattr(self.defaults, key, object()) != value:
                 changed[key] = jsonable(value)
         return engine_args, changed
 
@@ -318,7 +332,34 @@ class CheckFailure(Exception):
         self.message = message
 
 
+def flags_module(version: str, flags: dict) -> str:
+    """infra/config/vllm-serve-flags.ts, generated: `python vllm_check.py --flags-ts > infra/config/vllm-serve-flags.ts`."""
+    lines = [
+        "/**",
+        f" * Every option string of `vllm serve` in vLLM {version}, with the parsed field (`dest`) it sets and whether",
+        " * it takes a value. GENERATED from the real parser (infra/check/vllm_check.py, `dump_flags`; tests/vllm",
+        " * fails when it differs): do not edit by hand.",
+        " * @module",
+        " */",
+        "",
+        "/** The vLLM version this table was read from. */",
+        f'export const VLLM_SERVE_FLAGS_VERSION = "{version}";',
+        "",
+        "/** Option string -> `{ dest, value }` (value: the option takes an argument). */",
+        "export const VLLM_SERVE_FLAGS: Readonly<Record<string, { dest: string; value: boolean }>> = {",
+    ]
+    for option, v in flags.items():
+        value = "true" if v["value"] else "false"
+        lines.append(f"  {json.dumps(option)}: {{ dest: {json.dumps(v['dest'])}, value: {value} }},")
+    lines.append("};")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--flags-ts"]:
+        logging.disable(logging.WARNING)
+        print(flags_module(importlib.metadata.version("vllm"), Checker().flags()), end="")
+        return 0
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
@@ -334,6 +375,8 @@ def main() -> int:
         "sources": checker.sources(),
         "cases": {},
     }
+    if request.get("dump_flags"):
+        out["flags_module"] = flags_module(out["vllm_version"], checker.flags())
     ok = True
     for case in request.get("cases", []):
         report = {}
@@ -341,7 +384,7 @@ def main() -> int:
             argv = shim_argv(case["shim"]) if "shim" in case else list(case["argv"])
             report["argv"] = argv
             checker.use_device(request["devices"][case["device"]])
-            engine_args, changed = checker.check(argv, case.get("model_dir"))
+            engine_args, changed = checker.check(argv, case.get("model_dir"), case.get("fields", ()))
             report["parsed"] = changed
             if engine_args is None:
                 report["engine"] = "not built: no local config.json for the model (model_dir)"

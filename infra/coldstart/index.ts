@@ -8,6 +8,7 @@ export {
   COLD_START_MODE_FACTS,
   COMPILE_CACHE,
   COMPILE_CACHE_VOLUME,
+  FLASHINFER_CACHE_VOLUME,
   HF_CACHE_VOLUME,
 } from "./modes";
 export type { ColdStartMode, ColdStartModeFacts, SnapshotLifecycle, VolumeMount } from "./modes";

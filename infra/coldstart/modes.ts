@@ -48,6 +48,18 @@ export const COMPILE_CACHE_VOLUME: VolumeMount = {
   purpose: "vLLM compile cache: torch.compile artifacts reused across cold starts",
 };
 
+/**
+ * Modal Volume for FlashInfer's JIT cache (`$FLASHINFER_WORKSPACE_BASE/.cache/flashinfer`, default
+ * `~/.cache/flashinfer`: flashinfer/jit/env.py), so kernels FlashInfer compiles at run time (those not
+ * in the prebuilt kernels `vllm download-kernels` installs) are built once, not on every cold start.
+ * Mounted with the compile cache.
+ */
+export const FLASHINFER_CACHE_VOLUME: VolumeMount = {
+  mountPath: "/root/.cache/flashinfer",
+  volumeName: "qwen-code-modal-flashinfer-cache",
+  purpose: "FlashInfer JIT cache: kernels compiled at run time reused across cold starts",
+};
+
 /** What runs in a `@modal.cls` container's lifecycle methods (snapshot mode). */
 export interface SnapshotLifecycle {
   /** `@modal.enter(snap=True)`: before the snapshot is taken, once per snapshot. */
@@ -147,6 +159,8 @@ export const COLD_START_MODE_FACTS: Readonly<Record<ColdStartMode, ColdStartMode
 /** Compile-cache facts: the Volume and what keeping compilation costs and buys. */
 export const COMPILE_CACHE = {
   volume: COMPILE_CACHE_VOLUME,
+  /** Mounted with it: FlashInfer's JIT cache. */
+  kernelVolume: FLASHINFER_CACHE_VOLUME,
   /** Flag that must NOT be rendered when the compile cache is on. */
   omittedFlag: "--enforce-eager",
   figures: [MODAL_FAST_BOOT_TRADEOFF, CUDA_GRAPH_DECODE_H100, CUDA_GRAPH_BATCH_SWEEP],

@@ -59,7 +59,7 @@ export function coldStartShimPlan(choice: ColdStartChoice = {}): ColdStartShimPl
     mode,
     decorator: facts.decorator,
     decoratorOptions: facts.decoratorOptions,
-    volumes: compileCache ? [...facts.volumes, COMPILE_CACHE.volume] : [...facts.volumes],
+    volumes: compileCache ? [...facts.volumes, COMPILE_CACHE.volume, COMPILE_CACHE.kernelVolume] : [...facts.volumes],
     vllmFlags,
     env: { ...facts.env },
     ...(facts.lifecycle ? { lifecycle: facts.lifecycle } : {}),

@@ -57,6 +57,11 @@ export const DEFAULT_DEPLOYMENTS: Readonly<Record<string, Deployment>> = {
     gpu: "A100-80GB",
     maxModelLen: 32_768,
     maxInputs: 16,
+    // The A100 (sm80) has no FP8 KV-cache path but FlashInfer's: vLLM 0.33's FlashAttention needs
+    // sm90 for it and Triton attention raises below sm89 (vllm/v1/attention/backends/triton_attn.py:514),
+    // so a FlashInfer failure would leave no backend that boots. bf16 KV ("auto") runs on every backend.
+    // tests/vllm shows vLLM's selection for both on a simulated A100.
+    kvCacheDtype: "auto",
     reasoningParser: "qwen3",
     maxImagesPerPrompt: 5,
   },

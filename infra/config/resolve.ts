@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_DEPLOYMENTS, DEFAULT_STACK_SETTINGS } from "./defaults";
-import { computeCapacity } from "../capacity";
+import { computeCapacity, MODEL_REGISTRY } from "../capacity";
 import { deploymentSchema, stackSettingsSchema, type Deployment, type StackSettings } from "./schema";
 
 /** Pulumi config namespace of this project (`Pulumi.yaml` name). */
@@ -107,6 +107,16 @@ export function resolveConfig(raw: RawStackConfig): ResolvedConfig {
     const result = deploymentSchema.safeParse(input);
     if (!result.success) {
       problems.push(...problemsOf(result.error, input, key));
+      continue;
+    }
+    // Refuse a context beyond what the model was trained for: vLLM 0.33 refuses it too, at the paid
+    // cold start (create_engine_config), unless RoPE scaling is configured, which this project does not render.
+    const native = MODEL_REGISTRY[result.data.modelId]?.nativeContextTokens;
+    if (native !== undefined && result.data.maxModelLen > native) {
+      problems.push(
+        `${key}.maxModelLen: got ${result.data.maxModelLen}; exceeds ${result.data.modelId}'s native context of ${native} tokens ` +
+          `(max_position_embeddings): use at most ${native}; longer contexts need RoPE scaling (YaRN), which this project does not configure`,
+      );
       continue;
     }
     // Refuse what cannot hold one max_model_len sequence in GPU memory (infra/capacity).

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { GPU_NAMES } from "../modal/gpus";
 import { COLD_START_MODES } from "../coldstart";
+import { extraVllmArgProblems } from "./vllm-flags";
 import { hasMtpArchitecture, prefixCachingSchema, samplingDefaultsSchema, speculativeDecodingSchema } from "./serving";
 
 /**
@@ -67,26 +68,15 @@ export const MANAGED_VLLM_FLAGS = [
 ] as const;
 
 /**
- * vLLM flags that current vLLM no longer accepts, with what to use instead.
- * Source: vLLM release notes (`--disable-log-requests` replaced by `--enable-log-requests`,
- * off by default, in v0.10.2).
+ * One `extraVllmArgs` entry. Which flag vLLM reads it as, and whether that flag is allowed, is checked
+ * on the whole list (infra/config/vllm-flags.ts), since a value belongs to the flag before it.
+ * (`--disable-log-requests` is accepted: in vLLM 0.33 it is the inverse of `--enable-log-requests`,
+ * vllm/utils/argparse_utils.py:120-145, and request logging is off by default.)
  */
-export const REMOVED_VLLM_FLAGS: Readonly<Record<string, string>> = {
-  "--disable-log-requests": "drop it: request logging is off by default (enable with --enable-log-requests)",
-};
-
 const extraVllmArg = z
   .string()
   .min(1)
-  .regex(/^[^\0\r\n]*$/, "must not contain NUL or line breaks")
-  .superRefine((arg, ctx) => {
-    const flag = arg.split("=", 1)[0];
-    if (flag in REMOVED_VLLM_FLAGS) {
-      ctx.addIssue({ code: "custom", message: `${flag} is not accepted by current vLLM: ${REMOVED_VLLM_FLAGS[flag]}` });
-    } else if ((MANAGED_VLLM_FLAGS as readonly string[]).includes(flag)) {
-      ctx.addIssue({ code: "custom", message: `${flag} is set from its own config field; set that field instead` });
-    }
-  });
+  .regex(/^[^\0\r\n]*$/, "must not contain NUL or line breaks");
 
 /** vLLM `--kv-cache-dtype` values (vLLM engine args, `CacheDType`). */
 export const KV_CACHE_DTYPES = ["auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2"] as const;
@@ -171,7 +161,9 @@ export const deploymentSchema = z
     /** Server-side sampling defaults a request's own values override; omitted: the checkpoint's generation_config.json. */
     samplingDefaults: samplingDefaultsSchema.optional(),
     /** Further `vllm serve` arguments, one argv entry each (e.g. "--enable-log-requests"). */
-    extraVllmArgs: z.array(extraVllmArg),
+    extraVllmArgs: z.array(extraVllmArg).superRefine((args, ctx) => {
+      for (const { index, message } of extraVllmArgProblems(args, MANAGED_VLLM_FLAGS)) ctx.addIssue({ code: "custom", path: [index], message });
+    }),
   })
   .strict()
   .superRefine((d, ctx) => {

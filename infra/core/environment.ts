@@ -67,6 +67,11 @@ export interface Environment {
    * writes it and the clients read it, unless the stack config or `--config` names another file.
    */
   endpointConfigPath: string;
+  /**
+   * The project's cache folder outside the clone: `$XDG_CACHE_HOME/qwen-code-modal` (`~/.cache/…`
+   * when unset). Holds the pinned vLLM's venv per version (`vllm-<version>/`, see infra/check/vllm-check.ts).
+   */
+  cacheDir: string;
 }
 
 /** Inputs of {@link resolveEnvironment}; all optional. */
@@ -96,6 +101,7 @@ export function resolveEnvironment(sources: EnvironmentSources = {}): Environmen
     vars,
     modal: modalEnvironment(vars, root),
     endpointConfigPath: defaultEndpointConfigPath(vars),
+    cacheDir: join(vars.XDG_CACHE_HOME || join(vars.HOME || homedir(), ".cache"), "qwen-code-modal"),
   };
 }
 

@@ -5,6 +5,9 @@
  * read 2026-11-22). Memory: NVIDIA's data-sheet figures in decimal gigabytes (1 GB = 10^9 bytes):
  * T4 16 GB, L4 24 GB, A10 24 GB, L40S 48 GB, A100 40/80 GB, RTX PRO 6000 Blackwell Server 96 GB,
  * H100 SXM 80 GB, H200 141 GB, B200 180 GB (DGX B200: 1,440 GB over 8 GPUs).
+ * Compute capability: NVIDIA's "CUDA GPU Compute Capability" table (developer.nvidia.com/cuda-gpus):
+ * T4 7.5, A10/A10G 8.6, L4 and L40S 8.9, A100 8.0, H100/H200 9.0, B200 10.0, RTX PRO 6000 Blackwell 12.0.
+ * vLLM picks attention backends and KV-cache formats by it (infra/check/vllm-check.ts simulates it).
  * @module
  */
 
@@ -14,6 +17,8 @@ export interface GpuType {
   name: string;
   /** Memory of one GPU, in bytes. */
   memoryBytes: number;
+  /** CUDA compute capability, `[major, minor]` (9.0 = Hopper, 8.0 = Ampere A100). */
+  computeCapability: readonly [number, number];
 }
 
 const GB = 1e9;
@@ -23,22 +28,22 @@ export const GPU_TYPES: Readonly<Record<string, GpuType>> = Object.freeze(
   Object.fromEntries(
     (
       [
-        ["T4", 16],
-        ["L4", 24],
-        ["A10", 24],
-        ["A10G", 24],
-        ["L40S", 48],
-        ["A100", 40],
-        ["A100-40GB", 40],
-        ["A100-80GB", 80],
-        ["RTX-PRO-6000", 96],
-        ["H100", 80],
-        ["H100!", 80],
-        ["H200", 141],
-        ["B200", 180],
-        ["B200+", 180],
+        ["T4", 16, [7, 5]],
+        ["L4", 24, [8, 9]],
+        ["A10", 24, [8, 6]],
+        ["A10G", 24, [8, 6]],
+        ["L40S", 48, [8, 9]],
+        ["A100", 40, [8, 0]],
+        ["A100-40GB", 40, [8, 0]],
+        ["A100-80GB", 80, [8, 0]],
+        ["RTX-PRO-6000", 96, [12, 0]],
+        ["H100", 80, [9, 0]],
+        ["H100!", 80, [9, 0]],
+        ["H200", 141, [9, 0]],
+        ["B200", 180, [10, 0]],
+        ["B200+", 180, [10, 0]],
       ] as const
-    ).map(([name, gb]) => [name, { name, memoryBytes: gb * GB }]),
+    ).map(([name, gb, cc]) => [name, { name, memoryBytes: gb * GB, computeCapability: cc }]),
   ),
 );
 

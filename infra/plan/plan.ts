@@ -10,6 +10,7 @@ import { computeCapacity, type CapacityReport } from "../capacity";
 import { estimateCost, type CostReport } from "../cost";
 import { estimateStartupSeconds } from "../coldstart";
 import { predictEndpointUrl } from "../modal/urls";
+import { GPU_TYPES } from "../modal/gpus";
 import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
 import type { BenchResult } from "../bench/results";
 import { estimateServing, type ServingPlan } from "./serving-estimates";
@@ -92,6 +93,12 @@ export function buildPlan(prepared: readonly PreparedDeployment[], settings: Sta
     }
     const capacity = computeCapacity(d);
     if (capacity.verdict === "warn" || capacity.verdict === "unknown") warnings.push(`capacity: ${capacity.message}`);
+    const [major, minor] = GPU_TYPES[d.gpu].computeCapability;
+    if (d.kvCacheDtype.startsWith("fp8") && major * 10 + minor < 89) {
+      // vLLM 0.33 on sm80-sm88: FlashAttention needs sm90 for FP8 KV, Triton attention raises below sm89
+      // (vllm/v1/attention/backends/triton_attn.py:514); tests/vllm shows the selection on a simulated A100.
+      warnings.push(`kv cache: ${d.kvCacheDtype} on ${d.gpu} (sm${major}${minor}) runs only on FlashInfer's kernels in vLLM ${d.vllmVersion}, with no fallback if they fail; kvCacheDtype auto runs on every backend`);
+    }
     const coldStart = deploymentColdStart(d);
     const startupSeconds = capacity.known ? estimateStartupSeconds({ mode: d.coldStart, compileCache: d.compileCache }, capacity.weightBytes) : null;
     const cost = estimateCost({
@@ -153,7 +160,7 @@ export function formatMeasured(m: BenchResult): string {
 const num = (n: number | null) => (n === null ? "unknown" : n.toLocaleString("en-US"));
 
 /** Renders the plan as text for a terminal. */
-export function formatPlan(entries: readonly PlanEntry[], modalVersion: string): string {
+export function formatPlan(entries: readonly PlanEntry[], modalVersion: string, vllm?: { checked: string[]; unchecked: string[] }): string {
   const blocks = entries.map((e) => {
     const c = e.capacity;
     const rows: [string, string][] = [
@@ -174,5 +181,8 @@ export function formatPlan(entries: readonly PlanEntry[], modalVersion: string):
     const lines = rows.map(([k, v]) => `  ${k.padEnd(12)} ${v}`);
     return [`${e.name} (${e.role})`, ...lines, ...e.warnings.map((w) => `  warning: ${w}`)].join("\n");
   });
-  return `${blocks.join("\n\n")}\n\nShims checked by the modal SDK ${modalVersion}: OK.`;
+  const vllmLines = vllm
+    ? [...vllm.checked.map((v) => `vllm serve commands checked by vLLM ${v}'s parser (simulated GPU): OK.`), ...vllm.unchecked.map((u) => `Not checked by vLLM: ${u}.`)]
+    : ["Not checked by vLLM (QCM_VLLM_CHECK=0)."];
+  return `${blocks.join("\n\n")}\n\nShims checked by the modal SDK ${modalVersion}: OK.\n${vllmLines.join("\n")}`;
 }

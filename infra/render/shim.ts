@@ -14,13 +14,24 @@ import { py, pyKwargs, pyStr, PyCode, type PyValue } from "./python";
 import { vllmArgs } from "./vllm-args";
 
 /** Bumped whenever the template below changes in a way the inputs hash must see. */
-export const TEMPLATE_VERSION = 2;
+export const TEMPLATE_VERSION = 3;
 
 /**
- * CUDA base image for vLLM (Docker Hub `nvidia/cuda`, devel flavour so FlashInfer can JIT-compile),
- * the pattern of Modal's own vLLM example (modal.com/docs/examples/vllm_inference).
+ * CUDA base image for vLLM 0.33.0, devel flavour so the kernels vLLM and FlashInfer build at run time
+ * compile with the CUDA that vLLM runs on. vLLM 0.33.0 requires torch 2.14.0, whose wheels carry the
+ * CUDA 13.0 runtime (`torch.version.cuda` "13.0", cuda-toolkit 13.0.x; vLLM's extensions link
+ * libcudart.so.13), so the image is CUDA 13.0 too. tests/vllm checks this against the installed wheels.
+ * Tag: NVIDIA's Docker Hub `nvidia/cuda` (13.0.1-devel-ubuntu24.04).
  */
-export const CUDA_BASE_IMAGE = "nvidia/cuda:12.9.1-devel-ubuntu22.04";
+export const CUDA_BASE_IMAGE = "nvidia/cuda:13.0.1-devel-ubuntu24.04";
+
+/**
+ * Image build step after installing vLLM: `vllm download-kernels` installs FlashInfer's precompiled
+ * kernels matching its version (flashinfer-jit-cache for CUDA >= 12.9, and flashinfer-cubin), so cold
+ * starts load kernels instead of JIT-compiling them (vllm/entrypoints/cli/download_kernels.py:27-47,
+ * vllm/utils/flashinfer.py:116). Kernels still built at run time land in the FlashInfer cache Volume.
+ */
+export const KERNELS_BUILD_COMMAND = "vllm download-kernels";
 
 /** Python inside the image. */
 export const IMAGE_PYTHON = "3.12";
@@ -69,6 +80,7 @@ function imageChain(d: Deployment, plan: ColdStartShimPlan): string {
     `modal.Image.from_registry(${pyStr(CUDA_BASE_IMAGE)}, add_python=${pyStr(IMAGE_PYTHON)})`,
     `.entrypoint([])`,
     `.uv_pip_install(${pyStr(`vllm==${d.vllmVersion}`)})`,
+    `.run_commands(${pyStr(KERNELS_BUILD_COMMAND)})`,
     `.env(${py(plan.env)})`,
   ];
   if (plan.bakeWeights) lines.push(`.run_function(download_weights, ${pyKwargs({ secrets: new PyCode("SECRETS") })})`);

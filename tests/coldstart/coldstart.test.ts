@@ -11,6 +11,7 @@ import {
   COLD_START_MODE_FACTS,
   COLD_START_MODES,
   COMPILE_CACHE_VOLUME,
+  FLASHINFER_CACHE_VOLUME,
   coldStartShimPlan,
   DEFAULT_COLD_START_MODE,
   estimateStartupSeconds,
@@ -93,7 +94,8 @@ describe("selection logic", () => {
     expect(DEFAULT_COLD_START_MODE).toBe("image");
     const plan = coldStartShimPlan();
     expect(plan).toMatchObject({ mode: "image", decorator: "app.function", bakeWeights: true, vllmFlags: [] });
-    expect(plan.volumes).toEqual([COMPILE_CACHE_VOLUME]);
+    // The compile cache keeps vLLM's torch.compile artifacts and FlashInfer's JIT kernels.
+    expect(plan.volumes).toEqual([COMPILE_CACHE_VOLUME, FLASHINFER_CACHE_VOLUME]);
   });
 
   it("renders --enforce-eager and drops the compile-cache Volume when the cache is off", () => {

@@ -21,7 +21,8 @@ describe("stack config validation", () => {
       toolCallParser: "qwen3_coder", maxInputs: 128, maxContainers: 1, scaledownWindow: 300, port: 8000, startupTimeout: 600,
     });
     expect(deployments.vlm).toMatchObject({
-      modelId: "Qwen/Qwen3-VL-32B-Thinking-FP8", gpu: "A100-80GB", maxModelLen: 32768, kvCacheDtype: "fp8",
+      // bf16 KV on the A100: its only FP8-KV backend is FlashInfer (tests/vllm, simulated device).
+      modelId: "Qwen/Qwen3-VL-32B-Thinking-FP8", gpu: "A100-80GB", maxModelLen: 32768, kvCacheDtype: "auto",
       maxImagesPerPrompt: 5, maxInputs: 16, scaledownWindow: 300, port: 8000, startupTimeout: 600, reasoningParser: "qwen3",
     });
     expect(deployments.vlm.maxContainers).toBeUndefined();
@@ -51,8 +52,22 @@ describe("stack config validation", () => {
     ["app name over 64 characters", { deployments: { coder: { appName: "a".repeat(65) } } }, /appName: got "a{65}"; must be at most 64 characters/],
     ["label Modal would reject", { deployments: { coder: { label: "Coder_Label" } } }, /deployments\.coder\.label: got "Coder_Label"; must be 1-63 lowercase/],
     ["scaledown window outside Modal's 2-3600 s", { deployments: { coder: { scaledownWindow: 7200 } } }, /deployments\.coder\.scaledownWindow: got 7200; Too big/],
-    ["vLLM flag removed from current vLLM", { deployments: { coder: { extraVllmArgs: ["--disable-log-requests"] } } }, /extraVllmArgs\.0: got "--disable-log-requests"; --disable-log-requests is not accepted by current vLLM/],
     ["extra arg that overrides a managed flag", { deployments: { coder: { extraVllmArgs: ["--max-model-len=9"] } } }, /extraVllmArgs\.0: .*--max-model-len is set from its own config field/],
+    // Spellings vLLM's parser reads as a managed flag (infra/config/vllm-flags.ts; tests/vllm checks each against vLLM).
+    ["a managed flag with underscores and =", { deployments: { coder: { extraVllmArgs: ["--max_model_len=999999"] } } }, /extraVllmArgs\.0: got "--max_model_len=999999"; --max-model-len \(vLLM reads --max_model_len as it\) is set from its own config field/],
+    ["a managed flag as a short alias", { deployments: { coder: { extraVllmArgs: ["-tp", "4"] } } }, /extraVllmArgs\.0: got "-tp"; -tp is set from its own config field/],
+    ["a managed JSON flag as a dotted sub-key", { deployments: { vlm: { extraVllmArgs: ["--limit-mm-per-prompt.image=50"] } } }, /extraVllmArgs\.0: got "--limit-mm-per-prompt\.image=50"; --limit-mm-per-prompt \(vLLM reads --limit-mm-per-prompt\.image as it\) is set from its own config field/],
+    ["the served model name with underscores", { deployments: { coder: { extraVllmArgs: ["--served_model_name=x"] } } }, /extraVllmArgs\.0: .*--served-model-name .*is set from its own config field/],
+    ["a managed flag abbreviated (argparse prefix)", { deployments: { coder: { extraVllmArgs: ["--max-model", "5"] } } }, /extraVllmArgs\.0: got "--max-model"; --max-model-len \(vLLM reads --max-model as it\) is set from its own config field/],
+    ["--api-key (would lock out every client)", { deployments: { coder: { extraVllmArgs: ["--api-key", "k"] } } }, /extraVllmArgs\.0: got "--api-key"; --api-key is refused: vLLM would demand its own API key and refuse every client/],
+    ["--api_key=... (underscore spelling)", { deployments: { coder: { extraVllmArgs: ["--api_key=k"] } } }, /extraVllmArgs\.0: .*--api-key \(vLLM reads --api_key as it\) is refused/],
+    ["--config (flags from a file past these checks)", { deployments: { coder: { extraVllmArgs: ["--config", "/x.yaml"] } } }, /extraVllmArgs\.0: .*--config is refused/],
+    ["--enforce-eager (set compileCache instead)", { deployments: { coder: { extraVllmArgs: ["--enforce_eager"] } } }, /extraVllmArgs\.0: .*--enforce-eager .*is refused: set compileCache: false instead/],
+    ["a flag vLLM 0.33.0 does not have", { deployments: { coder: { extraVllmArgs: ["--no-such-flag"] } } }, /extraVllmArgs\.0: got "--no-such-flag"; --no-such-flag is not a vllm serve flag in vLLM 0\.33\.0/],
+    // Past the model's native context (max_position_embeddings; vLLM refuses it too, tests/vllm).
+    ["a context one token past the coder's native 262,144", { deployments: { coder: { maxModelLen: 262_145 } } }, /^qwen-code-modal:deployments\.coder\.maxModelLen: got 262145; exceeds unsloth\/Qwen3-Coder-Next-FP8-Dynamic's native context of 262144 tokens \(max_position_embeddings\): use at most 262144/],
+    ["a context of 300,000 on the coder", { deployments: { coder: { maxModelLen: 300_000 } } }, /coder\.maxModelLen: got 300000; exceeds .*native context of 262144 tokens/],
+    ["a context of 10,000,000 on 8 GPUs", { deployments: { coder: { maxModelLen: 10_000_000, gpuCount: 8 } } }, /coder\.maxModelLen: got 10000000; exceeds .*native context/],
     ["unknown deployment field (typo)", { deployments: { coder: { maxModelLength: 1 } } }, /deployments\.coder: unknown key\(s\) maxModelLength/],
     ["unknown tool-call parser", { deployments: { coder: { toolCallParser: "qwen3-coder" } } }, /toolCallParser: got "qwen3-coder"; Invalid option: expected one of "qwen3_coder"/],
     ["GPU memory utilization above 1", { deployments: { coder: { gpuMemoryUtilization: 1.2 } } }, /gpuMemoryUtilization: got 1\.2; Too big/],
@@ -61,7 +76,7 @@ describe("stack config validation", () => {
     ["two deployments with one app name", { deployments: { vlm: { appName: "qcm-coder" } } }, /deployments\.vlm\.appName: got "qcm-coder"; already used by deployment coder/],
     ["new deployment without a role", { deployments: { extra: { gpu: "H100" } } }, /deployments\.extra\.role: got nothing; a new deployment must set role/],
     ["a deployment whose weights do not fit the GPU (capacity)", { deployments: { coder: { gpu: "L40S" } } }, /^qwen-code-modal:deployments\.coder\.maxModelLen: got 131072; does not fit on 1x L40S: weights and vLLM's reservations leave no memory for the KV cache; lower max_model_len, use a larger GPU/],
-    ["a context that cannot fit once in the KV cache (capacity)", { deployments: { vlm: { maxModelLen: 1_000_000, kvCacheDtype: "auto" } } }, /^qwen-code-modal:deployments\.vlm\.maxModelLen: got 1000000; does not fit on 1x A100-80GB: the KV cache \([\d.]+ GB\) cannot hold one sequence of max_model_len 1000000 tokens/],
+    ["a context that cannot fit once in the KV cache (capacity)", { deployments: { vlm: { maxModelLen: 262_144, kvCacheDtype: "auto" } } }, /^qwen-code-modal:deployments\.vlm\.maxModelLen: got 262144; does not fit on 1x A100-80GB: the KV cache \([\d.]+ GB\) cannot hold one sequence of max_model_len 262144 tokens/],
     ["an unknown cold-start mode", { deployments: { vlm: { coldStart: "warm" } } }, /deployments\.vlm\.coldStart: got "warm"; Invalid option: expected one of "image"\|"volume"\|"snapshot"/],
     ["a GPU rate for a GPU Modal does not have", { settings: { gpuRatesUsdPerSecond: { H300: 0.001 } } }, /^qwen-code-modal:gpuRatesUsdPerSecond\.H300: got 0\.001; H300 is not a Modal GPU type; keys must be one of T4, /],
     ["model id that is not owner/name", { deployments: { coder: { modelId: "Qwen3-Coder" } } }, /modelId: got "Qwen3-Coder"; must be a Hugging Face repo id/],
@@ -69,6 +84,13 @@ describe("stack config validation", () => {
   it.each(cases)("rejects %s with the key path, the bad value and what is allowed", (_what, raw, expected) => {
     const found = problems(raw);
     expect(found.some((p) => expected.test(p)), `problems were:\n${found.join("\n")}`).toBe(true);
+  });
+
+  it("accepts extra args vLLM 0.33 reads as unmanaged flags, in any of its spellings", () => {
+    const { deployments } = resolveConfig({
+      deployments: { coder: { extraVllmArgs: ["--disable-log-requests", "--max_num_batched_tokens=8192", "--enable-chunked-prefill", "-O3", "--compilation-config.mode", "3"] } },
+    });
+    expect(deployments.coder.extraVllmArgs).toHaveLength(6);
   });
 
   it("reports every problem at once, not just the first", () => {

@@ -53,6 +53,15 @@ describe("plan (embedded default, no credentials, no network)", () => {
     expect(plan.deployments[0].cost.startupSeconds).toBeLessThan(plan.deployments[1].cost.startupSeconds);
   });
 
+  it("warns that FP8 KV on an A100 (sm80) runs only on FlashInfer; the default (auto) does not warn", async () => {
+    const fp8 = JSON.parse((await runCli(["plan", "--json", "--stack-config", await configFile({ deployments: { vlm: { kvCacheDtype: "fp8" } } })])).stdout);
+    expect(fp8.deployments[1].warnings.join("\n")).toContain("kv cache: fp8 on A100-80GB (sm80) runs only on FlashInfer's kernels in vLLM 0.33.0");
+    const auto = JSON.parse((await runCli(["plan", "--json"])).stdout);
+    expect(auto.deployments[1].kvCacheDtype).toBe("auto");
+    expect(auto.deployments[1].warnings.join("\n")).not.toContain("kv cache:");
+    expect(auto.deployments[0].warnings.join("\n")).not.toContain("kv cache:");
+  });
+
   it("refuses a deployment that cannot hold one max_model_len sequence, before rendering", async () => {
     const path = await configFile({ deployments: { vlm: { gpu: "L4" } } });
     const result = await runCli(["plan", "--stack-config", path]);

@@ -22,7 +22,7 @@ describe("shims checked by the real modal SDK (offline, no credentials)", () => 
       app_name: "qcm-coder",
       servers: {
         serve: {
-          kind: "function", gpus: ["H200"], secrets: 0, volumes: ["/root/.cache/vllm"],
+          kind: "function", gpus: ["H200"], secrets: 0, volumes: ["/root/.cache/flashinfer", "/root/.cache/vllm"],
           web_servers: { serve: { port: 8000, startup_timeout: 600, requires_proxy_auth: true, label: null } },
         },
       },
@@ -65,7 +65,7 @@ describe("shims checked by the real modal SDK (offline, no credentials)", () => 
     const config = resolveConfig({ deployments: { vlm: { coldStart: "volume", modelRevision: commit, hfSecretName: "huggingface-secret" } } });
     const { deployments } = await prepareDeployments(config, { python: PYTHON });
     const vlm = deployments.find((d) => d.name === "vlm")!;
-    expect(vlm.report).toMatchObject({ servers: { serve: { volumes: ["/root/.cache/huggingface", "/root/.cache/vllm"], secrets: 1 } } });
+    expect(vlm.report).toMatchObject({ servers: { serve: { volumes: ["/root/.cache/flashinfer", "/root/.cache/huggingface", "/root/.cache/vllm"], secrets: 1 } } });
     expect(vlm.shim.source).not.toContain("run_function(download_weights");
     expect(vlm.shim.source).toContain(`"--revision", "${commit}"`);
   });
@@ -83,13 +83,13 @@ describe("shims checked by the real modal SDK (offline, no credentials)", () => 
 
   it("escapes hostile values: an extra arg cannot inject Python", async () => {
     const marker = join(tmpdir(), `qcm-injected-${process.pid}`);
-    const hostile = `--x="]; import os; os.system('touch ${marker}') #\\`;
-    const config = resolveConfig({ deployments: { coder: { extraVllmArgs: [hostile, "--y='''"] } }, settings: { enabled: ["coder"] } });
+    const hostile = `--chat-template="]; import os; os.system('touch ${marker}') #\\`;
+    const config = resolveConfig({ deployments: { coder: { extraVllmArgs: [hostile, "--tokenizer-mode='''"] } }, settings: { enabled: ["coder"] } });
     const dir = await mkdtemp(join(tmpdir(), "qcm-shim-"));
     const { deployments } = await prepareDeployments(config, { python: PYTHON, write: true, dir });
     const path = join(dir, "coder.py");
     const parsed = await pyLiteral(path, "VLLM_ARGS");
-    expect((parsed.value as string[]).slice(-2)).toEqual([hostile, "--y='''"]);
+    expect((parsed.value as string[]).slice(-2)).toEqual([hostile, "--tokenizer-mode='''"]);
     const clean = await pyLiteral(join(shimsDir(), "coder.py"), "VLLM_ARGS");
     expect(parsed.statements).toEqual(clean.statements);
     expect(existsSync(marker)).toBe(false);

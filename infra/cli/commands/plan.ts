@@ -13,7 +13,7 @@ import { defaultBenchDir, readBenchResult } from "../../bench/results";
 
 export const planCommand: Command = {
   name: "plan",
-  summary: "render + check the shims with the modal SDK and print the plan: capacity, cost, cold start (no credentials needed; --live-rates asks Modal)",
+  summary: "render + check the shims with the modal SDK (and the pinned vLLM when installed) and print the plan: capacity, cost, cold start (no credentials needed; --live-rates asks Modal)",
   async run(args) {
     const opts = parseCommandArgs(
       "plan",
@@ -23,7 +23,9 @@ export const planCommand: Command = {
     ).values;
     const environment = resolveEnvironment();
     const config = await loadStackConfig(opts["stack-config"]);
-    const prepared = await prepareDeployments(config, { python: environment.modal.python });
+    // The vLLM check (tens of seconds: vLLM's import) runs when the pinned vLLM is installed, unless QCM_VLLM_CHECK=0.
+    const vllmCacheDir = environment.vars.QCM_VLLM_CHECK === "0" ? undefined : environment.cacheDir;
+    const prepared = await prepareDeployments(config, { python: environment.modal.python, vllmCacheDir });
     // The last `bench` result of each deployment at this exact config, shown next to the estimates.
     const benchDir = opts["bench-dir"] ?? defaultBenchDir(environment.vars);
     const measured = new Map(
@@ -33,9 +35,9 @@ export const planCommand: Command = {
     // Opt-in: needs Modal credentials and network, unlike the rest of the plan.
     const rates = opts["live-rates"] ? await liveRates(environment) : undefined;
     if (opts.json) {
-      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(rates ? { liveRates: rates } : {}) }, null, 2));
+      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, vllm: prepared.vllm ?? null, deployments: entries, ...(rates ? { liveRates: rates } : {}) }, null, 2));
     } else {
-      console.log(formatPlan(entries, prepared.modalVersion) + (rates ? `
+      console.log(formatPlan(entries, prepared.modalVersion, prepared.vllm) + (rates ? `
 
 ${formatLiveRates(rates)}` : ""));
     }

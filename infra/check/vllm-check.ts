@@ -1,0 +1,245 @@
+/**
+ * Runs `vllm serve` argv through the real vLLM the shims pin (infra/check/vllm_check.py in the
+ * project's vLLM venv): vLLM's own parser, serve-args validation, tool/reasoning parser registries and
+ * `AsyncEngineArgs.from_cli_args`, and, for registry models, vLLM's engine config and attention
+ * backend on a simulated device of the deployment's GPU. How to call it: docs/vllm-check.md.
+ *
+ * The venv lives outside the clone, one per vLLM version: `<cacheDir>/vllm-<version>/venv`, with a
+ * marker file `installed` written by `scripts/dev` only after `pip install vllm==<version>` succeeded.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { z } from "zod";
+import type { Deployment } from "../config/schema";
+import type { ColdStartShimPlan } from "../coldstart";
+import { UserError } from "../core/errors";
+import { projectRoot } from "../core/paths";
+import { GPU_TYPES } from "../modal/gpus";
+import { gpuMemory } from "../capacity/gpu-memory";
+import { writeModelConfig } from "./model-config";
+
+/** Where one vLLM version is installed. */
+export interface VllmInstall {
+  version: string;
+  /** `<cacheDir>/vllm-<version>`. */
+  dir: string;
+  /** The venv's Python. */
+  python: string;
+  /** Written by `scripts/dev` after a successful install; absent means "not (completely) installed". */
+  marker: string;
+}
+
+/**
+ * The install location of a vLLM version (the same rule as `scripts/dev`'s `ensure_vllm`).
+ * @param cacheDir - the environment's `cacheDir` (infra/core/environment.ts).
+ */
+export function vllmInstall(cacheDir: string, version: string): VllmInstall {
+  const dir = join(cacheDir, `vllm-${version}`);
+  return { version, dir, python: join(dir, "venv", "bin", "python"), marker: join(dir, "installed") };
+}
+
+/** Whether the install finished (its marker exists). */
+export function vllmInstalled(install: VllmInstall): boolean {
+  return existsSync(install.marker) && existsSync(install.python);
+}
+
+/**
+ * Builds the libcuda.so.1 stand-in (infra/check/libcuda-stub.c) with the system C compiler (`$CC`,
+ * else `cc`), once per source version, into `<install.dir>/libcuda-stub-<sha>/`.
+ * @returns the folder holding libcuda.so.1 (for LD_LIBRARY_PATH).
+ * @throws UserError when no C compiler runs.
+ */
+export async function buildCudaStub(install: VllmInstall, cc = process.env.CC || "cc"): Promise<string> {
+  const source = join(projectRoot(), "infra", "check", "libcuda-stub.c");
+  const sha = createHash("sha256").update(await readFile(source)).digest("hex").slice(0, 12);
+  const dir = join(install.dir, `libcuda-stub-${sha}`);
+  const lib = join(dir, "libcuda.so.1");
+  if (existsSync(lib)) return dir;
+  await mkdir(dir, { recursive: true });
+  const tmp = `${lib}.${process.pid}.tmp`;
+  const result = await execa(cc, ["-shared", "-fPIC", "-Wl,-soname,libcuda.so.1", "-o", tmp, source], { reject: false });
+  if (result.failed) {
+    throw new UserError(`cannot build the libcuda.so.1 stand-in with ${cc} (${(result.shortMessage ?? "").split("\n")[0]}): install a C compiler (apt-get install gcc)`);
+  }
+  await rename(tmp, lib);
+  return dir;
+}
+
+/** A simulated GPU as vLLM's platform reports it. */
+export interface SimulatedDevice {
+  capability: readonly [number, number];
+  name: string;
+  /** Total memory of one GPU, bytes (as CUDA reports it). */
+  memory_bytes: number;
+  count: number;
+}
+
+/** One `vllm serve` command to check. */
+export interface VllmCase {
+  id: string;
+  /** Key of `devices`. */
+  device: string;
+  /** A rendered shim: the argv of its `subprocess.Popen(["vllm", "serve", ...])` is checked. */
+  shim?: string;
+  /** Or the argv after `vllm serve` (model first). */
+  argv?: string[];
+  /** Folder with the model's config.json: also build vLLM's engine config and pick the attention backend. */
+  model_dir?: string;
+  /** Parsed values to report even when they equal vLLM's default (e.g. `port`). */
+  fields?: string[];
+}
+
+const engineReport = z.object({
+  max_model_len: z.number(),
+  dtype: z.string(),
+  quantization: z.string().nullable(),
+  kv_cache_dtype: z.string(),
+  head_size: z.number(),
+  architecture: z.string().nullable(),
+  is_hybrid: z.boolean(),
+  enforce_eager: z.boolean(),
+  attention_backend: z.string().nullable(),
+  attention_error: z.string().optional(),
+  fp8_kv_supported: z.boolean().nullable(),
+  backends_valid: z.array(z.string()),
+  backends_rejected: z.record(z.string(), z.array(z.string())),
+});
+
+const caseReport = z.object({
+  ok: z.boolean(),
+  argv: z.array(z.string()).optional(),
+  stage: z.string().optional(),
+  error: z.string().optional(),
+  parsed: z.record(z.string(), z.unknown()).optional(),
+  engine: z.union([engineReport, z.string()]).optional(),
+});
+
+const checkOutput = z.object({
+  vllm_version: z.string(),
+  torch_version: z.string(),
+  torch_cuda: z.string().nullable(),
+  sources: z.record(z.string(), z.string()),
+  cases: z.record(z.string(), caseReport),
+  /** With `dumpFlags`: infra/config/vllm-serve-flags.ts as this vLLM's parser generates it. */
+  flags_module: z.string().optional(),
+});
+
+/** What vLLM reported for one case. */
+export type VllmCaseReport = z.infer<typeof caseReport>;
+/** What vLLM built on the simulated device. */
+export type VllmEngineReport = z.infer<typeof engineReport>;
+/** The checker's answer. */
+export type VllmCheckOutput = z.infer<typeof checkOutput>;
+
+/**
+ * Runs cases through the real vLLM in one Python process (vLLM's import takes tens of seconds).
+ * @param devices - simulated GPUs by name, referenced by each case's `device`.
+ * @param options.dumpFlags - also return the generated flag table (`flags_module`).
+ * @throws UserError when the install is missing, or the checker crashed.
+ */
+export async function runVllmCheck(
+  install: VllmInstall,
+  devices: Record<string, SimulatedDevice>,
+  cases: VllmCase[],
+  options: { dumpFlags?: boolean } = {},
+): Promise<VllmCheckOutput> {
+  if (!vllmInstalled(install)) {
+    throw new UserError(`vLLM ${install.version} is not installed at ${install.dir}: run scripts/dev test (it installs it, ~9 GB)`);
+  }
+  const stub = await buildCudaStub(install);
+  const scratch = await mkdtemp(join(tmpdir(), "qcm-vllm-check-"));
+  try {
+    const request = join(scratch, "request.json");
+    await writeFile(request, JSON.stringify({ devices, cases, dump_flags: options.dumpFlags ?? false }));
+    const result = await execa(install.python, [join(projectRoot(), "infra", "check", "vllm_check.py"), request], {
+      reject: false,
+      extendEnv: false,
+      // Only what vLLM needs: no Modal or Hugging Face tokens; offline.
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: scratch,
+        LD_LIBRARY_PATH: stub,
+        HF_HUB_OFFLINE: "1",
+        VLLM_NO_USAGE_STATS: "1",
+        VLLM_CACHE_ROOT: join(scratch, "vllm-cache"),
+      },
+      timeout: 20 * 60_000,
+    });
+    try {
+      return checkOutput.parse(JSON.parse(result.stdout));
+    } catch {
+      const tail = result.stderr.trim().split("\n").slice(-5).join("\n");
+      throw new UserError(`the vLLM ${install.version} checker failed (exit ${result.exitCode ?? result.shortMessage}):\n${tail}`);
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The simulated device of a deployment's GPU (compute capability and CUDA-reported memory). */
+export function simulatedDevice(d: Pick<Deployment, "gpu" | "gpuCount">): SimulatedDevice {
+  const gpu = GPU_TYPES[d.gpu];
+  return { capability: gpu.computeCapability, name: `simulated ${d.gpu}`, memory_bytes: gpuMemory(d.gpu).bytes, count: d.gpuCount };
+}
+
+/** Parsed values every shim check reads back, default or not. */
+export const CHECKED_FIELDS = [
+  "served_model_name", "host", "port", "max_model_len", "kv_cache_dtype", "gpu_memory_utilization",
+  "tensor_parallel_size", "max_num_seqs", "enable_auto_tool_choice", "tool_call_parser", "reasoning_parser",
+  "limit_mm_per_prompt", "enforce_eager", "enable_sleep_mode", "revision", "api_key",
+];
+
+/**
+ * The case that checks a rendered shim: its argv, the deployment's simulated GPU, and the model's
+ * stand-in config.json when the registry knows the model.
+ * @param dir - scratch folder for the config.json.
+ */
+export async function shimCase(id: string, shimPath: string, d: Deployment, dir: string): Promise<{ vcase: VllmCase; device: SimulatedDevice }> {
+  const modelDir = await writeModelConfig(dir, d.modelId);
+  return {
+    vcase: { id, device: id, shim: shimPath, fields: CHECKED_FIELDS, ...(modelDir ? { model_dir: modelDir } : {}) },
+    device: simulatedDevice(d),
+  };
+}
+
+/**
+ * Compares what vLLM parsed (and built) from a shim with what the deployment asks for.
+ * @returns one line per mismatch; empty when vLLM reads the shim as intended.
+ */
+export function compareVllmReport(report: VllmCaseReport, d: Deployment, plan: ColdStartShimPlan): string[] {
+  if (!report.ok) return [`vLLM refuses the shim's vllm serve command at ${report.stage}: ${report.error}`];
+  const parsed = report.parsed ?? {};
+  const problems: string[] = [];
+  const expect = (key: string, want: unknown) => {
+    if (JSON.stringify(parsed[key]) !== JSON.stringify(want)) {
+      problems.push(`vLLM reads ${key} as ${JSON.stringify(parsed[key])}, config says ${JSON.stringify(want)}`);
+    }
+  };
+  expect("served_model_name", [d.servedModelName]);
+  expect("host", "0.0.0.0");
+  expect("port", d.port);
+  expect("max_model_len", d.maxModelLen);
+  expect("kv_cache_dtype", d.kvCacheDtype);
+  expect("gpu_memory_utilization", d.gpuMemoryUtilization);
+  expect("tensor_parallel_size", d.gpuCount);
+  expect("max_num_seqs", d.maxInputs);
+  expect("tool_call_parser", d.toolCallParser ?? null);
+  expect("enable_auto_tool_choice", Boolean(d.toolCallParser));
+  expect("reasoning_parser", d.reasoningParser ?? "");
+  expect("limit_mm_per_prompt", d.maxImagesPerPrompt > 0 ? { image: d.maxImagesPerPrompt, video: 0 } : {});
+  expect("enforce_eager", plan.vllmFlags.includes("--enforce-eager"));
+  expect("enable_sleep_mode", plan.vllmFlags.includes("--enable-sleep-mode"));
+  expect("revision", plan.bakeWeights ? null : d.modelRevision);
+  expect("api_key", null);
+  const engine = report.engine;
+  if (engine && typeof engine !== "string") {
+    if (engine.max_model_len !== d.maxModelLen) problems.push(`vLLM's engine config has max_model_len ${engine.max_model_len}, config says ${d.maxModelLen}`);
+    if (!engine.attention_backend) problems.push(`vLLM finds no attention backend on ${d.gpu} for kv_cache_dtype ${d.kvCacheDtype}: ${engine.attention_error}`);
+  }
+  return problems;
+}

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { UserError } from "../cli/command";
 import { findOnPath } from "../clients/executables";
 import { modalCli } from "../paths";
-import { modalAppList, ModalCliError } from "../provider/modal-cli";
+import { modalAppList, ModalCliError, type ModalCliContext } from "../provider/modal-cli";
 
 /**
  * The project's `modal` (`$QCM_MODAL_CLI`, else `.venv/bin/modal`), else `modal` on PATH.
@@ -25,6 +25,25 @@ export function resolveModalCli(env: NodeJS.ProcessEnv): string {
   return onPath;
 }
 
+/**
+ * How an operations command runs the modal CLI: its MODAL_* variables (token, environment) reach
+ * modal, which picks the environment from MODAL_ENVIRONMENT as the real CLI does.
+ */
+export function opsModalContext(modal: string, env: NodeJS.ProcessEnv): ModalCliContext {
+  const modalEnv = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[0].startsWith("MODAL_") && e[1] !== undefined),
+  );
+  return { cli: modal, env: modalEnv };
+}
+
+/**
+ * The last line of a failed modal command's output (modal prints `Error: <message>` last), for a
+ * one-line error.
+ */
+export function modalMessage(err: ModalCliError): string {
+  return err.outputTail.trim().split("\n").at(-1) ?? err.message;
+}
+
 /** A deployed app's running containers, by app name. */
 export type AppTasks = Map<string, number>;
 
@@ -34,11 +53,8 @@ export type AppTasks = Map<string, number>;
  * @throws Error `modal app list failed: <modal's last line>` when the CLI fails or prints something else.
  */
 export async function deployedAppTasks(modal: string, env: NodeJS.ProcessEnv): Promise<AppTasks> {
-  const modalEnv = Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => e[0].startsWith("MODAL_") && e[1] !== undefined),
-  );
-  const rows = await modalAppList({ cli: modal, env: modalEnv }, 60).catch((err: unknown) => {
-    throw err instanceof ModalCliError ? new Error(`modal app list failed: ${err.outputTail.trim().split("\n").at(-1)}`) : err;
+  const rows = await modalAppList(opsModalContext(modal, env), 60).catch((err: unknown) => {
+    throw err instanceof ModalCliError ? new Error(`modal app list failed: ${modalMessage(err)}`) : err;
   });
   return new Map(rows.filter((r) => r.state === "deployed").map((r) => [r.description, Number(r.tasks)]));
 }

@@ -8,6 +8,7 @@ import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options
 import { prepareDeployments } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
 import { formatLiveRates, liveRates } from "../../plan/live-rates";
+import { budgetOutlook, formatBudgetOutlook } from "../../plan/budget";
 
 export const planCommand: Command = {
   name: "plan",
@@ -22,14 +23,14 @@ export const planCommand: Command = {
     const config = await loadStackConfig(opts["stack-config"]);
     const prepared = await prepareDeployments(config);
     const entries = buildPlan(prepared.deployments, config.settings);
+    const budget = config.settings.budget ? budgetOutlook(entries, config.settings.budget) : undefined;
     // Opt-in: needs Modal credentials and network, unlike the rest of the plan.
     const rates = opts["live-rates"] ? await liveRates() : undefined;
     if (opts.json) {
-      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(rates ? { liveRates: rates } : {}) }, null, 2));
+      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(budget ? { budget } : {}), ...(rates ? { liveRates: rates } : {}) }, null, 2));
     } else {
-      console.log(formatPlan(entries, prepared.modalVersion) + (rates ? `
-
-${formatLiveRates(rates)}` : ""));
+      const extra = [budget ? formatBudgetOutlook(budget) : "", rates ? formatLiveRates(rates) : ""].filter(Boolean);
+      console.log([formatPlan(entries, prepared.modalVersion), ...extra].join("\n\n"));
     }
     return 0;
   },

@@ -4,7 +4,7 @@
  * @module
  */
 import type { EndpointConfig } from "vlm-analyzer/endpoint-config";
-import { UserError } from "../cli/command";
+import { UserError } from "../core/errors";
 import { ModalCliError, type ModalCliContext } from "../provider/modal-cli";
 import { modalAppHistory, type AppDeployment } from "../provider/modal-history";
 import { modalMessage } from "./modal-apps";

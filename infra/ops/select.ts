@@ -4,7 +4,7 @@
  * @module
  */
 import type { Endpoint, EndpointConfig } from "vlm-analyzer/endpoint-config";
-import { UserError } from "../cli/command";
+import { UserError } from "../core/errors";
 
 /** A deployment of the endpoint config: its name and endpoint. */
 export type NamedEndpoint = [name: string, endpoint: Endpoint];

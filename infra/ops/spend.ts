@@ -4,7 +4,7 @@
  * monthly budget this month has used.
  * @module
  */
-import { UserError } from "../cli/command";
+import { UserError } from "../core/errors";
 import type { Budget } from "../config/schema";
 import { DEFAULT_USAGE_PROFILE, usageCost, workingDaysIn, type UsageProfile } from "../cost/usage";
 import { BillingNotExposedError, modalBillingReport, type BillingRow } from "../provider/modal-billing";

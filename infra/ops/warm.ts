@@ -15,7 +15,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Endpoint } from "vlm-analyzer/endpoint-config";
-import { UserError } from "../cli/command";
+import { UserError } from "../core/errors";
 import { ModalCliError, type ModalCliContext } from "../provider/modal-cli";
 import { modalAutoscalerSettings, modalSetMinContainers, type AutoscalerSettings } from "../provider/modal-autoscaler";
 import { SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { projectRoot } from "../../infra/paths";
+import { projectRoot } from "../../infra/core/paths";
 import { estimateCost } from "../../infra/cost";
 import { DEFAULT_USAGE_PROFILE, usageCost, workingDaysIn } from "../../infra/cost/usage";
 import { namedPeriod, datePeriod } from "../../infra/ops/spend";

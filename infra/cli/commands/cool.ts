@@ -4,7 +4,7 @@
  * @module
  */
 import type { Command } from "../command";
-import { UserError } from "../command";
+import { UserError } from "../../core/errors";
 import { parseClientArgs } from "../../clients/cli-options";
 import { loadEndpointContext } from "../../clients/context";
 import { deployedAppTasks, opsModalContext, resolveModalCli } from "../../ops/modal-apps";
@@ -20,8 +20,8 @@ export const coolCommand: Command = {
   async run(args) {
     const { values, positionals } = parseClientArgs("cool", args, { timer: { type: "string" } }, USAGE, true);
     const context = await loadEndpointContext(values);
-    const modal = resolveModalCli(context.env);
-    const ctx = opsModalContext(modal, context.env);
+    const modal = resolveModalCli(context.environment);
+    const ctx = opsModalContext(modal, context.environment);
     const recordsPath = warmRecordsPath(context.configPath);
     if (values.timer) {
       const [, endpoint] = oneDeployment(context.config, "cool", positionals[0]);
@@ -31,7 +31,7 @@ export const coolCommand: Command = {
     await coolExpired(ctx, recordsPath);
     const records = await readWarmRecords(recordsPath);
     const chosen = someDeployments(context.config, "cool", positionals[0]);
-    const apps = await deployedAppTasks(modal, context.env);
+    const apps = await deployedAppTasks(modal, context.environment);
     for (const [name, endpoint] of chosen) {
       if (!apps.has(endpoint.app)) {
         // Stopped: nothing runs, and the next deploy starts from the decorator's settings.

@@ -17,7 +17,7 @@ export const historyCommand: Command = {
   async run(args) {
     const { values, positionals } = parseClientArgs("history", args, { json: { type: "boolean" } }, USAGE, true);
     const context = await loadEndpointContext(values);
-    const histories = await appHistories(opsModalContext(resolveModalCli(context.env), context.env), context.config, positionals[0]);
+    const histories = await appHistories(opsModalContext(resolveModalCli(context.environment), context.environment), context.config, positionals[0]);
     console.log(values.json ? JSON.stringify(histories, null, 2) : formatHistories(histories));
     return 0;
   },

@@ -5,9 +5,9 @@
  * @module
  */
 import type { Command } from "../command";
-import { UserError } from "../command";
+import { UserError } from "../../core/errors";
 import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
-import { envFilePath, loadEnvironment } from "../../config/env-file";
+import { resolveEnvironment } from "../../core/environment";
 import { prepareDeployments } from "../../prepare";
 import { buildPlan } from "../../plan/plan";
 import { opsModalContext, resolveModalCli } from "../../ops/modal-apps";
@@ -31,13 +31,13 @@ export const spendCommand: Command = {
     if (values.end !== undefined && values.start === undefined) throw new UserError("spend: --end needs --start");
     const period = values.start !== undefined ? datePeriod(values.start, values.end) : namedPeriod(values.for ?? "this month");
     const config = await loadStackConfig(values["stack-config"]);
-    const env = loadEnvironment(values["env-file"] ?? envFilePath());
-    const ctx = opsModalContext(resolveModalCli(env), env);
-    const entries = buildPlan((await prepareDeployments(config)).deployments, config.settings);
+    const environment = resolveEnvironment({ envFile: values["env-file"] });
+    const ctx = opsModalContext(resolveModalCli(environment), environment);
+    const entries = buildPlan((await prepareDeployments(config, { python: environment.modal.python })).deployments, config.settings);
     const report = await spendReport(ctx, {
       period,
       entries,
-      environment: config.settings.environment ?? env.MODAL_ENVIRONMENT,
+      environment: config.settings.environment ?? environment.modal.environment,
       budget: config.settings.budget,
     });
     console.log(values.json ? JSON.stringify(report, null, 2) : formatSpend(report));

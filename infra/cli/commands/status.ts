@@ -22,20 +22,20 @@ export const statusCommand: Command = {
     const context = await loadClientContext(values);
     const modal = (() => {
       try {
-        return resolveModalCli(context.env);
+        return resolveModalCli(context.environment);
       } catch (err) {
         return err as Error;
       }
     })();
-    const ctx = modal instanceof Error ? undefined : opsModalContext(modal, context.env);
-    const apps = modal instanceof Error ? modal : await deployedAppTasks(modal, context.env).catch((err: Error) => err);
+    const ctx = modal instanceof Error ? undefined : opsModalContext(modal, context.environment);
+    const apps = modal instanceof Error ? modal : await deployedAppTasks(modal, context.environment).catch((err: Error) => err);
     const [rows, warm, budget] = await Promise.all([
       collectStatus(context, apps, {
         wake: values.wake ?? false,
         timeoutMs: positiveNumber("timeout", values.timeout, values.wake ? 600 : 30) * 1000,
       }),
       ctx && !(apps instanceof Error) ? warmStates(ctx, warmRecordsPath(context.configPath), context.config.endpoints, apps) : new Map<string, string>(),
-      ctx && context.config.budget ? budgetLine(ctx, context.config.budget.usdPerMonth, Object.values(context.config.endpoints).map((e) => e.app), context.env.MODAL_ENVIRONMENT) : undefined,
+      ctx && context.config.budget ? budgetLine(ctx, context.config.budget.usdPerMonth, Object.values(context.config.endpoints).map((e) => e.app), context.environment.modal.environment) : undefined,
     ]);
     console.log(formatStatus(rows.map((r) => ({ ...r, warm: warm.get(r.deployment) }))) + (budget ? `\n\n${budget}` : ""));
     return rows.every((r) => r.state === "up" || r.state === "scaled to zero") ? 0 : 1;

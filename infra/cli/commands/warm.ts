@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import type { Command } from "../command";
-import { UserError } from "../command";
+import { UserError } from "../../core/errors";
 import { loadStackConfig, stackConfigOption } from "../options";
 import { parseClientArgs, positiveNumber } from "../../clients/cli-options";
 import { loadEndpointContext } from "../../clients/context";
@@ -35,11 +35,11 @@ export const warmCommand: Command = {
     const context = await loadEndpointContext(values);
     const [name, endpoint] = oneDeployment(context.config, "warm", positionals[0]);
     const config = await loadStackConfig(values["stack-config"]);
-    const modal = resolveModalCli(context.env);
-    const ctx = opsModalContext(modal, context.env);
+    const modal = resolveModalCli(context.environment);
+    const ctx = opsModalContext(modal, context.environment);
     const recordsPath = warmRecordsPath(context.configPath);
     for (const app of await coolExpired(ctx, recordsPath)) console.log(`cooled ${app}: its warm period was over`);
-    const apps = await deployedAppTasks(modal, context.env);
+    const apps = await deployedAppTasks(modal, context.environment);
     const record = await warmDeployment(ctx, recordsPath, { name, endpoint, deployed: apps.has(endpoint.app), seconds, containers });
     if (!values["no-timer"]) {
       const timer = spawn(process.execPath, [process.argv[1], "cool", name, "--timer", record.id, "--config", context.configPath, "--env-file", context.envFile], {

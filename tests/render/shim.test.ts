@@ -103,7 +103,7 @@ describe("shims checked by the real modal SDK (offline, no credentials)", () => 
       const shim = renderShim("coder", d);
       expect(shim.source).toContain('gpu=["H200:2", "B200:2"]');
       const [path] = await writeShims(dir, [shim]);
-      const { shims } = await runModalCheck([path]);
+      const { shims } = await runModalCheck([path], PYTHON);
       expect(compareWithConfig(shims[path], d)).toEqual([]);
       const swapped = { ...d, gpu: ["B200", "H200"] };
       expect(compareWithConfig(shims[path], swapped)).toEqual(['gpus: modal sees ["H200:2","B200:2"], config says ["B200:2","H200:2"]']);

@@ -3,7 +3,7 @@
  * tag each was deployed with.
  * @module
  */
-import type { EndpointConfig } from "vlm-analyzer/endpoint-config";
+import type { EndpointConfig } from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
 import { ModalCliError, type ModalCliContext } from "../provider/modal-cli";
 import { modalAppHistory, type AppDeployment } from "../provider/modal-history";

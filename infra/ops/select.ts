@@ -3,7 +3,7 @@
  * (`logs`, `warm`, `cool`) or on all (`history`).
  * @module
  */
-import type { Endpoint, EndpointConfig } from "vlm-analyzer/endpoint-config";
+import type { Endpoint, EndpointConfig } from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
 
 /** A deployment of the endpoint config: its name and endpoint. */

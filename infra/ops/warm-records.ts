@@ -7,7 +7,7 @@
 import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import writeFileAtomic from "write-file-atomic";
+import { writeFileAtomically } from "../core/files";
 
 /** One warm period. Times are ISO 8601 UTC. */
 export interface WarmRecord {
@@ -59,5 +59,5 @@ export async function putWarmRecord(path: string, app: string, record: WarmRecor
   if (record) all[app] = record;
   else delete all[app];
   if (Object.keys(all).length === 0) await rm(path, { force: true });
-  else await writeFileAtomic(path, `${JSON.stringify({ version: 1, warm: all }, null, 2)}\n`, { mode: 0o600 });
+  else await writeFileAtomically(path, `${JSON.stringify({ version: 1, warm: all }, null, 2)}\n`, { mode: 0o600 });
 }

@@ -14,7 +14,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
 import { ModalCliError, type ModalCliContext } from "../provider/modal-cli";
 import { modalAutoscalerSettings, modalSetMinContainers, type AutoscalerSettings } from "../provider/modal-autoscaler";

@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { Variables } from "../core/environment";
 import { updateJsonFile } from "../core/files";
 
 /** Percentiles of a sample, milliseconds or tokens/s; null fields when the sample was empty. */
@@ -72,7 +73,7 @@ export interface BenchResult {
  * Default folder for results: `$XDG_STATE_HOME/qwen-code-modal/bench`, else
  * `~/.local/state/qwen-code-modal/bench`.
  */
-export function defaultBenchDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultBenchDir(env: Variables): string {
   const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state");
   return join(base, "qwen-code-modal", "bench");
 }

@@ -18,8 +18,8 @@
  * @module
  */
 import type { Endpoint } from "@qwen-code-modal/contract";
-import { proxyAuthHeaders } from "./credentials";
-import type { ClientContext } from "./context";
+import { proxyAuthHeaders } from "../endpoints/credentials";
+import type { ClientContext } from "../endpoints/context";
 import type { LaunchSpec } from "./qwen-launch";
 
 /** `Authorization` token sent to the coder: not a secret, vLLM runs without `--api-key`. */

@@ -5,8 +5,8 @@
  * @module
  */
 import type { Endpoint } from "@qwen-code-modal/contract";
-import type { ClientContext } from "../clients/context";
-import { proxyAuthHeaders } from "../clients/credentials";
+import type { ClientContext } from "../endpoints/context";
+import { proxyAuthHeaders } from "../endpoints/credentials";
 import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "./http";
 import { summarizeVllmMetrics, type VllmMetrics } from "./metrics";
 import type { AppTasks } from "./modal-apps";

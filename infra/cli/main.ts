@@ -13,11 +13,12 @@ import { qwenCommand } from "./commands/qwen";
 import { claudeCommand } from "./commands/claude";
 import { smokeCommand } from "./commands/smoke";
 import { statusCommand } from "./commands/status";
+import { benchCommand } from "./commands/bench";
 import { logsCommand } from "./commands/logs";
 import { registerMcpCommand } from "./commands/register-mcp";
 
 /** Every subcommand, in `help` order. Each lives in its own file under commands/. */
-const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, logsCommand, registerMcpCommand];
+const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, benchCommand, logsCommand, registerMcpCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -6,8 +6,8 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { UserError } from "../cli/command";
-import { projectRoot } from "../paths";
+import { UserError } from "../core/errors";
+import { projectRoot } from "../core/paths";
 
 /** Characters per token assumed when sizing contexts (code with Qwen's BPE tokenizer: ~3-4; an estimate, the run reports real counts). */
 export const CHARS_PER_TOKEN = 3.5;

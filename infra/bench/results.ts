@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { updateJsonFile } from "vlm-analyzer/settings-file";
+import type { Variables } from "../core/environment";
 
 /** Percentiles of a sample, milliseconds or tokens/s; null fields when the sample was empty. */
 export interface Spread {
@@ -72,7 +73,7 @@ export interface BenchResult {
  * Default folder for results: `$XDG_STATE_HOME/qwen-code-modal/bench`, else
  * `~/.local/state/qwen-code-modal/bench`.
  */
-export function defaultBenchDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultBenchDir(env: Variables): string {
   const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state");
   return join(base, "qwen-code-modal", "bench");
 }

@@ -5,10 +5,11 @@
  * @module
  */
 import type { Command } from "../command";
-import { UserError } from "../command";
+import { UserError } from "../../core/errors";
+import { resolveEnvironment } from "../../core/environment";
 import { loadStackConfig, stackConfigOption } from "../options";
 import { parseClientArgs, positiveNumber } from "../../clients/cli-options";
-import { loadClientContext, loadEndpointContext, requireEndpoint } from "../../clients/context";
+import { loadClientContext, requireEndpoint } from "../../clients/context";
 import { proxyAuthHeaders, proxyCredentials } from "../../clients/credentials";
 import { deployedAppTasks, resolveModalCli } from "../../ops/modal-apps";
 import { shimInputsHash } from "../../render/shim";
@@ -65,14 +66,16 @@ export const benchCommand: Command = {
 
     let target: BenchTarget;
     let maxModelLen: number | undefined;
+    let benchDir: string;
     if (o.url) {
       if (!o.model) throw new UserError("bench: --url needs --model (the served model name the endpoint lists at /v1/models)");
       if (o.deployment) throw new UserError("bench: give either --deployment or --url, not both");
-      // A bare URL: send the proxy-auth headers when the usual variables are set.
-      const context = await loadEndpointContext(o).catch(() => null);
-      const names = context?.config.proxyAuth ?? { tokenIdEnv: "MODAL_PROXY_TOKEN_ID", tokenSecretEnv: "MODAL_PROXY_TOKEN_SECRET" };
-      const env = context?.env ?? process.env;
-      const headers = env[names.tokenIdEnv] && env[names.tokenSecretEnv] ? proxyAuthHeaders(proxyCredentials(names, env, context?.envFile ?? ".env")) : {};
+      // A bare URL: send the proxy-auth headers when the default variables are set (no endpoint config needed).
+      const environment = resolveEnvironment({ envFile: o["env-file"] });
+      const names = { tokenIdEnv: "MODAL_PROXY_TOKEN_ID", tokenSecretEnv: "MODAL_PROXY_TOKEN_SECRET" };
+      const vars = environment.vars;
+      const headers = vars[names.tokenIdEnv] && vars[names.tokenSecretEnv] ? proxyAuthHeaders(proxyCredentials(names, { ...vars }, environment.envFile)) : {};
+      benchDir = o["bench-dir"] ?? defaultBenchDir(vars);
       target = {
         url: o.url.replace(/\/+$/, "").replace(/\/v1$/, ""),
         model: o.model,
@@ -83,6 +86,7 @@ export const benchCommand: Command = {
       };
     } else {
       const context = await loadClientContext(o);
+      benchDir = o["bench-dir"] ?? defaultBenchDir(context.environment.vars);
       const name = o.deployment ?? Object.entries(context.config.endpoints).find(([, e]) => e === requireEndpoint(context, "coder"))![0];
       const endpoint = context.config.endpoints[name];
       if (!endpoint) throw new UserError(`bench: no deployment "${name}" in ${context.configPath} (has: ${Object.keys(context.config.endpoints).join(", ")})`);
@@ -91,7 +95,7 @@ export const benchCommand: Command = {
       const stack = await loadStackConfig(o["stack-config"]);
       const d = stack.deployments[name];
       if (o.cold) {
-        const apps = await deployedAppTasks(resolveModalCli(context.env), context.env).catch((err: Error) => err);
+        const apps = await deployedAppTasks(resolveModalCli(context.environment), context.environment).catch((err: Error) => err);
         if (apps instanceof Error) console.error(`warning: cannot tell whether ${endpoint.app} is scaled to zero (${apps.message}); measuring anyway`);
         else if ((apps.get(endpoint.app) ?? 0) > 0) {
           throw new UserError(
@@ -128,7 +132,7 @@ export const benchCommand: Command = {
       coldTimeoutMs: o.cold ? positiveNumber("cold-timeout", o["cold-timeout"], 1200) * 1000 : undefined,
       log: (line) => console.error(`… ${line}`),
     });
-    const out = o.out ?? (target.deployment && target.configHash ? benchResultPath(o["bench-dir"] ?? defaultBenchDir(), target.deployment, target.configHash) : undefined);
+    const out = o.out ?? (target.deployment && target.configHash ? benchResultPath(benchDir, target.deployment, target.configHash) : undefined);
     const saved = out ? await saveBenchResult(out, result) : undefined;
     console.log(o.json ? JSON.stringify(result, null, 2) : formatBenchResult(result, saved));
     const measured = result.ttft.firstTurnMs.n + result.ttft.laterTurnsMs.n;

@@ -11,7 +11,7 @@
  * serving.py:1249-1280).
  * @module
  */
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import { describeOutcome, httpCall } from "./http";
 import { httpStream } from "./http-stream";
 import type { CheckResult } from "./smoke-checks";

@@ -3,7 +3,7 @@
  * structured tool call in a streamed completion, the VLM describes generated images sensibly.
  * @module
  */
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import { describeOutcome, httpCall } from "./http";
 import { httpStream } from "./http-stream";
 import { summarizeChatStream, TOOL_CALL_MARKUP } from "./chat-stream";

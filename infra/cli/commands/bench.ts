@@ -14,6 +14,7 @@ import { proxyAuthHeaders, proxyCredentials } from "../../clients/credentials";
 import { deployedAppTasks, resolveModalCli } from "../../ops/modal-apps";
 import { shimInputsHash } from "../../render/shim";
 import { estimateCost } from "../../cost";
+import { gpuOptions } from "../../modal/gpus";
 import { runBench, type BenchTarget } from "../../bench/run";
 import { formatBenchResult } from "../../bench/report";
 import { benchResultPath, defaultBenchDir, saveBenchResult } from "../../bench/results";
@@ -107,7 +108,8 @@ export const benchCommand: Command = {
       const perHour = o["usd-per-hour"]
         ? positiveNumber("usd-per-hour", o["usd-per-hour"], 0)
         : d
-          ? estimateCost({ gpu: d.gpu, gpuCount: d.gpuCount, startupSeconds: 0, scaledownWindowSeconds: 0, rateOverrides: stack.settings.gpuRatesUsdPerSecond }).usdPerWarmHour
+          ? // The first GPU of a fallback list, as plan prices it (Modal does not say which one a container got).
+            estimateCost({ gpu: gpuOptions(d.gpu)[0], gpuCount: d.gpuCount, startupSeconds: 0, scaledownWindowSeconds: 0, rateOverrides: stack.settings.gpuRatesUsdPerSecond }).usdPerWarmHour
           : null;
       target = {
         url: endpoint.url,

@@ -6,8 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { writeFileAtomically } from "../core/files";
 import type { Variables } from "../core/environment";
-import { updateJsonFile } from "../core/files";
 
 /** Percentiles of a sample, milliseconds or tokens/s; null fields when the sample was empty. */
 export interface Spread {
@@ -85,7 +85,7 @@ export function benchResultPath(dir: string, deployment: string, configHash: str
 
 /** Saves a result atomically (creating the folder, keeping the previous run as `.bak`); returns the file written. */
 export async function saveBenchResult(path: string, result: BenchResult): Promise<string> {
-  await updateJsonFile(path, () => ({ ...result }), 0o644);
+  await writeFileAtomically(path, `${JSON.stringify(result, null, 2)}\n`, { backup: true });
   return path;
 }
 

@@ -17,8 +17,8 @@ const LAYERS: Record<string, number> = {
   core: 0, // errors, the one environment resolution, files, project paths, executables
   modal: 1, // facts about Modal (GPUs, URLs)
   coldstart: 1, // cold-start modes the renderer consumes
-  bench: 1, // saved bench results
-  endpoints: 1, // the exported endpoint config + proxy credentials, as clients and ops read them
+  endpoints: 1, // the exported endpoint config, proxy credentials, HTTP to the endpoints (plain, SSE, /metrics)
+  bench: 2, // the agent-session benchmark and its saved results
   capacity: 2,
   cost: 2,
   config: 3, // the typed stack config (zod)

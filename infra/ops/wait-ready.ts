@@ -6,7 +6,7 @@
  * @module
  */
 import type { Endpoint, EndpointConfig } from "@qwen-code-modal/contract";
-import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "./http";
+import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "../endpoints/http";
 
 /** How long and how often to poll. */
 export interface WaitOptions {

@@ -193,6 +193,12 @@ export const deploymentSchema = z
     samplingDefaults: samplingDefaultsSchema.optional(),
     /** Further `vllm serve` arguments, one argv entry each (e.g. "--enable-log-requests"). */
     extraVllmArgs: z.array(extraVllmArg),
+    /**
+     * After `modal deploy`, wait (bounded: startupTimeout + 300 s) until `/health` and `/v1/models`
+     * answer with `servedModelName`; otherwise `modal app rollback` and fail the update. Not part of
+     * the shim: turning it on or off redeploys nothing.
+     */
+    verifyDeploy: z.boolean().optional(),
   })
   .strict()
   .superRefine((d, ctx) => {

@@ -18,7 +18,7 @@ export interface VerifyRequest {
   headers: Record<string, string>;
   /** Give up after this long. */
   timeoutSeconds: number;
-  /** Pause between attempts. */
+  /** Pause between attempts (default: a fifth of the bound, 1-10 s). */
   pollSeconds?: number;
   /** Called with a line of progress (elapsed time, last answer) after each attempt that was not yet ready. */
   onProgress?: (line: string) => void;
@@ -41,7 +41,7 @@ function modelIds(text: string): string[] | undefined {
 export async function verifyDeployed(req: VerifyRequest): Promise<VerifyOutcome> {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
-  const poll = req.pollSeconds ?? 10;
+  const poll = req.pollSeconds ?? Math.min(10, Math.max(1, req.timeoutSeconds / 5));
   let last = "no answer yet";
   for (let attempt = 1; ; attempt++) {
     const left = req.timeoutSeconds - elapsed();
@@ -62,4 +62,10 @@ export async function verifyDeployed(req: VerifyRequest): Promise<VerifyOutcome>
     req.onProgress?.(`verifying: ${Math.round(elapsed())} s of ${req.timeoutSeconds} s, ${last}`);
     await new Promise((r) => setTimeout(r, poll * 1000));
   }
+}
+
+/** Seconds a deployment's `verifyDeploy` allows: its number, or `startupTimeout` + 300 s for `true`; undefined when off. */
+export function verifyBoundSeconds(d: { verifyDeploy?: boolean | number; startupTimeout: number }): number | undefined {
+  if (d.verifyDeploy === undefined || d.verifyDeploy === false) return undefined;
+  return d.verifyDeploy === true ? d.startupTimeout + 300 : d.verifyDeploy;
 }

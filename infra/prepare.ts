@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Deployment } from "./config/schema";
 import type { ResolvedConfig } from "./config/resolve";
 import { compareWithConfig, runModalCheck, type ShimReport } from "./check/modal-check";
-import { runVllmCheck, shimCase, compareVllmReport, vllmInstall, vllmInstalled, type SimulatedDevice, type VllmCase, type VllmCaseReport } from "./check/vllm-check";
+import { runVllmCheck, shimCases, compareVllmReport, vllmInstall, vllmInstalled, type SimulatedDevice, type VllmCase, type VllmCaseReport } from "./check/vllm-check";
 import { deploymentColdStart, renderShim, type RenderedShim } from "./render/shim";
 import { writeShims } from "./render/write";
 import { shimsDir } from "./core/paths";
@@ -23,8 +23,8 @@ export interface PreparedDeployment {
   shim: RenderedShim;
   /** What the modal SDK reported for the shim. */
   report: ShimReport;
-  /** What the pinned vLLM reported for the shim's `vllm serve` command, when that check ran. */
-  vllm?: VllmCaseReport;
+  /** What the pinned vLLM reported for the shim's `vllm serve` command on each GPU option (by GPU), when that check ran. */
+  vllm?: Record<string, VllmCaseReport>;
 }
 
 /** A shim the modal SDK rejected, or saw differently from the config. Nothing was written. The message is for the user as is. */
@@ -54,7 +54,7 @@ export interface Prepared {
  * @returns reports by shim index, and the versions checked / reasons for those not checked.
  */
 async function vllmCheckShims(cacheDir: string, deployments: Deployment[], paths: string[], scratch: string) {
-  const reports: (VllmCaseReport | undefined)[] = [];
+  const reports: (Record<string, VllmCaseReport> | undefined)[] = [];
   const checked: string[] = [];
   const unchecked: string[] = [];
   for (const version of [...new Set(deployments.map((d) => d.vllmVersion))]) {
@@ -67,12 +67,16 @@ async function vllmCheckShims(cacheDir: string, deployments: Deployment[], paths
     const cases: VllmCase[] = [];
     for (const [i, d] of deployments.entries()) {
       if (d.vllmVersion !== version) continue;
-      const { vcase, device } = await shimCase(String(i), paths[i], d, join(scratch, "models"));
-      devices[vcase.device] = device;
-      cases.push(vcase);
+      for (const { vcase, device } of await shimCases(String(i), paths[i], d, join(scratch, "models"))) {
+        devices[vcase.device] = device;
+        cases.push(vcase);
+      }
     }
     const output = await runVllmCheck(install, devices, cases);
-    for (const c of cases) reports[Number(c.id)] = output.cases[c.id];
+    for (const c of cases) {
+      const [i, gpu] = c.id.split("@");
+      reports[Number(i)] = { ...reports[Number(i)], [gpu]: output.cases[c.id] };
+    }
     checked.push(output.vllm_version);
   }
   return { reports, checked, unchecked };
@@ -102,7 +106,9 @@ export async function prepareDeployments(
       const report = output.shims[paths[i]] ?? { error: "the checker returned no report" };
       const mismatches = compareWithConfig(report, deployment);
       const vllmReport = vllm?.reports[i];
-      if (vllmReport) mismatches.push(...compareVllmReport(vllmReport, deployment, deploymentColdStart(deployment)));
+      for (const [gpu, r] of Object.entries(vllmReport ?? {})) {
+        mismatches.push(...compareVllmReport(r, deployment, deploymentColdStart(deployment)).map((m) => `on ${gpu}: ${m}`));
+      }
       if (mismatches.length) problems[name] = mismatches;
       return { name, deployment, shim: shims[i], report, ...(vllmReport ? { vllm: vllmReport } : {}) };
     });

@@ -19,7 +19,7 @@ import type { Deployment } from "../config/schema";
 import type { ColdStartShimPlan } from "../coldstart";
 import { UserError } from "../core/errors";
 import { projectRoot } from "../core/paths";
-import { GPU_TYPES } from "../modal/gpus";
+import { GPU_TYPES, gpuOptions } from "../modal/gpus";
 import { gpuMemory } from "../capacity/gpu-memory";
 import { writeModelConfig } from "./model-config";
 
@@ -181,10 +181,13 @@ export async function runVllmCheck(
   }
 }
 
-/** The simulated device of a deployment's GPU (compute capability and CUDA-reported memory). */
-export function simulatedDevice(d: Pick<Deployment, "gpu" | "gpuCount">): SimulatedDevice {
-  const gpu = GPU_TYPES[d.gpu];
-  return { capability: gpu.computeCapability, name: `simulated ${d.gpu}`, memory_bytes: gpuMemory(d.gpu).bytes, count: d.gpuCount };
+/**
+ * A simulated GPU: compute capability and CUDA-reported memory of a Modal GPU type.
+ * @param gpu - one Modal GPU name (not a fallback list).
+ * @param count - GPUs per container.
+ */
+export function simulatedDevice(gpu: string, count: number): SimulatedDevice {
+  return { capability: GPU_TYPES[gpu].computeCapability, name: `simulated ${gpu}`, memory_bytes: gpuMemory(gpu).bytes, count };
 }
 
 /** Parsed values every shim check reads back, default or not. */
@@ -195,16 +198,17 @@ export const CHECKED_FIELDS = [
 ];
 
 /**
- * The case that checks a rendered shim: its argv, the deployment's simulated GPU, and the model's
- * stand-in config.json when the registry knows the model.
+ * The cases that check a rendered shim: its argv on each GPU type the deployment may get (a simulated
+ * device each; case id and device key `<id>@<gpu>`), with the model's stand-in config.json when the
+ * registry knows the model.
  * @param dir - scratch folder for the config.json.
  */
-export async function shimCase(id: string, shimPath: string, d: Deployment, dir: string): Promise<{ vcase: VllmCase; device: SimulatedDevice }> {
+export async function shimCases(id: string, shimPath: string, d: Deployment, dir: string): Promise<{ vcase: VllmCase; device: SimulatedDevice }[]> {
   const modelDir = await writeModelConfig(dir, d.modelId);
-  return {
-    vcase: { id, device: id, shim: shimPath, fields: CHECKED_FIELDS, ...(modelDir ? { model_dir: modelDir } : {}) },
-    device: simulatedDevice(d),
-  };
+  return gpuOptions(d.gpu).map((gpu) => ({
+    vcase: { id: `${id}@${gpu}`, device: `${id}@${gpu}`, shim: shimPath, fields: CHECKED_FIELDS, ...(modelDir ? { model_dir: modelDir } : {}) },
+    device: simulatedDevice(gpu, d.gpuCount),
+  }));
 }
 
 /**
@@ -213,6 +217,7 @@ export async function shimCase(id: string, shimPath: string, d: Deployment, dir:
  */
 export function compareVllmReport(report: VllmCaseReport, d: Deployment, plan: ColdStartShimPlan): string[] {
   if (!report.ok) return [`vLLM refuses the shim's vllm serve command at ${report.stage}: ${report.error}`];
+  // (one report per GPU option: the caller names the GPU)
   const parsed = report.parsed ?? {};
   const problems: string[] = [];
   const expect = (key: string, want: unknown) => {
@@ -239,7 +244,7 @@ export function compareVllmReport(report: VllmCaseReport, d: Deployment, plan: C
   const engine = report.engine;
   if (engine && typeof engine !== "string") {
     if (engine.max_model_len !== d.maxModelLen) problems.push(`vLLM's engine config has max_model_len ${engine.max_model_len}, config says ${d.maxModelLen}`);
-    if (!engine.attention_backend) problems.push(`vLLM finds no attention backend on ${d.gpu} for kv_cache_dtype ${d.kvCacheDtype}: ${engine.attention_error}`);
+    if (!engine.attention_backend) problems.push(`vLLM finds no attention backend for kv_cache_dtype ${d.kvCacheDtype}: ${engine.attention_error}`);
   }
   return problems;
 }

@@ -7,8 +7,8 @@
  * `QWEN_USAGE_STATISTICS_ENABLED ?? privacy.usageStatisticsEnabled ?? true`.
  * @module
  */
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
-import type { ClientContext } from "./context";
+import type { Endpoint } from "@qwen-code-modal/contract";
+import type { ClientContext } from "../endpoints/context";
 import { CODER_API_KEY_ENV, CODER_API_KEY_PLACEHOLDER } from "./qwen-settings";
 
 /** A program to run: its arguments and whole environment. */

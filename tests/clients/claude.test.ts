@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEndpointContext } from "../../infra/clients/context";
+import { loadEndpointContext } from "../../infra/endpoints/context";
 import { install } from "../../infra/clients/install";
 import { projectRoot } from "../../infra/core/paths";
 import { anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
@@ -39,7 +39,8 @@ describe("the claude launcher runs the real Claude Code 2.1.330 (`claude -p`) ag
       context,
       {
         settingsPath: join(home, ".qwen", "settings.json"),
-        claudeConfigPath: join(home, ".claude.json"),
+        claudeConfigDir: home,
+        claudeBin: join(ROOT, "node_modules", ".bin", "claude"),
         qodalPath: join(home, ".local", "bin", "qodal"),
         qwenBin: join(ROOT, "node_modules", ".bin", "qwen"),
         configPath,

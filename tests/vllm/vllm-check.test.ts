@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { COLD_START_MODES } from "../../infra/coldstart";
 import { resolveConfig } from "../../infra/config/resolve";
 import type { Deployment } from "../../infra/config/schema";
-import { compareVllmReport, runVllmCheck, shimCase, simulatedDevice, type SimulatedDevice, type VllmCase, type VllmCheckOutput } from "../../infra/check/vllm-check";
+import { compareVllmReport, runVllmCheck, shimCases, simulatedDevice, type SimulatedDevice, type VllmCase, type VllmCheckOutput } from "../../infra/check/vllm-check";
 import { CUDA_BASE_IMAGE } from "../../infra/render/shim";
 import { deploymentColdStart, renderShim } from "../../infra/render/shim";
 import { writeShims } from "../../infra/render/write";
@@ -60,12 +60,12 @@ beforeAll(async () => {
   const cases: VllmCase[] = [];
   for (const v of variants) {
     const [path] = await writeShims(join(dir, v.id.replaceAll("/", "-")), [renderShim(v.id.split("/")[0], v.deployment)]);
-    const { vcase, device } = await shimCase(v.id, path, v.deployment, join(dir, "models"));
+    const [{ vcase, device }] = await shimCases(v.id, path, v.deployment, join(dir, "models"));
     devices[vcase.device] = device;
-    cases.push(vcase);
+    cases.push({ ...vcase, id: v.id });
   }
   const coder = variants[0].deployment;
-  devices.H200 = simulatedDevice(coder);
+  devices.H200 = simulatedDevice("H200", 1);
   for (const [id, { args, want }] of Object.entries(EXTRA)) cases.push({ id, device: "H200", argv: ["m", ...args], fields: Object.keys(want) });
   cases.push({ id: "unknown flag", device: "H200", argv: ["m", "--no-such-flag"] });
   // The native-context bound (infra/config/resolve.ts) against vLLM's own: one token past 262,144.
@@ -75,7 +75,7 @@ beforeAll(async () => {
   // The vlm with FP8 KV on its A100 (the old default) and bf16 KV (the default now).
   const vlm = variants.find((v) => v.id === "vlm/image/cache")!.deployment;
   const vlmDir = await writeModelConfig(join(dir, "models"), vlm.modelId);
-  devices.A100 = simulatedDevice(vlm);
+  devices.A100 = simulatedDevice("A100-80GB", 1);
   cases.push({ id: "vlm fp8 KV on A100", device: "A100", argv: ["m", "--kv-cache-dtype", "fp8", "--max-model-len", "32768"], model_dir: vlmDir });
   cases.push({ id: "unknown tool parser", device: "H200", argv: ["m", "--enable-auto-tool-choice", "--tool-call-parser", "nope"] });
   cases.push({ id: "auto tool choice without parser", device: "H200", argv: ["m", "--enable-auto-tool-choice"] });

@@ -10,7 +10,13 @@ import { join } from "node:path";
 import type { Deployment } from "./config/schema";
 import type { ResolvedConfig } from "./config/resolve";
 import { compareWithConfig, runModalCheck, type ShimReport } from "./check/modal-check";
-import { runVllmCheck, shimCases, compareVllmReport, vllmInstall, vllmInstalled, type SimulatedDevice, type VllmCase, type VllmCaseReport } from "./check/vllm-check";
+import { runVllmCheck, shimCases, compareVllmReport, vllmInstall, vllmInstalled, type SimulatedDevice, type VllmCase, type VllmCaseReport, type VllmCheckVariables } from "./check/vllm-check";
+
+/** What the vLLM check needs from the resolved environment: its cache folder and variables (PATH, CC). */
+export interface VllmCheckEnvironment {
+  cacheDir: string;
+  vars: VllmCheckVariables;
+}
 import { deploymentColdStart, renderShim, type RenderedShim } from "./render/shim";
 import { writeShims } from "./render/write";
 import { shimsDir } from "./core/paths";
@@ -53,12 +59,12 @@ export interface Prepared {
  * Runs every shim through the vLLM version it pins, where that version is installed.
  * @returns reports by shim index, and the versions checked / reasons for those not checked.
  */
-async function vllmCheckShims(cacheDir: string, deployments: Deployment[], paths: string[], scratch: string) {
+async function vllmCheckShims(env: VllmCheckEnvironment, deployments: Deployment[], paths: string[], scratch: string) {
   const reports: (Record<string, VllmCaseReport> | undefined)[] = [];
   const checked: string[] = [];
   const unchecked: string[] = [];
   for (const version of [...new Set(deployments.map((d) => d.vllmVersion))]) {
-    const install = vllmInstall(cacheDir, version);
+    const install = vllmInstall(env.cacheDir, version);
     if (!vllmInstalled(install)) {
       unchecked.push(`vLLM ${version} is not installed at ${install.dir} (scripts/dev test installs it)`);
       continue;
@@ -72,7 +78,7 @@ async function vllmCheckShims(cacheDir: string, deployments: Deployment[], paths
         cases.push(vcase);
       }
     }
-    const output = await runVllmCheck(install, devices, cases);
+    const output = await runVllmCheck(install, devices, cases, env.vars);
     for (const c of cases) {
       const [i, gpu] = c.id.split("@");
       reports[Number(i)] = { ...reports[Number(i)], [gpu]: output.cases[c.id] };
@@ -86,13 +92,13 @@ async function vllmCheckShims(cacheDir: string, deployments: Deployment[], paths
  * Renders and checks every enabled deployment.
  * @param options.python - Python with the pinned modal SDK (the environment's `modal.python`, infra/core/environment.ts).
  * @param options.write - also write the checked shims to `options.dir` (default python-shims/).
- * @param options.vllmCacheDir - also check each shim's `vllm serve` command with the vLLM version it pins,
- *   from the venvs under this folder (the environment's `cacheDir`); versions not installed are listed, not checked.
+ * @param options.vllm - also check each shim's `vllm serve` command with the vLLM version it pins, from the
+ *   venvs under `cacheDir` (the environment's); versions not installed are listed, not checked.
  * @throws ShimCheckError when any shim fails the check (then nothing is written).
  */
 export async function prepareDeployments(
   config: ResolvedConfig,
-  options: { python: string; write?: boolean; dir?: string; vllmCacheDir?: string },
+  options: { python: string; write?: boolean; dir?: string; vllm?: VllmCheckEnvironment },
 ): Promise<Prepared> {
   const entries = Object.entries(config.deployments);
   const shims = entries.map(([name, d]) => renderShim(name, d));
@@ -100,7 +106,7 @@ export async function prepareDeployments(
   try {
     const paths = await writeShims(scratch, shims);
     const output = await runModalCheck(paths, options.python);
-    const vllm = options.vllmCacheDir ? await vllmCheckShims(options.vllmCacheDir, entries.map(([, d]) => d), paths, scratch) : undefined;
+    const vllm = options.vllm ? await vllmCheckShims(options.vllm, entries.map(([, d]) => d), paths, scratch) : undefined;
     const problems: Record<string, string[]> = {};
     const prepared = entries.map(([name, deployment], i) => {
       const report = output.shims[paths[i]] ?? { error: "the checker returned no report" };

@@ -48,13 +48,22 @@ export function vllmInstalled(install: VllmInstall): boolean {
   return existsSync(install.marker) && existsSync(install.python);
 }
 
+/** The variables the check uses from the resolved environment (infra/core/environment.ts `vars`). */
+export interface VllmCheckVariables {
+  /** Where the C compiler and system tools are found. */
+  PATH?: string;
+  /** The C compiler for the libcuda stand-in; default `cc`. */
+  CC?: string;
+}
+
 /**
- * Builds the libcuda.so.1 stand-in (infra/check/libcuda-stub.c) with the system C compiler (`$CC`,
+ * Builds the libcuda.so.1 stand-in (infra/check/libcuda-stub.c) with the system C compiler (`CC`,
  * else `cc`), once per source version, into `<install.dir>/libcuda-stub-<sha>/`.
  * @returns the folder holding libcuda.so.1 (for LD_LIBRARY_PATH).
  * @throws UserError when no C compiler runs.
  */
-export async function buildCudaStub(install: VllmInstall, cc = process.env.CC || "cc"): Promise<string> {
+export async function buildCudaStub(install: VllmInstall, vars: VllmCheckVariables): Promise<string> {
+  const cc = vars.CC || "cc";
   const source = join(projectRoot(), "infra", "check", "libcuda-stub.c");
   const sha = createHash("sha256").update(await readFile(source)).digest("hex").slice(0, 12);
   const dir = join(install.dir, `libcuda-stub-${sha}`);
@@ -62,7 +71,11 @@ export async function buildCudaStub(install: VllmInstall, cc = process.env.CC ||
   if (existsSync(lib)) return dir;
   await mkdir(dir, { recursive: true });
   const tmp = `${lib}.${process.pid}.tmp`;
-  const result = await execa(cc, ["-shared", "-fPIC", "-Wl,-soname,libcuda.so.1", "-o", tmp, source], { reject: false });
+  const result = await execa(cc, ["-shared", "-fPIC", "-Wl,-soname,libcuda.so.1", "-o", tmp, source], {
+    reject: false,
+    extendEnv: false,
+    env: { PATH: vars.PATH ?? "/usr/bin:/bin" },
+  });
   if (result.failed) {
     throw new UserError(`cannot build the libcuda.so.1 stand-in with ${cc} (${(result.shortMessage ?? "").split("\n")[0]}): install a C compiler (apt-get install gcc)`);
   }
@@ -139,6 +152,7 @@ export type VllmCheckOutput = z.infer<typeof checkOutput>;
 /**
  * Runs cases through the real vLLM in one Python process (vLLM's import takes tens of seconds).
  * @param devices - simulated GPUs by name, referenced by each case's `device`.
+ * @param vars - PATH and CC from the resolved environment.
  * @param options.dumpFlags - also return the generated flag table (`flags_module`).
  * @throws UserError when the install is missing, or the checker crashed.
  */
@@ -146,12 +160,13 @@ export async function runVllmCheck(
   install: VllmInstall,
   devices: Record<string, SimulatedDevice>,
   cases: VllmCase[],
+  vars: VllmCheckVariables,
   options: { dumpFlags?: boolean } = {},
 ): Promise<VllmCheckOutput> {
   if (!vllmInstalled(install)) {
     throw new UserError(`vLLM ${install.version} is not installed at ${install.dir}: run scripts/dev test (it installs it, ~9 GB)`);
   }
-  const stub = await buildCudaStub(install);
+  const stub = await buildCudaStub(install, vars);
   const scratch = await mkdtemp(join(tmpdir(), "qcm-vllm-check-"));
   try {
     const request = join(scratch, "request.json");
@@ -161,7 +176,7 @@ export async function runVllmCheck(
       extendEnv: false,
       // Only what vLLM needs: no Modal or Hugging Face tokens; offline.
       env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        PATH: vars.PATH ?? "/usr/bin:/bin",
         HOME: scratch,
         LD_LIBRARY_PATH: stub,
         HF_HUB_OFFLINE: "1",

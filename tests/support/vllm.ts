@@ -6,8 +6,13 @@ import { resolveEnvironment } from "../../infra/core/environment";
 import { DEFAULT_VLLM_VERSION } from "../../infra/config/defaults";
 import { vllmInstall, vllmInstalled } from "../../infra/check/vllm-check";
 
+const environment = resolveEnvironment();
+
 /** The install of the vLLM version the default deployments pin. */
-export const VLLM = vllmInstall(resolveEnvironment().cacheDir, DEFAULT_VLLM_VERSION);
+export const VLLM = vllmInstall(environment.cacheDir, DEFAULT_VLLM_VERSION);
+
+/** PATH and CC for the checker. */
+export const VLLM_VARS = environment.vars;
 
 /** True when the real-vLLM suites should be skipped (never under CI). */
 export function skipWithoutVllm(): boolean {

@@ -20,7 +20,7 @@ import { writeShims } from "../../infra/render/write";
 import { readVllmArg } from "../../infra/config/vllm-flags";
 import { writeModelConfig } from "../../infra/check/model-config";
 import { ROOT } from "../support/cli";
-import { skipWithoutVllm, VLLM } from "../support/vllm";
+import { skipWithoutVllm, VLLM, VLLM_VARS } from "../support/vllm";
 
 const skip = skipWithoutVllm();
 
@@ -79,7 +79,7 @@ beforeAll(async () => {
   cases.push({ id: "vlm fp8 KV on A100", device: "A100", argv: ["m", "--kv-cache-dtype", "fp8", "--max-model-len", "32768"], model_dir: vlmDir });
   cases.push({ id: "unknown tool parser", device: "H200", argv: ["m", "--enable-auto-tool-choice", "--tool-call-parser", "nope"] });
   cases.push({ id: "auto tool choice without parser", device: "H200", argv: ["m", "--enable-auto-tool-choice"] });
-  output = await runVllmCheck(VLLM, devices, cases, { dumpFlags: true });
+  output = await runVllmCheck(VLLM, devices, cases, VLLM_VARS, { dumpFlags: true });
 }, 30 * 60_000);
 
 describe.skipIf(skip)("vLLM 0.33.0 checks every rendered shim (real vLLM, simulated device)", () => {

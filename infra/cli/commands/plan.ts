@@ -25,8 +25,8 @@ export const planCommand: Command = {
     const environment = resolveEnvironment();
     const config = await loadStackConfig(opts["stack-config"]);
     // The vLLM check (tens of seconds: vLLM's import) runs when the pinned vLLM is installed, unless QCM_VLLM_CHECK=0.
-    const vllmCacheDir = environment.vars.QCM_VLLM_CHECK === "0" ? undefined : environment.cacheDir;
-    const prepared = await prepareDeployments(config, { python: environment.modal.python, vllmCacheDir });
+    const vllm = environment.vars.QCM_VLLM_CHECK === "0" ? undefined : { cacheDir: environment.cacheDir, vars: environment.vars };
+    const prepared = await prepareDeployments(config, { python: environment.modal.python, vllm });
     // The last `bench` result of each deployment at this exact config, shown next to the estimates.
     const benchDir = opts["bench-dir"] ?? defaultBenchDir(environment.vars);
     const measured = new Map(

@@ -5,13 +5,15 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { defaultEndpointConfigPath, endpointConfigSchema, ENDPOINT_CONFIG_VERSION, type Endpoint } from "vlm-analyzer/endpoint-config";
+import { defaultEndpointConfigPath, endpointConfigSchema, ENDPOINT_CONFIG_VERSION, type Endpoint, type ImageEditEndpoint } from "vlm-analyzer/endpoint-config";
 import type { CredentialSource } from "../config/credentials";
 import type { ResolvedConfig } from "../config/resolve";
 import type { Prepared } from "../prepare";
 import { buildPlan, type PlanEntry } from "../plan/plan";
 import { EndpointConfigFile } from "./endpoint-config-file";
 import { ModelDeployment } from "./model-deployment";
+import { ImageEditDeployment } from "./image-edit-deployment";
+import { buildImageEditPlan, type ImageEditPlanEntry } from "../plan/image-edit-plan";
 
 /** What the stack needs, all validated already. */
 export interface StackInputs {
@@ -31,6 +33,10 @@ export interface StackOutputs {
   endpointConfigPath: string;
   /** The plan each deployment was made from: GPU, context, concurrency, capacity, cost, cold start. */
   plan: PlanEntry[];
+  /** Image-edit deployments: app and proxy-auth'd URL. */
+  imageEdits: Record<string, pulumi.Output<{ app: string; url: string; model: string }>>;
+  /** The plan of each image-edit deployment: GPU memory, per-image time and cost, cold start. */
+  imageEditPlan: ImageEditPlanEntry[];
 }
 
 /** Declares every resource of the stack and returns its outputs. */
@@ -51,25 +57,45 @@ export function defineStack(inputs: StackInputs): StackOutputs {
         }),
       ] as const,
   );
+  const imageEdits = (prepared.imageEdits ?? []).map(
+    (p) =>
+      [
+        p.name,
+        new ImageEditDeployment(p.name, {
+          prepared: p,
+          environment: config.settings.environment,
+          modalCli: inputs.modalCli,
+          envFile: inputs.envFile,
+          credentials,
+          deployTimeoutSeconds: config.settings.deployTimeout,
+        }),
+      ] as const,
+  );
   const endpointConfigPath = config.settings.endpointConfigPath ?? defaultEndpointConfigPath();
-  const content = pulumi.all(deployments.map(([, dep]) => dep.endpoint)).apply((endpoints: Endpoint[]) => {
+  const imageEndpoints = pulumi.all(imageEdits.map(([, dep]) => dep.endpoint));
+  const content = pulumi.all([pulumi.all(deployments.map(([, dep]) => dep.endpoint)), imageEndpoints]).apply(([endpoints, images]: [Endpoint[], ImageEditEndpoint[]]) => {
     const file = endpointConfigSchema.parse({
       version: ENDPOINT_CONFIG_VERSION,
       stack: inputs.stackName,
       proxyAuth: { tokenIdEnv: config.settings.proxyTokenIdEnv, tokenSecretEnv: config.settings.proxyTokenSecretEnv },
       endpoints: Object.fromEntries(deployments.map(([name], i) => [name, endpoints[i]])),
+      ...(imageEdits.length ? { imageEdits: Object.fromEntries(imageEdits.map(([name], i) => [name, images[i]])) } : {}),
     });
     return `${JSON.stringify(file, null, 2)}\n`;
   });
   const plan = buildPlan(prepared.deployments, config.settings);
   // What plan prints, `pulumi preview` shows too.
   for (const entry of plan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
-  new EndpointConfigFile("endpoint-config", { path: endpointConfigPath, content }, { dependsOn: deployments.map(([, dep]) => dep) });
+  const imageEditPlan = buildImageEditPlan(prepared.imageEdits ?? [], config.settings);
+  for (const entry of imageEditPlan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
+  new EndpointConfigFile("endpoint-config", { path: endpointConfigPath, content }, { dependsOn: [...deployments.map(([, dep]) => dep), ...imageEdits.map(([, dep]) => dep)] });
   return {
     endpoints: Object.fromEntries(
       deployments.map(([name, dep]) => [name, dep.endpoint.apply((e) => ({ app: e.app, url: e.url, baseUrl: e.baseUrl, model: e.model }))]),
     ),
     endpointConfigPath,
     plan,
+    imageEdits: Object.fromEntries(imageEdits.map(([name, dep]) => [name, dep.endpoint.apply((e) => ({ app: e.app, url: e.url, model: e.model }))])),
+    imageEditPlan,
   };
 }

@@ -7,6 +7,7 @@ import type { Command } from "../command";
 import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
 import { prepareDeployments } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
+import { buildImageEditPlan, formatImageEditPlan } from "../../plan/image-edit-plan";
 import { formatLiveRates, liveRates } from "../../plan/live-rates";
 
 export const planCommand: Command = {
@@ -22,12 +23,13 @@ export const planCommand: Command = {
     const config = await loadStackConfig(opts["stack-config"]);
     const prepared = await prepareDeployments(config);
     const entries = buildPlan(prepared.deployments, config.settings);
+    const imageEdits = buildImageEditPlan(prepared.imageEdits, config.settings);
     // Opt-in: needs Modal credentials and network, unlike the rest of the plan.
     const rates = opts["live-rates"] ? await liveRates() : undefined;
     if (opts.json) {
-      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(rates ? { liveRates: rates } : {}) }, null, 2));
+      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(imageEdits.length ? { imageEdits } : {}), ...(rates ? { liveRates: rates } : {}) }, null, 2));
     } else {
-      console.log(formatPlan(entries, prepared.modalVersion) + (rates ? `
+      console.log(formatPlan(entries, prepared.modalVersion, formatImageEditPlan(imageEdits)) + (rates ? `
 
 ${formatLiveRates(rates)}` : ""));
     }

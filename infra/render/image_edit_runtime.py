@@ -99,7 +99,7 @@ def load_pipeline(source, device, dtype="bfloat16", revision=None):
     import torch
 
     cls = getattr(diffusers, PIPELINE_CLASS)
-    kwargs = {"torch_dtype": getattr(torch, dtype)}
+    kwargs = {"dtype": getattr(torch, dtype)}
     if revision:
         kwargs["revision"] = revision
     pipe = cls.from_pretrained(source, **kwargs)

@@ -5,6 +5,8 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ServerConfig } from "./config.js";
 import { registerTools } from "./tools.js";
+import { registerEditTool } from "./edit-tool.js";
+import type { ImageEditConfig } from "./image-edit-config.js";
 
 /** Server name announced in the MCP `initialize` result and used as the registration key. */
 export const SERVER_NAME = "vlm-analyzer";
@@ -12,10 +14,11 @@ export const SERVER_NAME = "vlm-analyzer";
 export const SERVER_VERSION = "0.1.0";
 
 /**
- * Creates the MCP server with its three tools; connect it to a transport to serve.
+ * Creates the MCP server with its three tools, plus `edit_image` when an image-edit deployment is
+ * configured; connect it to a transport to serve.
  * @param env - environment for screen capture (tool choice and PATH); default `process.env`.
  */
-export function createVlmAnalyzerServer(config: ServerConfig, env: NodeJS.ProcessEnv = process.env): McpServer {
+export function createVlmAnalyzerServer(config: ServerConfig, env: NodeJS.ProcessEnv = process.env, imageEdit?: ImageEditConfig): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
@@ -26,5 +29,6 @@ export function createVlmAnalyzerServer(config: ServerConfig, env: NodeJS.Proces
     },
   );
   registerTools(server, config, env);
+  if (imageEdit) registerEditTool(server, config, imageEdit);
   return server;
 }

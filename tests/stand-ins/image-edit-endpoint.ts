@@ -1,0 +1,147 @@
+/**
+ * A stand-in of a deployed image-edit endpoint on 127.0.0.1, for the MCP and client tests (Modal
+ * and a GPU are out of reach). Its routes, bodies and refusals are those of the shim's own runtime
+ * (infra/render/image_edit_runtime.py, which tests/image-edit runs for real on CPU): the job API
+ * (`POST /v1/jobs` → 202 + Location, `GET /v1/jobs/{id}` with step/steps/progress, `GET .../result`
+ * → image/png, `DELETE`), Modal's proxy auth in front (401 `modal-http: missing credentials for
+ * proxy authorization` without Modal-Key/Modal-Secret, modal.com/docs/guide/webhook-proxy-auth),
+ * and the awkward parts: 503s while the web function starts from zero, a job that stays `queued`
+ * while the GPU container boots, one denoising step per poll, and jobs that can fail.
+ * The "edit" it makes is the first input with its colours inverted (sharp), so a test can tell.
+ * @module
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import sharp from "sharp";
+
+/** Knobs for the awkward behaviours. */
+export interface ImageEditStandInOptions {
+  /** Answer the first N requests with 503 (web function cold start). */
+  coldStart503?: number;
+  /** Polls a job stays `queued` (GPU container cold start). */
+  queuedPolls?: number;
+  /** Make every job fail with this error (e.g. an out-of-memory). */
+  failWith?: string;
+  maxInputImages?: number;
+  defaultSteps?: number;
+  maxSteps?: number;
+}
+
+interface Job {
+  id: string;
+  status: "queued" | "running" | "succeeded" | "failed";
+  step: number;
+  steps: number;
+  polls: number;
+  input: Buffer;
+  seed?: number;
+  prompt: string;
+  error?: string;
+}
+
+/** A running stand-in. */
+export interface ImageEditStandIn {
+  /** Root URL (what the endpoint config's `url` holds). */
+  url: string;
+  /** Every request seen: method, path, status answered. */
+  requests: { method: string; path: string; status: number }[];
+  /** Jobs by id (deleted ones are removed). */
+  jobs: Map<string, Job>;
+  close(): Promise<void>;
+}
+
+export const STAND_IN_TOKEN = { id: "stand-in-id", secret: "stand-in-secret" };
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const refuse = (res: ServerResponse, message: string) => json(res, 400, { error: { message, type: "InvalidParameter" }, code: "InvalidParameter", message });
+
+function view(job: Job) {
+  return { id: job.id, object: "image.edit.job", status: job.status, step: job.step, steps: job.steps, progress: job.step / job.steps, ...(job.error ? { error: job.error } : {}) };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Starts the stand-in on 127.0.0.1 (a free port). */
+export async function startImageEditStandIn(options: ImageEditStandInOptions = {}): Promise<ImageEditStandIn> {
+  const maxImages = options.maxInputImages ?? 2;
+  const maxSteps = options.maxSteps ?? 100;
+  const jobs = new Map<string, Job>();
+  const requests: ImageEditStandIn["requests"] = [];
+  let coldLeft = options.coldStart503 ?? 0;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = new URL(req.url ?? "/", "http://stand-in").pathname;
+    if (coldLeft > 0) {
+      coldLeft -= 1;
+      res.writeHead(503, { "content-type": "text/plain" }).end("modal-http: app is starting");
+      return;
+    }
+    if (req.headers["modal-key"] !== STAND_IN_TOKEN.id || req.headers["modal-secret"] !== STAND_IN_TOKEN.secret) {
+      res.writeHead(401, { "content-type": "text/plain" }).end("modal-http: missing credentials for proxy authorization");
+      return;
+    }
+    const match = /^\/v1\/jobs(?:\/([0-9a-f]{32})(\/result)?)?$/.exec(path);
+    if (!match) return json(res, 404, { error: { message: "Not Found" } });
+    const [, id, result] = match;
+    if (!id && req.method === "POST") {
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse((await readBody(req)).toString("utf8"));
+      } catch {
+        return refuse(res, "body: must be JSON");
+      }
+      const images = body.images;
+      if (typeof body.prompt !== "string" || !body.prompt.trim()) return refuse(res, "prompt: must be a non-empty string");
+      if (!Array.isArray(images) || images.length === 0) return refuse(res, `images: send 1 to ${maxImages} images to edit`);
+      if (images.length > maxImages) return refuse(res, `images: got ${images.length}; this deployment takes at most ${maxImages}`);
+      const steps = body.steps ?? options.defaultSteps ?? 40;
+      if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 1 || steps > maxSteps) return refuse(res, `steps: got ${steps}; must be an integer from 1 to ${maxSteps}`);
+      const job: Job = { id: randomUUID().replace(/-/g, ""), status: "queued", step: 0, steps, polls: 0, input: Buffer.from(String(images[0]), "base64"), prompt: body.prompt, seed: body.seed as number | undefined };
+      jobs.set(job.id, job);
+      return json(res, 202, view(job), { location: `/v1/jobs/${job.id}` });
+    }
+    const job = id ? jobs.get(id) : undefined;
+    if (!job) return json(res, 404, { error: { message: `job ${id} not found or expired`, type: "NotFound" } });
+    if (req.method === "DELETE") {
+      jobs.delete(job.id);
+      return json(res, 200, { id: job.id, object: "image.edit.job", deleted: true });
+    }
+    if (result) {
+      if (job.status !== "succeeded") return json(res, 409, { error: { message: `job ${job.id} is ${job.status}`, type: "NotReady" } });
+      const png = await sharp(job.input).negate({ alpha: false }).png().toBuffer();
+      res.writeHead(200, { "content-type": "image/png" }).end(png);
+      return;
+    }
+    // One poll = one denoising step, after `queuedPolls` polls of a booting GPU container.
+    job.polls += 1;
+    if (job.status === "queued" && job.polls > (options.queuedPolls ?? 0)) job.status = "running";
+    else if (job.status === "running") {
+      if (options.failWith) Object.assign(job, { status: "failed", error: options.failWith });
+      else if (++job.step >= job.steps) job.status = "succeeded";
+    }
+    return json(res, 200, view(job));
+  };
+
+  const server = createServer((req, res) => {
+    const method = req.method ?? "GET";
+    res.on("finish", () => requests.push({ method, path: new URL(req.url ?? "/", "http://stand-in").pathname, status: res.statusCode }));
+    handle(req, res).catch((err: Error) => json(res, 500, { error: { message: err.message } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    jobs,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -145,3 +145,60 @@ export async function startImageEditStandIn(options: ImageEditStandInOptions = {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** A running stand-in of the bearer-checked `images` function (qwen-code's image_gen route). */
+export interface ImageGenStandIn {
+  /** Root URL, `https://127.0.0.1:<port>`; qwen-code's `baseUrl` is this + `/v1`. */
+  url: string;
+  /** Every request: method, path, headers, parsed JSON body, status. */
+  requests: { method: string; path: string; headers: IncomingMessage["headers"]; body: unknown; status: number }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an HTTPS stand-in of the `images` function on 127.0.0.1: `POST
+ * /v1/services/aigc/multimodal-generation/generation` in the DashScope shape (checked against
+ * what the shim's runtime accepts: input.messages[].content[] parts, parameters.n 1, size `W*H`),
+ * `Authorization: Bearer <apiKey>` required (401 `InvalidApiKey` otherwise), answered with an image
+ * URL under `/v1/files/` that serves a PNG without credentials.
+ * @param tls - PEM key and certificate for 127.0.0.1 (clients trust it via NODE_EXTRA_CA_CERTS).
+ */
+export async function startImageGenStandIn(tls: { key: string; cert: string }, apiKey: string): Promise<ImageGenStandIn> {
+  const { createServer: createHttpsServer } = await import("node:https");
+  const requests: ImageGenStandIn["requests"] = [];
+  let url = "";
+  const server = createHttpsServer(tls, (req, res) => {
+    const path = new URL(req.url ?? "/", "https://stand-in").pathname;
+    const answer = (status: number, type: string, body: string | Buffer, parsed?: unknown) => {
+      requests.push({ method: req.method ?? "GET", path, headers: req.headers, body: parsed, status });
+      res.writeHead(status, { "content-type": type }).end(body);
+    };
+    (async () => {
+      const raw = await readBody(req);
+      let parsed: unknown;
+      try {
+        parsed = raw.length ? JSON.parse(raw.toString("utf8")) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      if (req.method === "GET" && path.startsWith("/v1/files/")) {
+        return answer(200, "image/png", await sharp({ create: { width: 256, height: 256, channels: 3, background: "#c00" } }).png().toBuffer());
+      }
+      if (req.method !== "POST" || path !== "/v1/services/aigc/multimodal-generation/generation") return answer(404, "application/json", '{"code":"NotFound"}', parsed);
+      if (req.headers.authorization !== `Bearer ${apiKey}`) {
+        return answer(401, "application/json", JSON.stringify({ code: "InvalidApiKey", message: "missing or wrong Authorization: Bearer key" }), parsed);
+      }
+      const body = parsed as { input?: { messages?: { content?: { text?: string }[] }[] }; parameters?: { n?: number } } | undefined;
+      const text = body?.input?.messages?.flatMap((m) => m.content ?? []).find((p) => typeof p.text === "string")?.text;
+      if (!text || (body?.parameters?.n ?? 1) !== 1) {
+        return answer(400, "application/json", JSON.stringify({ code: "InvalidParameter", message: "prompt: must be a non-empty string" }), parsed);
+      }
+      const id = randomUUID().replace(/-/g, "");
+      const reply = { output: { choices: [{ finish_reason: "stop", message: { role: "assistant", content: [{ image: `${url}/v1/files/${id}/tok.png` }] } }] }, usage: { image_count: 1 }, request_id: id };
+      return answer(200, "application/json", JSON.stringify(reply), parsed);
+    })().catch((err: Error) => answer(500, "text/plain", err.message));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}

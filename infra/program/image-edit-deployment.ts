@@ -4,7 +4,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ImageEditEndpoint } from "vlm-analyzer/endpoint-config";
+import type { ImageEditEndpoint } from "@qwen-code-modal/contract";
 import type { PreparedImageEdit } from "../prepare";
 import { ModalApp, type ModalCredentials } from "../provider/modal-app";
 import { SERVE_FUNCTION } from "../render/shim";

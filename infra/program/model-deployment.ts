@@ -4,9 +4,10 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import type { PreparedDeployment } from "../prepare";
-import { ModalApp, type ModalCredentials } from "../provider/modal-app";
+import type { ModalCredentials } from "../core/environment";
+import { ModalApp } from "../provider/modal-app";
 import { SERVE_FUNCTION } from "../render/shim";
 
 /** Arguments of a {@link ModelDeployment}. */

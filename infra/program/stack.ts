@@ -5,7 +5,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { defaultEndpointConfigPath, endpointConfigSchema, ENDPOINT_CONFIG_VERSION, type Endpoint, type ImageEditEndpoint } from "vlm-analyzer/endpoint-config";
+import { endpointConfigSchema, ENDPOINT_CONFIG_VERSION, type Endpoint, type ImageEditEndpoint } from "@qwen-code-modal/contract";
 import type { CredentialSource } from "../config/credentials";
 import type { ResolvedConfig } from "../config/resolve";
 import type { Prepared } from "../prepare";
@@ -23,6 +23,8 @@ export interface StackInputs {
   credentials: CredentialSource;
   modalCli: string;
   envFile?: string;
+  /** The environment's endpoint config path (infra/core/environment.ts), used unless the stack config names one. */
+  endpointConfigPath: string;
 }
 
 /** Stack outputs. */
@@ -71,7 +73,7 @@ export function defineStack(inputs: StackInputs): StackOutputs {
         }),
       ] as const,
   );
-  const endpointConfigPath = config.settings.endpointConfigPath ?? defaultEndpointConfigPath();
+  const endpointConfigPath = config.settings.endpointConfigPath ?? inputs.endpointConfigPath;
   const imageEndpoints = pulumi.all(imageEdits.map(([, dep]) => dep.endpoint));
   const content = pulumi.all([pulumi.all(deployments.map(([, dep]) => dep.endpoint)), imageEndpoints]).apply(([endpoints, images]: [Endpoint[], ImageEditEndpoint[]]) => {
     const file = endpointConfigSchema.parse({

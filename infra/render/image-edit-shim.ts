@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ImageEditDeployment } from "../config/image-edit-schema";
 import { COLD_START_MODE_FACTS, HF_CACHE_VOLUME } from "../coldstart/modes";
-import { projectRoot } from "../paths";
+import { projectRoot } from "../core/paths";
 import { canonicalJson, sha256 } from "./hash";
 import { py, pyKwargs, pyStr, PyCode } from "./python";
 import { GENERATED_MARKER, IMAGE_PYTHON, SERVE_FUNCTION, type RenderedShim } from "./shim";

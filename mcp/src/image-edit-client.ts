@@ -8,7 +8,7 @@
  */
 import { Agent, request } from "undici";
 import type { ServerConfig } from "./config.js";
-import { PROXY_AUTH_HEADERS } from "./endpoint-config.js";
+import { PROXY_AUTH_HEADERS } from "@qwen-code-modal/contract";
 import { ToolFailure } from "./errors.js";
 import type { ImageEditConfig } from "./image-edit-config.js";
 

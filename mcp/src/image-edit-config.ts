@@ -4,7 +4,7 @@
  * image-edit deployment is configured.
  * @module
  */
-import { defaultEndpointConfigPath, imageEditEndpoint, readEndpointConfig } from "./endpoint-config.js";
+import { defaultEndpointConfigPath, imageEditEndpoint, readEndpointConfig } from "@qwen-code-modal/contract";
 
 /** Environment variables `edit_image` reads (see mcp/README.md). */
 export const IMAGE_EDIT_ENV = {

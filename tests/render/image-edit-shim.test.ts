@@ -9,7 +9,7 @@ import { runModalCheck } from "../../infra/check/modal-check";
 import { compareImageEditWithConfig } from "../../infra/check/image-edit-check";
 import { imageEditRequirements, renderImageEditShim } from "../../infra/render/image-edit-shim";
 import { writeShims } from "../../infra/render/write";
-import { pyLiteral } from "../support/python";
+import { pyLiteral, PYTHON } from "../support/python";
 
 const imageEdit = DEFAULT_IMAGE_EDIT_DEPLOYMENTS["image-edit"];
 const withImageEdit = (deployment: Record<string, unknown> = {}) =>
@@ -59,7 +59,7 @@ describe("image-edit deployment: config", () => {
 
 describe("image-edit shim checked by the real modal SDK (offline, no credentials)", () => {
   it("three apps render and check; Modal sees the GPU class with max_inputs=1, the proxy-auth'd ASGI app and the cleanup schedule", async () => {
-    const prepared = await prepareDeployments(withImageEdit());
+    const prepared = await prepareDeployments(withImageEdit(), { python: PYTHON });
     expect(prepared.deployments.map((p) => p.name)).toEqual(["coder", "vlm"]);
     expect(prepared.imageEdits.map((p) => p.name)).toEqual(["image-edit"]);
     expect(prepared.imageEdits[0].report).toEqual({
@@ -84,7 +84,7 @@ describe("image-edit shim checked by the real modal SDK (offline, no credentials
     const d = { ...imageEdit, coldStart: "volume" as const, imageApiKeySecret: "qcm-image-key", hfSecretName: "hf", label: "my-edits", maxContainers: 2 };
     const dir = await mkdtemp(join(tmpdir(), "qcm-image-shim-"));
     const [path] = await writeShims(dir, [renderImageEditShim("image-edit", d)]);
-    const report = (await runModalCheck([path])).shims[path];
+    const report = (await runModalCheck([path], PYTHON)).shims[path];
     expect(compareImageEditWithConfig(report, d)).toEqual([]);
     expect(report).toMatchObject({
       servers: {

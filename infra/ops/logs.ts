@@ -19,12 +19,14 @@ export interface LogsRequest {
  * @throws UserError listing the deployments when the choice is missing or unknown.
  */
 export function appForLogs(config: EndpointConfig, deployment: string | undefined): string {
-  const names = Object.keys(config.endpoints);
+  // Image-edit deployments (their own section of the endpoint config) have apps and logs too.
+  const all: Record<string, { role: string; app: string }> = { ...config.endpoints, ...(config.imageEdits ?? {}) };
+  const names = Object.keys(all);
   if (!deployment) {
-    if (names.length === 1) return config.endpoints[names[0]].app;
+    if (names.length === 1) return all[names[0]].app;
     throw new UserError(`logs: name a deployment: ${names.join(" or ")}`);
   }
-  const endpoint = config.endpoints[deployment] ?? Object.values(config.endpoints).find((e) => e.role === deployment);
+  const endpoint = all[deployment] ?? Object.values(all).find((e) => e.role === deployment);
   if (!endpoint) throw new UserError(`logs: no deployment "${deployment}" in the endpoint config (it has: ${names.join(", ") || "none"})`);
   return endpoint.app;
 }

@@ -25,7 +25,7 @@ export type ReadyOutcome = { ready: true; waitedMs: number; healthMs: number } |
 
 /** Polls `<url>/health` until 200 or a final answer. Never throws. */
 export async function waitUntilHealthy(
-  endpoint: Endpoint,
+  endpoint: Pick<Endpoint, "url">,
   headers: Record<string, string>,
   proxyAuth: EndpointConfig["proxyAuth"],
   options: WaitOptions,

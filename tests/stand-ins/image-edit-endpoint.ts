@@ -26,6 +26,10 @@ export interface ImageEditStandInOptions {
   maxInputImages?: number;
   defaultSteps?: number;
   maxSteps?: number;
+  /** Served model name, listed by /v1/models. Default `qwen-image-edit`. */
+  model?: string;
+  /** Proxy-auth credentials it requires. Default {@link STAND_IN_TOKEN}. */
+  proxyAuth?: { id: string; secret: string };
 }
 
 interface Job {
@@ -35,6 +39,8 @@ interface Job {
   steps: number;
   polls: number;
   input: Buffer;
+  /** Requested output size, `[width, height]`. */
+  size?: [number, number];
   seed?: number;
   prompt: string;
   error?: string;
@@ -85,10 +91,13 @@ export async function startImageEditStandIn(options: ImageEditStandInOptions = {
       res.writeHead(503, { "content-type": "text/plain" }).end("modal-http: app is starting");
       return;
     }
-    if (req.headers["modal-key"] !== STAND_IN_TOKEN.id || req.headers["modal-secret"] !== STAND_IN_TOKEN.secret) {
+    const token = options.proxyAuth ?? STAND_IN_TOKEN;
+    if (req.headers["modal-key"] !== token.id || req.headers["modal-secret"] !== token.secret) {
       res.writeHead(401, { "content-type": "text/plain" }).end("modal-http: missing credentials for proxy authorization");
       return;
     }
+    if (req.method === "GET" && path === "/health") return json(res, 200, { status: "ok", model: options.model ?? "qwen-image-edit" });
+    if (req.method === "GET" && path === "/v1/models") return json(res, 200, { object: "list", data: [{ id: options.model ?? "qwen-image-edit", object: "model" }] });
     const match = /^\/v1\/jobs(?:\/([0-9a-f]{32})(\/result)?)?$/.exec(path);
     if (!match) return json(res, 404, { error: { message: "Not Found" } });
     const [, id, result] = match;
@@ -105,7 +114,9 @@ export async function startImageEditStandIn(options: ImageEditStandInOptions = {
       if (images.length > maxImages) return refuse(res, `images: got ${images.length}; this deployment takes at most ${maxImages}`);
       const steps = body.steps ?? options.defaultSteps ?? 40;
       if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 1 || steps > maxSteps) return refuse(res, `steps: got ${steps}; must be an integer from 1 to ${maxSteps}`);
-      const job: Job = { id: randomUUID().replace(/-/g, ""), status: "queued", step: 0, steps, polls: 0, input: Buffer.from(String(images[0]), "base64"), prompt: body.prompt, seed: body.seed as number | undefined };
+      const size = typeof body.size === "string" ? /^(\d+)x(\d+)$/.exec(body.size) : null;
+      const input = Buffer.from(String(images[0]).replace(/^data:[^,]*,/, ""), "base64");
+      const job: Job = { id: randomUUID().replace(/-/g, ""), status: "queued", step: 0, steps, polls: 0, input, prompt: body.prompt, seed: body.seed as number | undefined, ...(size ? { size: [Number(size[1]), Number(size[2])] as [number, number] } : {}) };
       jobs.set(job.id, job);
       return json(res, 202, view(job), { location: `/v1/jobs/${job.id}` });
     }
@@ -117,7 +128,8 @@ export async function startImageEditStandIn(options: ImageEditStandInOptions = {
     }
     if (result) {
       if (job.status !== "succeeded") return json(res, 409, { error: { message: `job ${job.id} is ${job.status}`, type: "NotReady" } });
-      const png = await sharp(job.input).negate({ alpha: false }).png().toBuffer();
+      const edited = sharp(job.input).negate({ alpha: false });
+      const png = await (job.size ? edited.resize(job.size[0], job.size[1], { fit: "fill" }) : edited).png().toBuffer();
       res.writeHead(200, { "content-type": "image/png" }).end(png);
       return;
     }

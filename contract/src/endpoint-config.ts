@@ -109,6 +109,8 @@ export const endpointConfigSchema = z.object({
   endpoints: z.record(z.string().min(1), endpointSchema),
   /** Image-edit deployments, when one is deployed. */
   imageEdits: z.record(z.string().min(1), imageEditEndpointSchema).optional(),
+  /** The stack's monthly budget (`qwen-code-modal:budget`), for `status` and `spend`; absent when none is set. */
+  budget: z.object({ usdPerMonth: z.number().positive() }).optional(),
 });
 export type EndpointConfig = z.infer<typeof endpointConfigSchema>;
 

@@ -3,7 +3,7 @@
  * @module
  */
 import type { EndpointConfig } from "@qwen-code-modal/contract";
-import { UserError } from "../core/errors";
+import { oneDeployment } from "./select";
 
 /** What to show. */
 export interface LogsRequest {
@@ -20,15 +20,9 @@ export interface LogsRequest {
  */
 export function appForLogs(config: EndpointConfig, deployment: string | undefined): string {
   // Image-edit deployments (their own section of the endpoint config) have apps and logs too.
-  const all: Record<string, { role: string; app: string }> = { ...config.endpoints, ...(config.imageEdits ?? {}) };
-  const names = Object.keys(all);
-  if (!deployment) {
-    if (names.length === 1) return all[names[0]].app;
-    throw new UserError(`logs: name a deployment: ${names.join(" or ")}`);
-  }
-  const endpoint = all[deployment] ?? Object.values(all).find((e) => e.role === deployment);
-  if (!endpoint) throw new UserError(`logs: no deployment "${deployment}" in the endpoint config (it has: ${names.join(", ") || "none"})`);
-  return endpoint.app;
+  const imageEdit = deployment ? Object.entries(config.imageEdits ?? {}).find(([n, e]) => n === deployment || e.role === deployment) : undefined;
+  if (imageEdit) return imageEdit[1].app;
+  return oneDeployment(config, "logs", deployment)[1].app;
 }
 
 /** `modal` arguments: `app logs <app> [--follow] [--tail N]`. */

@@ -10,6 +10,7 @@ import type { CredentialSource } from "../config/credentials";
 import type { ResolvedConfig } from "../config/resolve";
 import type { Prepared } from "../prepare";
 import { buildPlan, type PlanEntry } from "../plan/plan";
+import { budgetOutlook } from "../plan/budget";
 import { EndpointConfigFile } from "./endpoint-config-file";
 import { ModelDeployment } from "./model-deployment";
 import { ImageEditDeployment } from "./image-edit-deployment";
@@ -82,6 +83,7 @@ export function defineStack(inputs: StackInputs): StackOutputs {
       proxyAuth: { tokenIdEnv: config.settings.proxyTokenIdEnv, tokenSecretEnv: config.settings.proxyTokenSecretEnv },
       endpoints: Object.fromEntries(deployments.map(([name], i) => [name, endpoints[i]])),
       ...(imageEdits.length ? { imageEdits: Object.fromEntries(imageEdits.map(([name], i) => [name, images[i]])) } : {}),
+      ...(config.settings.budget ? { budget: { usdPerMonth: config.settings.budget.usdPerMonth } } : {}),
     });
     return `${JSON.stringify(file, null, 2)}\n`;
   });
@@ -90,6 +92,8 @@ export function defineStack(inputs: StackInputs): StackOutputs {
   for (const entry of plan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
   const imageEditPlan = buildImageEditPlan(prepared.imageEdits ?? [], config.settings);
   for (const entry of imageEditPlan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
+  const budget = config.settings.budget ? budgetOutlook(plan, config.settings.budget) : undefined;
+  if (budget?.warning) pulumi.log.warn(budget.warning);
   new EndpointConfigFile("endpoint-config", { path: endpointConfigPath, content }, { dependsOn: [...deployments.map(([, dep]) => dep), ...imageEdits.map(([, dep]) => dep)] });
   return {
     endpoints: Object.fromEntries(

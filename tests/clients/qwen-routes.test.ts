@@ -81,7 +81,7 @@ describe("real qwen-code 0.24.4: visionModel and imageModel routes (vLLM and ima
     qodal = join(home, ".local", "bin", "qodal");
     const lines: string[] = [];
     const context = await loadEndpointContext({ config: configPath, "env-file": envFile });
-    await install(context, { settingsPath, qodalPath: qodal, qwenBin: QWEN, configPath, claudeConfigPath: join(home, "claude.json") }, (l) => lines.push(l));
+    await install(context, { settingsPath, qodalPath: qodal, qwenBin: QWEN, configPath, claudeConfigDir: join(home, ".claude") }, (l) => lines.push(l));
     expect(lines.join("\n")).toContain("images pasted into a session go to qwen3-vl-32b-thinking (visionModel); image_gen uses qwen-image-edit (imageModel)");
     await writeFile(join(home, "shot.png"), await sharp({ create: { width: 320, height: 200, channels: 3, background: "#08f" } }).png().toBuffer());
   }, 120_000);

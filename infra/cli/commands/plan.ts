@@ -10,6 +10,7 @@ import { prepareDeployments } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
 import { buildImageEditPlan, formatImageEditPlan } from "../../plan/image-edit-plan";
 import { formatLiveRates, liveRates } from "../../plan/live-rates";
+import { budgetOutlook, formatBudgetOutlook } from "../../plan/budget";
 import { defaultBenchDir, readBenchResult } from "../../bench/results";
 
 export const planCommand: Command = {
@@ -32,14 +33,14 @@ export const planCommand: Command = {
     );
     const entries = buildPlan(prepared.deployments, config.settings, (name) => measured.get(name) ?? null);
     const imageEdits = buildImageEditPlan(prepared.imageEdits, config.settings);
+    const budget = config.settings.budget ? budgetOutlook(entries, config.settings.budget) : undefined;
     // Opt-in: needs Modal credentials and network, unlike the rest of the plan.
     const rates = opts["live-rates"] ? await liveRates(environment) : undefined;
     if (opts.json) {
-      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(imageEdits.length ? { imageEdits } : {}), ...(rates ? { liveRates: rates } : {}) }, null, 2));
+      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(imageEdits.length ? { imageEdits } : {}), ...(budget ? { budget } : {}), ...(rates ? { liveRates: rates } : {}) }, null, 2));
     } else {
-      console.log(formatPlan(entries, prepared.modalVersion, formatImageEditPlan(imageEdits)) + (rates ? `
-
-${formatLiveRates(rates)}` : ""));
+      const extra = [budget ? formatBudgetOutlook(budget) : "", rates ? formatLiveRates(rates) : ""].filter(Boolean);
+      console.log([formatPlan(entries, prepared.modalVersion, formatImageEditPlan(imageEdits)), ...extra].join("\n\n"));
     }
     return 0;
   },

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageEditEndpoint } from "@qwen-code-modal/contract";
 import type { PreparedImageEdit } from "../prepare";
-import { ModalApp, type ModalCredentials } from "../provider/modal-app";
+import { deploymentApp, type ModalAppArgs } from "./model-deployment";
 import { SERVE_FUNCTION } from "../render/shim";
 import { IMAGES_FUNCTION } from "../render/image-edit-shim";
 
@@ -14,14 +14,9 @@ import { IMAGES_FUNCTION } from "../render/image-edit-shim";
 export const IMAGE_API_KEY_ENV = "QCM_IMAGE_API_KEY";
 
 /** Arguments of an {@link ImageEditDeployment}. */
-export interface ImageEditDeploymentArgs {
+export interface ImageEditDeploymentArgs extends ModalAppArgs {
+  /** The rendered, checked deployment. */
   prepared: PreparedImageEdit;
-  environment?: string;
-  modalCli: string;
-  envFile?: string;
-  credentials?: pulumi.Output<ModalCredentials>;
-  /** Bound on one `modal deploy`, seconds. */
-  deployTimeoutSeconds: number;
 }
 
 /** One diffusers image-edit pipeline on Modal: job API + OpenAI Images API behind proxy auth. */
@@ -34,21 +29,7 @@ export class ImageEditDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ImageEditDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qwen-code-modal:index:ImageEditDeployment", name, {}, opts);
     const d = args.prepared.deployment;
-    const app = new ModalApp(
-      name,
-      {
-        appName: d.appName,
-        environment: args.environment,
-        deploymentName: name,
-        shimSource: args.prepared.shim.source,
-        strategy: d.maxContainers === 1 ? "recreate" : "rolling",
-        modalCli: args.modalCli,
-        envFile: args.envFile,
-        deployTimeoutSeconds: args.deployTimeoutSeconds,
-        credentials: args.credentials,
-      },
-      { parent: this },
-    );
+    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers }, args);
     const urlOf = (urls: Record<string, string> | undefined, fn: string) => {
       const url = urls?.[fn];
       if (!url) throw new Error(`modal deploy of ${d.appName} reported no web endpoint URL for function ${fn}`);

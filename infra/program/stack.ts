@@ -46,34 +46,15 @@ export interface StackOutputs {
 export function defineStack(inputs: StackInputs): StackOutputs {
   const { config, prepared } = inputs;
   const credentials = inputs.credentials.kind === "explicit" ? pulumi.secret(inputs.credentials.credentials) : undefined;
-  const deployments = prepared.deployments.map(
-    (p) =>
-      [
-        p.name,
-        new ModelDeployment(p.name, {
-          prepared: p,
-          environment: config.settings.environment,
-          modalCli: inputs.modalCli,
-          envFile: inputs.envFile,
-          credentials,
-          deployTimeoutSeconds: config.settings.deployTimeout,
-        }),
-      ] as const,
-  );
-  const imageEdits = (prepared.imageEdits ?? []).map(
-    (p) =>
-      [
-        p.name,
-        new ImageEditDeployment(p.name, {
-          prepared: p,
-          environment: config.settings.environment,
-          modalCli: inputs.modalCli,
-          envFile: inputs.envFile,
-          credentials,
-          deployTimeoutSeconds: config.settings.deployTimeout,
-        }),
-      ] as const,
-  );
+  const appArgs = {
+    environment: config.settings.environment,
+    modalCli: inputs.modalCli,
+    envFile: inputs.envFile,
+    credentials,
+    deployTimeoutSeconds: config.settings.deployTimeout,
+  };
+  const deployments = prepared.deployments.map((p) => [p.name, new ModelDeployment(p.name, { prepared: p, ...appArgs })] as const);
+  const imageEdits = (prepared.imageEdits ?? []).map((p) => [p.name, new ImageEditDeployment(p.name, { prepared: p, ...appArgs })] as const);
   const endpointConfigPath = config.settings.endpointConfigPath ?? inputs.endpointConfigPath;
   const imageEndpoints = pulumi.all(imageEdits.map(([, dep]) => dep.endpoint));
   const content = pulumi.all([pulumi.all(deployments.map(([, dep]) => dep.endpoint)), imageEndpoints]).apply(([endpoints, images]: [Endpoint[], ImageEditEndpoint[]]) => {

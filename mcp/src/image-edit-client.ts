@@ -11,6 +11,7 @@ import type { ServerConfig } from "./config.js";
 import { PROXY_AUTH_HEADERS } from "@qwen-code-modal/contract";
 import { ToolFailure } from "./errors.js";
 import type { ImageEditConfig } from "./image-edit-config.js";
+import { sleep } from "./abortable-sleep.js";
 
 /** A job as `GET /v1/jobs/{id}` reports it. */
 export interface EditJob {
@@ -35,19 +36,6 @@ export const POLL_INTERVAL_MS = 1_000;
 const RETRY_STATUSES = new Set([502, 503, 504]);
 const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0, connections: 8 });
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** One client per tool call: the deployment, the proxy tokens and the call's deadline/cancellation. */
 export class ImageEditClient {

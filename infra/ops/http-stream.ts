@@ -8,7 +8,7 @@
  */
 import { request } from "undici";
 import { createParser } from "eventsource-parser";
-import type { HttpCall, HttpOutcome } from "./http";
+import { noResponseReason, type HttpCall, type HttpOutcome } from "./http";
 
 /** One server-sent event: its `event:` name (if any), its `data:` text, and when it arrived. */
 export interface TimedEvent {
@@ -65,9 +65,6 @@ export async function httpStream(url: string, call: HttpCall, onEvent?: (e: Time
     parser.feed(decoder.decode());
     return { status: res.statusCode, text: "", ms: ms(), events, redirects };
   } catch (err) {
-    const e = err as Error & { code?: string; cause?: { code?: string } };
-    const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
-    const error = timedOut ? `timed out after ${Math.round(call.timeoutMs / 1000)} s` : (e.code ?? e.cause?.code ?? e.message);
-    return { text: "", ms: ms(), error, events, redirects };
+    return { text: "", ms: ms(), error: noResponseReason(err, call.timeoutMs), events, redirects };
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { ImageEditEndpoint } from "@qwen-code-modal/contract";
 import sharp from "sharp";
-import { describeOutcome, httpCall } from "./http";
+import { describeOutcome, httpCall } from "../endpoints/http";
 import type { CheckResult } from "./smoke-checks";
 import { redBlockImage } from "./smoke-images";
 

@@ -21,6 +21,9 @@ import { deploymentColdStart, renderShim, type RenderedShim } from "./render/shi
 import { writeShims } from "./render/write";
 import { shimsDir } from "./core/paths";
 import { UserError } from "./core/errors";
+import type { ImageEditDeployment } from "./config/image-edit-schema";
+import { renderImageEditShim } from "./render/image-edit-shim";
+import { compareImageEditWithConfig } from "./check/image-edit-check";
 
 /** A deployment whose shim rendered and passed the modal SDK check. */
 export interface PreparedDeployment {
@@ -46,11 +49,21 @@ export class ShimCheckError extends UserError {
   }
 }
 
+/** An image-edit deployment whose shim rendered and passed the modal SDK check. */
+export interface PreparedImageEdit {
+  name: string;
+  deployment: ImageEditDeployment;
+  shim: RenderedShim;
+  report: ShimReport;
+}
+
 /** The result of {@link prepareDeployments}. */
 export interface Prepared {
   /** Version of the modal SDK that checked the shims. */
   modalVersion: string;
   deployments: PreparedDeployment[];
+  /** Enabled image-edit deployments (none unless `enabled` names one). */
+  imageEdits: PreparedImageEdit[];
   /** The vLLM check: versions that checked shims, and why others were not checked. Absent when not asked for. */
   vllm?: { checked: string[]; unchecked: string[] };
 }
@@ -101,7 +114,8 @@ export async function prepareDeployments(
   options: { python: string; write?: boolean; dir?: string; vllm?: VllmCheckEnvironment },
 ): Promise<Prepared> {
   const entries = Object.entries(config.deployments);
-  const shims = entries.map(([name, d]) => renderShim(name, d));
+  const imageEntries = Object.entries(config.imageEdits ?? {});
+  const shims = [...entries.map(([name, d]) => renderShim(name, d)), ...imageEntries.map(([name, d]) => renderImageEditShim(name, d))];
   const scratch = await mkdtemp(join(tmpdir(), "qcm-shims-"));
   try {
     const paths = await writeShims(scratch, shims);
@@ -118,11 +132,19 @@ export async function prepareDeployments(
       if (mismatches.length) problems[name] = mismatches;
       return { name, deployment, shim: shims[i], report, ...(vllmReport ? { vllm: vllmReport } : {}) };
     });
+    const imageEdits = imageEntries.map(([name, deployment], j) => {
+      const i = entries.length + j;
+      const report = output.shims[paths[i]] ?? { error: "the checker returned no report" };
+      const mismatches = compareImageEditWithConfig(report, deployment);
+      if (mismatches.length) problems[name] = mismatches;
+      return { name, deployment, shim: shims[i], report };
+    });
     if (Object.keys(problems).length) throw new ShimCheckError(problems);
     if (options.write) await writeShims(options.dir ?? shimsDir(), shims);
     return {
       modalVersion: output.modal_version,
       deployments: prepared,
+      imageEdits,
       ...(vllm ? { vllm: { checked: vllm.checked, unchecked: vllm.unchecked } } : {}),
     };
   } finally {

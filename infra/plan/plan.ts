@@ -191,8 +191,17 @@ export function formatMeasured(m: BenchResult): string {
 }
 const num = (n: number | null) => (n === null ? "unknown" : n.toLocaleString("en-US"));
 
-/** Renders the plan as text for a terminal. */
-export function formatPlan(entries: readonly PlanEntry[], modalVersion: string, vllm?: { checked: string[]; unchecked: string[] }): string {
+/**
+ * Renders the plan as text for a terminal.
+ * @param extraBlocks - further deployments already rendered as blocks (image-edit deployments).
+ * @param vllm - which vLLM checked the vllm serve commands (absent: the check was turned off).
+ */
+export function formatPlan(
+  entries: readonly PlanEntry[],
+  modalVersion: string,
+  extraBlocks: readonly string[] = [],
+  vllm?: { checked: string[]; unchecked: string[] },
+): string {
   const blocks = entries.map((e) => {
     const c = e.capacity;
     const rows: [string, string][] = [
@@ -219,5 +228,5 @@ export function formatPlan(entries: readonly PlanEntry[], modalVersion: string, 
   const vllmLines = vllm
     ? [...vllm.checked.map((v) => `vllm serve commands checked by vLLM ${v}'s parser (simulated GPU): OK.`), ...vllm.unchecked.map((u) => `Not checked by vLLM: ${u}.`)]
     : ["Not checked by vLLM (QCM_VLLM_CHECK=0)."];
-  return `${blocks.join("\n\n")}\n\nShims checked by the modal SDK ${modalVersion}: OK.\n${vllmLines.join("\n")}`;
+  return `${[...blocks, ...extraBlocks].join("\n\n")}\n\nShims checked by the modal SDK ${modalVersion}: OK.\n${vllmLines.join("\n")}`;
 }

@@ -9,10 +9,11 @@
  * @module
  */
 import { Agent, errors as undiciErrors, request } from "undici";
-import type { AssistantMessage } from "./answer.js";
+import { redact, type AssistantMessage } from "@qwen-code-modal/contract";
 import type { ServerConfig } from "./config.js";
 import { PROXY_AUTH_HEADERS } from "@qwen-code-modal/contract";
 import { ToolFailure } from "./errors.js";
+import { sleep } from "./abortable-sleep.js";
 
 /** Statuses that mean "not ready yet" on Modal: bad gateway, unavailable, gateway timeout. */
 const RETRY_STATUSES = new Set([502, 503, 504]);
@@ -62,13 +63,8 @@ export interface ChatCompletion {
 /** Connection pool shared by all calls; undici's own header/body timeouts are off, the call deadline rules. */
 const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0, connections: 32 });
 
-/** Removes the proxy-auth secrets from text that came from elsewhere (e.g. an echoed error body). */
-function redact(text: string, config: ServerConfig): string {
-  return text.split(config.tokenSecret).join("[redacted]").split(config.tokenId).join("[redacted]");
-}
-
 function excerpt(text: string, config: ServerConfig): string {
-  const flat = redact(text, config).replace(/\s+/g, " ").trim();
+  const flat = redact(text, [config.tokenId, config.tokenSecret]).replace(/\s+/g, " ").trim();
   return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat || "(empty body)";
 }
 
@@ -82,20 +78,6 @@ function isConnectionError(err: unknown): boolean {
   );
 }
 
-/** Sleeps `ms`, or rejects when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** Thrown inside the retry loop for an answer worth another attempt. */
 class Retryable extends Error {}
@@ -153,7 +135,7 @@ export async function createChatCompletion(
     }
     if (err instanceof ToolFailure) throw err;
     if (isConnectionError(err)) throw new ToolFailure(`cannot reach the VLM endpoint ${url}: ${last}`);
-    throw new ToolFailure(`calling the VLM endpoint ${url} failed: ${redact((err as Error).message, config)}`);
+    throw new ToolFailure(`calling the VLM endpoint ${url} failed: ${redact((err as Error).message, [config.tokenId, config.tokenSecret])}`);
   } finally {
     clearInterval(ticker);
   }

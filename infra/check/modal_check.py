@@ -50,6 +50,7 @@ DEPLOY_TIME_KWARGS = (
     "max_containers",
     "enable_memory_snapshot",
     "experimental_options",
+    "schedule",
 )
 
 
@@ -86,7 +87,14 @@ def ast_report(source: str) -> dict:
 
 
 def web_server(config):
-    if config is None or not config.web_server_port:
+    from modal_proto import api_pb2
+
+    if config is None:
+        return None
+    if config.type == api_pb2.WEBHOOK_TYPE_ASGI_APP:
+        # An ASGI app (image-edit shims): no port of its own, Modal calls the app in-process.
+        return {"asgi": True, "requires_proxy_auth": config.requires_proxy_auth, "label": config.requested_suffix or None}
+    if not config.web_server_port:
         return None
     return {
         "port": config.web_server_port,
@@ -119,6 +127,7 @@ def class_server(cls) -> dict:
     return {
         "kind": "class",
         **resources(raw._class_service_function),
+        "methods": methods(_PartialFunctionFlags.CALLABLE_INTERFACE),
         "web_servers": {name: web_server(pf.params.webhook_config) for name, pf in sorted(web.items())},
         "lifecycle": {
             "enter_snap": methods(_PartialFunctionFlags.ENTER_PRE_SNAPSHOT),

@@ -1,11 +1,12 @@
 /**
- * HTTP calls to the deployed endpoints (undici), with the proxy-auth headers, a time limit, and
- * the round-trip time measured. Network failures come back as data, not exceptions, so callers
- * can tell "still starting" from "refused".
+ * HTTP calls to the deployed endpoints through Modal's gateway (`vlm-analyzer/modal-http`): the
+ * proxy-auth headers, Modal's 303 → result URL followed within the call's limit, and the
+ * round-trip time measured. Network failures come back as data, not exceptions, so callers can
+ * tell "still starting" from "refused".
  * @module
  */
-import { request } from "undici";
 import type { EndpointConfig } from "vlm-analyzer/endpoint-config";
+import { classifyNetworkError, GatewayRedirectError, isNetworkError, requestThroughGateway } from "vlm-analyzer/modal-http";
 
 /** What one call returned. */
 export interface HttpOutcome {
@@ -13,10 +14,14 @@ export interface HttpOutcome {
   status?: number;
   /** Response body as text (empty without a response). */
   text: string;
-  /** Milliseconds from sending to the end of the body. */
+  /** Milliseconds from sending to the end of the body, redirects included. */
   ms: number;
-  /** Why no response came: `timed out after N s` or the network error. */
+  /** Why no response came: `timed out after N s`, the network error, or a redirect not followed. */
   error?: string;
+  /** True when retrying cannot help (e.g. a refused connection to a `*.modal.run` host, a DNS failure). */
+  final?: boolean;
+  /** Modal 303s followed to the result URL. */
+  redirects: number;
 }
 
 /** A call to make. */
@@ -25,28 +30,42 @@ export interface HttpCall {
   headers: Record<string, string>;
   /** JSON body (POST). */
   json?: unknown;
-  /** Limit for the whole call, milliseconds. */
+  /** Limit for the whole call, redirects included, milliseconds. */
   timeoutMs: number;
+  /** Called before each 303 is followed (the request outlived Modal's limit: a cold start or a long answer). */
+  onResultUrl?: (hop: number) => void;
 }
 
-/** Sends one request and reads the whole answer. Never throws. */
+/** Sends one request, follows Modal's 303s, and reads the whole answer. Never throws. */
 export async function httpCall(url: string, call: HttpCall): Promise<HttpOutcome> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
+  let redirects = 0;
   try {
-    const res = await request(url, {
+    const res = await requestThroughGateway(url, {
       method: call.method ?? "GET",
       headers: call.json === undefined ? call.headers : { ...call.headers, "content-type": "application/json" },
       body: call.json === undefined ? undefined : JSON.stringify(call.json),
       signal: AbortSignal.timeout(call.timeoutMs),
+      onResultUrl: (hop) => {
+        redirects = hop;
+        call.onResultUrl?.(hop);
+      },
     });
     const text = await res.body.text();
-    return { status: res.statusCode, text, ms: ms() };
+    return { status: res.statusCode, text, ms: ms(), redirects: res.redirects };
   } catch (err) {
-    const e = err as Error & { code?: string; cause?: { code?: string } };
-    const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
-    const error = timedOut ? `timed out after ${Math.round(call.timeoutMs / 1000)} s` : (e.code ?? e.cause?.code ?? e.message);
-    return { text: "", ms: ms(), error };
+    const e = err as Error;
+    if (e.name === "TimeoutError" || e.name === "AbortError") {
+      const held = redirects ? ` (held by Modal: ${redirects} result-URL redirect${redirects > 1 ? "s" : ""} followed)` : "";
+      return { text: "", ms: ms(), error: `timed out after ${Math.round(call.timeoutMs / 1000)} s${held}`, redirects };
+    }
+    if (err instanceof GatewayRedirectError) return { text: "", ms: ms(), error: e.message, final: true, redirects };
+    if (isNetworkError(err)) {
+      const failure = classifyNetworkError(url, err);
+      return { text: "", ms: ms(), error: failure.final ? failure.message : failure.code, final: failure.final, redirects };
+    }
+    return { text: "", ms: ms(), error: e.message, redirects };
   }
 }
 

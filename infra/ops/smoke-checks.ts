@@ -5,7 +5,7 @@
  */
 import { createParser } from "eventsource-parser";
 import type { Endpoint } from "vlm-analyzer/endpoint-config";
-import { describeOutcome, httpCall } from "./http";
+import { describeOutcome, httpCall, type HttpCall } from "./http";
 import { redBlockImage, triangleImage } from "./smoke-images";
 
 /** The outcome of one check. */
@@ -19,14 +19,17 @@ export interface CheckResult {
   ms: number;
 }
 
+/** How each check calls the endpoint: proxy headers, its time limit (303s included), and a hook per 303 followed. */
+export type CheckCall = Pick<HttpCall, "headers" | "timeoutMs" | "onResultUrl">;
+
 function fail(name: string, ms: number, detail: string): CheckResult {
   return { name, ok: false, detail, ms };
 }
 
 /** `GET /v1/models` lists the served model name. */
-export async function checkModels(endpoint: Endpoint, headers: Record<string, string>, timeoutMs: number): Promise<CheckResult> {
+export async function checkModels(endpoint: Endpoint, call: CheckCall): Promise<CheckResult> {
   const name = "/v1/models";
-  const out = await httpCall(`${endpoint.baseUrl}/models`, { headers, timeoutMs });
+  const out = await httpCall(`${endpoint.baseUrl}/models`, call);
   if (out.status !== 200) return fail(name, out.ms, `${describeOutcome(out)}: ${out.text.slice(0, 200)}`);
   let ids: string[] = [];
   try {
@@ -82,12 +85,11 @@ function collectToolCalls(sse: string): { calls: { name: string; arguments: stri
  * A streamed completion in which the model must call `get_weather` for Paris; passes when a
  * structured `tool_calls` entry with that name and JSON arguments naming Paris comes back.
  */
-export async function checkToolCall(coder: Endpoint, headers: Record<string, string>, timeoutMs: number): Promise<CheckResult> {
+export async function checkToolCall(coder: Endpoint, request: CheckCall): Promise<CheckResult> {
   const name = "streamed tool call";
   const out = await httpCall(`${coder.baseUrl}/chat/completions`, {
+    ...request,
     method: "POST",
-    headers,
-    timeoutMs,
     json: {
       model: coder.model,
       stream: true,
@@ -133,13 +135,12 @@ function answerText(message: { content?: string | null }): string {
  * Shows the VLM a triangle and a red block; passes when the answer names both.
  * @param maxTokens - room for a Thinking model's reasoning plus the answer.
  */
-export async function checkVision(vlm: Endpoint, headers: Record<string, string>, timeoutMs: number, maxTokens = 4096): Promise<CheckResult> {
+export async function checkVision(vlm: Endpoint, request: CheckCall, maxTokens = 4096): Promise<CheckResult> {
   const name = "images (triangle, colour block)";
   const images = [await triangleImage(), await redBlockImage()];
   const out = await httpCall(`${vlm.baseUrl}/chat/completions`, {
+    ...request,
     method: "POST",
-    headers,
-    timeoutMs,
     json: {
       model: vlm.model,
       max_tokens: maxTokens,

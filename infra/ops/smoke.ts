@@ -62,11 +62,18 @@ async function smokeOne(
   });
   const health: CheckResult = ready.ready
     ? { name: "/health", ok: true, detail: ready.waitedMs > ready.healthMs ? `healthy after ${Math.round(ready.waitedMs / 1000)} s (cold start)` : "healthy", ms: ready.waitedMs }
-    : { name: "/health", ok: false, detail: ready.reason, ms: options.coldStartTimeoutMs };
+    : { name: "/health", ok: false, detail: ready.reason, ms: ready.waitedMs };
   if (!record(health)) return { deployment, endpoint, checks };
-  if (!record(await checkModels(endpoint, headers, options.requestTimeoutMs))) return { deployment, endpoint, checks };
+  const started = performance.now();
+  const call = {
+    headers,
+    timeoutMs: options.requestTimeoutMs,
+    onResultUrl: (hop: number) =>
+      reporter.waiting(deployment, Math.round(performance.now() - started), `answer not started within Modal's 150 s limit, following the result URL (303 #${hop})`),
+  };
+  if (!record(await checkModels(endpoint, call))) return { deployment, endpoint, checks };
   const job = endpoint.role === "coder" ? checkToolCall : checkVision;
-  record(await job(endpoint, headers, options.requestTimeoutMs));
+  record(await job(endpoint, call));
   return { deployment, endpoint, checks };
 }
 

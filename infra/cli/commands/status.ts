@@ -21,6 +21,7 @@ export const statusCommand: Command = {
     const rows = await collectStatus(context, apps, {
       wake: values.wake ?? false,
       timeoutMs: positiveNumber("timeout", values.timeout, values.wake ? 600 : 30) * 1000,
+      onHeld: (deployment, line) => console.error(`… ${deployment}: ${line}`),
     });
     console.log(formatStatus(rows));
     return rows.every((r) => r.state === "up" || r.state === "scaled to zero") ? 0 : 1;

@@ -15,9 +15,20 @@
  * - `ENABLE_TOOL_SEARCH=false`: at a base URL that is not Anthropic's, Claude Code otherwise defers
  *   MCP tools behind its ToolSearch tool; this keeps vlm-analyzer's tools in the request's `tools`.
  * - `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1`: no telemetry, error reporting or update checks.
+ * - `MCP_CONNECTION_NONBLOCKING=false`: Claude Code otherwise starts MCP servers without waiting
+ *   for them (the 2.1.330 bundle: `nonBlocking = MCP_CONNECTION_NONBLOCKING !== false`), and in
+ *   `-p` mode a vlm-analyzer slower than ~1–2 s to start is missing from the first request's tools.
+ * - `CLAUDE_CODE_ATTRIBUTION_HEADER=false`: Claude Code otherwise puts an
+ *   `x-anthropic-billing-header: cc_version=…; …` line at the start of the system prompt, which
+ *   changes per conversation and so defeats vLLM's prefix cache for everything after it.
+ *
+ * The launcher leaves tool permissions to Claude Code, except for the documented opt-in
+ * `--allow-vlm-tools`, which pre-approves vlm-analyzer's three read-only tools
+ * ({@link VLM_TOOL_NAMES}) with `--allowedTools`: headless `claude -p` refuses tools nobody approved.
  * @module
  */
 import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import { SERVER_NAME } from "vlm-analyzer";
 import { proxyAuthHeaders } from "./credentials";
 import type { ClientContext } from "./context";
 import type { LaunchSpec } from "./qwen-launch";
@@ -45,12 +56,30 @@ export function claudeEnvironment(context: ClientContext, coder: Endpoint): Node
     CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(coder.maxModelLen),
     ENABLE_TOOL_SEARCH: "false",
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    MCP_CONNECTION_NONBLOCKING: "false",
+    CLAUDE_CODE_ATTRIBUTION_HEADER: "false",
   };
   delete env.ANTHROPIC_API_KEY;
   return env;
 }
 
-/** The `claude` command line: the user's arguments, unchanged. */
-export function claudeLaunchSpec(context: ClientContext, coder: Endpoint, claudeBin: string, userArgs: string[]): LaunchSpec {
-  return { command: claudeBin, args: userArgs, env: claudeEnvironment(context, coder) };
+/**
+ * vlm-analyzer's tools as Claude Code names MCP tools (`mcp__<server>__<tool>`); all three only
+ * read images (annotations `readOnlyHint: true`).
+ */
+export const VLM_TOOL_NAMES = ["analyze_image", "analyze_screenshot", "compare_images"].map((t) => `mcp__${SERVER_NAME}__${t}`);
+
+/**
+ * The `claude` command line: the user's arguments, then, with `allowVlmTools`,
+ * `--allowedTools <the three vlm tools>` (last, so that the variadic option cannot swallow a prompt).
+ */
+export function claudeLaunchSpec(
+  context: ClientContext,
+  coder: Endpoint,
+  claudeBin: string,
+  userArgs: string[],
+  options: { allowVlmTools?: boolean } = {},
+): LaunchSpec {
+  const args = options.allowVlmTools ? [...userArgs, "--allowedTools", VLM_TOOL_NAMES.join(",")] : userArgs;
+  return { command: claudeBin, args, env: claudeEnvironment(context, coder) };
 }

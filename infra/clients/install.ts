@@ -16,7 +16,7 @@ import { requireEndpoint } from "./context";
 import { proxyCredentials } from "./credentials";
 import { vlmAnalyzerEntry } from "./mcp-entry";
 import { writeQodal } from "./qodal";
-import { ensureQwenCode } from "./qwen-code";
+import { ensureQwenCode, makeRipgrepExecutable } from "./qwen-code";
 import { applyCoderSettings } from "./qwen-settings";
 
 /** Where install writes; every field has a default. */
@@ -64,6 +64,8 @@ export async function install(context: EndpointContext, options: InstallOptions,
   const coder = requireEndpoint(context, "coder");
   const qwen = await ensureQwenCode(options.qwenBin, context.env, log);
   log(`qwen-code: ${qwen.bin}${qwen.installed ? " (installed)" : ""}`);
+  const ripgrep = makeRipgrepExecutable(qwen.bin);
+  if (ripgrep) log(ripgrep);
 
   const settingsPath = options.settingsPath ?? defaultQwenSettingsPath();
   const mcp = vlmAnalyzerEntry(context, options.configPath);

@@ -1,6 +1,7 @@
 /**
  * The `vlm-analyzer` MCP server entry that install registers with both agents, built by the mcp
- * package from this deployment's facts (credential variable names, endpoint config location).
+ * package from this deployment's facts (credential variable names, endpoint config location, and
+ * the project's env file, from which the server reads the proxy tokens as the launchers do).
  * @module
  */
 import { resolve } from "node:path";
@@ -15,7 +16,7 @@ import type { EndpointContext } from "./context";
 export function vlmAnalyzerEntry(context: EndpointContext, explicitConfig?: string): McpServerEntry | undefined {
   if (!Object.values(context.config.endpoints).some((e) => e.role === "vlm")) return undefined;
   const { tokenIdEnv, tokenSecretEnv } = context.config.proxyAuth;
-  const entry = buildServerEntry({ tokenEnv: { id: tokenIdEnv, secret: tokenSecretEnv } });
+  const entry = buildServerEntry({ tokenEnv: { id: tokenIdEnv, secret: tokenSecretEnv }, envFile: resolve(context.envFile) });
   if (explicitConfig) entry.env[ENDPOINT_CONFIG_ENV] = resolve(explicitConfig);
   return entry;
 }

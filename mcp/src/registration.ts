@@ -43,6 +43,14 @@ export interface ServerEntryOptions {
   endpoint?: { baseUrl: string; model: string };
   /** VLM_TIMEOUT for the server, seconds; default 600. */
   timeoutSeconds?: number;
+  /**
+   * The project's dotenv file with the proxy tokens (`QCM_ENV_FILE`): the server reads the tokens
+   * from it when its environment lacks them, as the launchers do. The entry then carries no
+   * `${VAR}` references (with them, Claude Code 2.1.330 flags the entry "Missing environment
+   * variables" whenever they are not exported); an exported variable still wins, since both
+   * agents start stdio servers with their own environment.
+   */
+  envFile?: string;
 }
 
 /** A stdio MCP server entry as both agents read it. */
@@ -56,14 +64,13 @@ export interface McpServerEntry {
 /** `${NAME}`: a reference the agent expands from its environment. */
 const ref = (name: string) => `\${${name}}`;
 
-/** Builds the server entry: command, args, and an env with `${VAR}` references for the tokens. */
+/** Builds the server entry: command, args, and an env with the env file's path, or else `${VAR}` references for the tokens. */
 export function buildServerEntry(options: ServerEntryOptions = {}): McpServerEntry {
   const tokenEnv = options.tokenEnv ?? { id: CONFIG_ENV.tokenId, secret: CONFIG_ENV.tokenSecret };
-  const env: Record<string, string> = {
-    [CONFIG_ENV.tokenId]: ref(tokenEnv.id),
-    [CONFIG_ENV.tokenSecret]: ref(tokenEnv.secret),
-    [CONFIG_ENV.timeout]: String(options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
-  };
+  const env: Record<string, string> = options.envFile
+    ? { [CONFIG_ENV.envFile]: options.envFile }
+    : { [CONFIG_ENV.tokenId]: ref(tokenEnv.id), [CONFIG_ENV.tokenSecret]: ref(tokenEnv.secret) };
+  env[CONFIG_ENV.timeout] = String(options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
   if (options.endpoint) {
     env[CONFIG_ENV.endpoint] = options.endpoint.baseUrl;
     env[CONFIG_ENV.model] = options.endpoint.model;

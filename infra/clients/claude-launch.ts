@@ -27,8 +27,7 @@
  * ({@link VLM_TOOL_NAMES}) with `--allowedTools`: headless `claude -p` refuses tools nobody approved.
  * @module
  */
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
-import { SERVER_NAME } from "vlm-analyzer";
+import { VLM_ANALYZER_SERVER_NAME, type Endpoint } from "@qwen-code-modal/contract";
 import { proxyAuthHeaders } from "./credentials";
 import type { ClientContext } from "./context";
 import type { LaunchSpec } from "./qwen-launch";
@@ -67,7 +66,7 @@ export function claudeEnvironment(context: ClientContext, coder: Endpoint): Node
  * vlm-analyzer's tools as Claude Code names MCP tools (`mcp__<server>__<tool>`); all three only
  * read images (annotations `readOnlyHint: true`).
  */
-export const VLM_TOOL_NAMES = ["analyze_image", "analyze_screenshot", "compare_images"].map((t) => `mcp__${SERVER_NAME}__${t}`);
+export const VLM_TOOL_NAMES = ["analyze_image", "analyze_screenshot", "compare_images"].map((t) => `mcp__${VLM_ANALYZER_SERVER_NAME}__${t}`);
 
 /**
  * The `claude` command line: the user's arguments, then, with `allowVlmTools`,

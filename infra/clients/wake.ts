@@ -10,7 +10,7 @@
  * stderr and a bound, and stop with one clear line when the endpoint is not there.
  * @module
  */
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
 import { waitUntilHealthy } from "../ops/wait-ready";
 import { positiveNumber } from "./cli-options";

@@ -1,12 +1,11 @@
 /**
- * HTTP calls to the deployed endpoints through Modal's gateway (`vlm-analyzer/modal-http`): the
+ * HTTP calls to the deployed endpoints through Modal's gateway (`@qwen-code-modal/contract`, modal-http.ts): the
  * proxy-auth headers, Modal's 303 → result URL followed within the call's limit, and the
  * round-trip time measured. Network failures come back as data, not exceptions, so callers can
  * tell "still starting" from "refused".
  * @module
  */
-import type { EndpointConfig } from "vlm-analyzer/endpoint-config";
-import { classifyNetworkError, GatewayRedirectError, isNetworkError, requestThroughGateway } from "vlm-analyzer/modal-http";
+import { classifyNetworkError, GatewayRedirectError, isNetworkError, requestThroughGateway, type EndpointConfig } from "@qwen-code-modal/contract";
 
 /** What one call returned. */
 export interface HttpOutcome {

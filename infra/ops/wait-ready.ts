@@ -8,8 +8,7 @@
  * `*.modal.run` host) ends the wait at once.
  * @module
  */
-import type { Endpoint, EndpointConfig } from "vlm-analyzer/endpoint-config";
-import { COLD_START_STATUSES } from "vlm-analyzer/modal-http";
+import { COLD_START_STATUSES, type Endpoint, type EndpointConfig } from "@qwen-code-modal/contract";
 import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "./http";
 
 /** Least time the last attempt starts with, milliseconds: a warm /health answers in ~50–200 ms (modal.com/docs/guide/cold-start). */

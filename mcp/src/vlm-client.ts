@@ -11,24 +11,24 @@
  *   (modal.com/docs/guide/webhook-timeouts).
  * - **Cold start vs dead endpoint.** 502/503/504 and dropped connections are retried with
  *   backoff (floor 1 s, no busy loop) until VLM_TIMEOUT; a refused connection or DNS failure to a
- *   `*.modal.run` host fails at once with what to check (see modal-http.ts).
+ *   `*.modal.run` host fails at once with what to check (see contract/src/modal-http.ts).
  * @module
  */
 import { createParser } from "eventsource-parser";
 import { Agent } from "undici";
 import type { AssistantMessage } from "./answer.js";
 import type { ServerConfig } from "./config.js";
-import { PROXY_AUTH_HEADERS } from "./endpoint-config.js";
 import { ToolFailure } from "./errors.js";
 import {
   classifyNetworkError,
   COLD_START_STATUSES,
+  PROXY_AUTH_HEADERS,
   GatewayRedirectError,
   isNetworkError,
   MODAL_REQUEST_LIMIT_SECONDS,
   requestThroughGateway,
   retryDelayMs,
-} from "./modal-http.js";
+} from "@qwen-code-modal/contract";
 
 /** How often progress is reported while a request is outstanding, milliseconds. */
 const PROGRESS_INTERVAL_MS = 2_000;

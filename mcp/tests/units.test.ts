@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { splitReasoning } from "../src/answer.js";
 import { captureTools, sessionKind } from "../src/capture-tools.js";
 import { fitToTokenBudget, visualTokens } from "../src/image-budget.js";
-import { classifyNetworkError, retryDelayMs } from "../src/modal-http.js";
+import { classifyNetworkError, retryDelayMs } from "@qwen-code-modal/contract";
 
 describe("fitToTokenBudget (Qwen3-VL: one visual token per 32x32 px)", () => {
   it("leaves an image that fits alone and never enlarges", () => {

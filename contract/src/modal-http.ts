@@ -1,6 +1,6 @@
 /**
- * HTTP through Modal's web gateway, for every client of a deployed endpoint (this server, and the
- * deployer's `smoke`, `status` and `wait-ready` through `vlm-analyzer/modal-http`):
+ * HTTP through Modal's web gateway, for every client of a deployed endpoint (the vlm-analyzer MCP
+ * server; the deployer's `smoke`, `status`, `wait-ready` and the launchers' wake step):
  *
  * - **303 → result URL.** Modal answers a request whose response has not started within 150 s
  *   with `303 See Other` to a result URL (`?__modal_function_call_id=…`); a GET of it blocks until

@@ -54,18 +54,26 @@ export async function httpCall(url: string, call: HttpCall): Promise<HttpOutcome
     const text = await res.body.text();
     return { status: res.statusCode, text, ms: ms(), redirects: res.redirects };
   } catch (err) {
-    const e = err as Error;
-    if (e.name === "TimeoutError" || e.name === "AbortError") {
-      const held = redirects ? ` (held by Modal: ${redirects} result-URL redirect${redirects > 1 ? "s" : ""} followed)` : "";
-      return { text: "", ms: ms(), error: `timed out after ${Math.round(call.timeoutMs / 1000)} s${held}`, redirects };
-    }
-    if (err instanceof GatewayRedirectError) return { text: "", ms: ms(), error: e.message, final: true, redirects };
-    if (isNetworkError(err)) {
-      const failure = classifyNetworkError(url, err);
-      return { text: "", ms: ms(), error: failure.final ? failure.message : failure.code, final: failure.final, redirects };
-    }
-    return { text: "", ms: ms(), error: e.message, redirects };
+    return { ...noResponse(url, call, err, redirects), ms: ms() };
   }
+}
+
+/**
+ * The outcome of a call that got no HTTP answer: a timeout (saying how many 303s were followed),
+ * a redirect not followed, or a network error classified by `classifyNetworkError`.
+ */
+export function noResponse(url: string, call: Pick<HttpCall, "timeoutMs">, err: unknown, redirects: number): Omit<HttpOutcome, "ms"> {
+  const e = err as Error;
+  if (e.name === "TimeoutError" || e.name === "AbortError") {
+    const held = redirects ? ` (held by Modal: ${redirects} result-URL redirect${redirects > 1 ? "s" : ""} followed)` : "";
+    return { text: "", error: `timed out after ${Math.round(call.timeoutMs / 1000)} s${held}`, redirects };
+  }
+  if (err instanceof GatewayRedirectError) return { text: "", error: e.message, final: true, redirects };
+  if (isNetworkError(err)) {
+    const failure = classifyNetworkError(url, err);
+    return { text: "", error: failure.final ? failure.message : failure.code, final: failure.final, redirects };
+  }
+  return { text: "", error: e.message, redirects };
 }
 
 /** The status or the error, for messages: `HTTP 503` or `ECONNREFUSED`. */

@@ -15,9 +15,10 @@
  * - `ENABLE_TOOL_SEARCH=false`: at a base URL that is not Anthropic's, Claude Code otherwise defers
  *   MCP tools behind its ToolSearch tool; this keeps vlm-analyzer's tools in the request's `tools`.
  * - `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1`: no telemetry, error reporting or update checks.
- * - `MCP_CONNECTION_NONBLOCKING=false`: Claude Code otherwise starts MCP servers without waiting
- *   for them (the 2.1.330 bundle: `nonBlocking = MCP_CONNECTION_NONBLOCKING !== false`), and in
- *   `-p` mode a vlm-analyzer slower than ~1–2 s to start is missing from the first request's tools.
+ * - `MCP_CONNECTION_NONBLOCKING=0`: wait for the MCP servers (vlm-analyzer) to connect before the
+ *   first request. Claude Code 2.1.330 connects them in the background by default
+ *   (`MCP_CONNECTION_NONBLOCKING !== false` in its binary), so on a busy machine the first turn of
+ *   `claude -p` went out without vlm-analyzer's tools.
  * - `CLAUDE_CODE_ATTRIBUTION_HEADER=false`: Claude Code otherwise puts an
  *   `x-anthropic-billing-header: cc_version=…; …` line at the start of the system prompt, which
  *   changes per conversation and so defeats vLLM's prefix cache for everything after it.
@@ -28,8 +29,8 @@
  * @module
  */
 import { VLM_ANALYZER_SERVER_NAME, type Endpoint } from "@qwen-code-modal/contract";
-import { proxyAuthHeaders } from "./credentials";
-import type { ClientContext } from "./context";
+import { proxyAuthHeaders } from "../endpoints/credentials";
+import type { ClientContext } from "../endpoints/context";
 import type { LaunchSpec } from "./qwen-launch";
 
 /** `Authorization` token sent to the coder: not a secret, vLLM runs without `--api-key`. */
@@ -55,7 +56,7 @@ export function claudeEnvironment(context: ClientContext, coder: Endpoint): Node
     CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(coder.maxModelLen),
     ENABLE_TOOL_SEARCH: "false",
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    MCP_CONNECTION_NONBLOCKING: "false",
+    MCP_CONNECTION_NONBLOCKING: "0",
     CLAUDE_CODE_ATTRIBUTION_HEADER: "false",
   };
   delete env.ANTHROPIC_API_KEY;

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { UserError } from "../core/errors";
 import { projectRoot } from "../core/paths";
-import { findOnPath } from "./executables";
+import { findOnPath } from "../core/executables";
 
 /** The qwen-code release the settings keys were checked against (see qwen-settings.ts). */
 export const QWEN_CODE_PACKAGE = "@qwen-code/qwen-code@0.24.4";

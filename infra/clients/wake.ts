@@ -12,10 +12,9 @@
  */
 import type { Endpoint } from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
-import { waitUntilHealthy } from "../ops/wait-ready";
-import { positiveNumber } from "./cli-options";
-import type { ClientContext } from "./context";
-import { proxyAuthHeaders } from "./credentials";
+import { waitUntilHealthy } from "../endpoints/wait-ready";
+import type { ClientContext } from "../endpoints/context";
+import { proxyAuthHeaders } from "../endpoints/credentials";
 
 /** How to wake. Times in milliseconds. */
 export interface WakeOptions {
@@ -77,17 +76,3 @@ export async function wakeEndpoint(context: ClientContext, deployment: string, e
   }
 }
 
-/**
- * What the launchers run before handing over: {@link wakeEndpoint} with the defaults and
- * `--wake-timeout`, unless `--no-wake`; progress on stderr.
- * @throws UserError as {@link wakeEndpoint}, or for a bad `--wake-timeout`.
- */
-export async function wakeCoderForLauncher(
-  context: ClientContext,
-  coder: Endpoint,
-  values: { "wake-timeout"?: string; "no-wake"?: boolean },
-): Promise<void> {
-  if (values["no-wake"]) return;
-  const timeoutSeconds = positiveNumber("wake-timeout", values["wake-timeout"], DEFAULT_WAKE.timeoutSeconds);
-  await wakeEndpoint(context, "coder", coder, { ...DEFAULT_WAKE, timeoutMs: timeoutSeconds * 1000, log: (l) => console.error(l) });
-}

@@ -7,11 +7,11 @@
  * @module
  */
 import type { Endpoint } from "@qwen-code-modal/contract";
-import type { ClientContext } from "../clients/context";
-import { proxyAuthHeaders } from "../clients/credentials";
+import type { ClientContext } from "../endpoints/context";
+import { proxyAuthHeaders } from "../endpoints/credentials";
 import { checkModels, checkToolCall, checkVision, type CheckCall, type CheckResult } from "./smoke-checks";
 import { checkAnthropicToolUse, checkCountTokens } from "./smoke-anthropic";
-import { waitUntilHealthy } from "./wait-ready";
+import { waitUntilHealthy } from "../endpoints/wait-ready";
 
 /** Time limits, milliseconds. */
 export interface SmokeOptions {

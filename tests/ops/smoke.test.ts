@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { loadClientContext } from "../../infra/clients/context";
+import { loadClientContext } from "../../infra/endpoints/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../infra/ops/smoke";
 import { projectRoot } from "../../infra/core/paths";
 import { callFirstTool } from "../stand-ins/coder-routes";
 import { anthropicCountTokensRoute, anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
-import { waitUntilHealthy } from "../../infra/ops/wait-ready";
+import { waitUntilHealthy } from "../../infra/endpoints/wait-ready";
 
 const AUTH = { tokenId: "sk-standin-smoke-id", tokenSecret: "ss-standin-smoke-secret" };
 const FAST = { coldStartTimeoutMs: 5_000, pollMs: 50, requestTimeoutMs: 5_000 };

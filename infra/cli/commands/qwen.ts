@@ -6,13 +6,13 @@
  */
 import type { Command } from "../command";
 import { UserError } from "../../core/errors";
-import { parseClientArgs, WAKE_OPTIONS } from "../../clients/cli-options";
-import { loadClientContext, requireEndpoint } from "../../clients/context";
-import { runAttached } from "../../clients/executables";
+import { parseClientArgs, WAKE_OPTIONS } from "../client-options";
+import { wakeCoderForLauncher } from "../launcher-wake";
+import { loadClientContext, requireEndpoint } from "../../endpoints/context";
+import { runAttached } from "../../core/executables";
 import { findQwenCode } from "../../clients/qwen-code";
 import { splitAtDoubleDash } from "../../clients/passthrough";
 import { qwenLaunchSpec } from "../../clients/qwen-launch";
-import { wakeCoderForLauncher } from "../../clients/wake";
 
 const USAGE = "[--config FILE] [--env-file FILE] [--qwen-bin PATH] [--wake-timeout SECONDS] [--no-wake] [-- qwen arguments]";
 

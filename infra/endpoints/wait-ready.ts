@@ -31,7 +31,8 @@ export type ReadyOutcome = { ready: true; waitedMs: number; healthMs: number } |
 
 /**
  * Polls `<url>/health` until 200 or a final answer. The last attempt starts before the bound with
- * at least {@link LAST_ATTEMPT_MS} left. Never throws.
+ * at least {@link LAST_ATTEMPT_MS} left. Never throws. When the time is up, the reason names the
+ * last answer the endpoint gave (an HTTP status), not a last attempt cut short by the bound.
  */
 export async function waitUntilHealthy(
   endpoint: Endpoint,
@@ -42,6 +43,7 @@ export async function waitUntilHealthy(
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const stop = (reason: string): ReadyOutcome => ({ ready: false, waitedMs: elapsed(), reason });
+  let lastAnswer: string | undefined;
   for (;;) {
     const left = options.timeoutMs - elapsed();
     const outcome = await httpCall(`${endpoint.url}/health`, {
@@ -57,8 +59,9 @@ export async function waitUntilHealthy(
     }
     if (outcome.final) return stop(outcome.error!);
     const last = describeOutcome(outcome);
+    if (outcome.status !== undefined) lastAnswer = last;
     const remaining = options.timeoutMs - elapsed();
-    if (remaining < LAST_ATTEMPT_MS) return stop(`not healthy after ${Math.round(elapsed() / 1000)} s (last answer: ${last})`);
+    if (remaining < LAST_ATTEMPT_MS) return stop(`not healthy after ${Math.round(elapsed() / 1000)} s (last answer: ${lastAnswer ?? last})`);
     options.onWaiting?.(elapsed(), last);
     await new Promise((r) => setTimeout(r, Math.min(options.pollMs, remaining - LAST_ATTEMPT_MS)));
   }

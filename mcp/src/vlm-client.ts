@@ -16,11 +16,12 @@
  */
 import { createParser } from "eventsource-parser";
 import { Agent } from "undici";
-import type { AssistantMessage } from "./answer.js";
 import type { ServerConfig } from "./config.js";
 import { ToolFailure } from "./errors.js";
 import {
   classifyNetworkError,
+  redact,
+  type AssistantMessage,
   COLD_START_STATUSES,
   PROXY_AUTH_HEADERS,
   GatewayRedirectError,
@@ -73,13 +74,8 @@ export interface ChatCompletion {
 /** Connection pool shared by all calls; undici's own header/body timeouts are off, the call deadline rules. */
 const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0, connections: 32 });
 
-/** Removes the proxy-auth secrets from text that came from elsewhere (e.g. an echoed error body). */
-function redact(text: string, config: ServerConfig): string {
-  return text.split(config.tokenSecret).join("[redacted]").split(config.tokenId).join("[redacted]");
-}
-
 function excerpt(text: string, config: ServerConfig): string {
-  const flat = redact(text, config).replace(/\s+/g, " ").trim();
+  const flat = redact(text, [config.tokenId, config.tokenSecret]).replace(/\s+/g, " ").trim();
   return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat || "(empty body)";
 }
 
@@ -168,7 +164,7 @@ export async function createChatCompletion(
     if (deadline.aborted) throw timedOut();
     if (err instanceof ToolFailure) throw err;
     if (err instanceof GatewayRedirectError) throw new ToolFailure(`the VLM endpoint ${url}: ${err.message}`);
-    throw new ToolFailure(`calling the VLM endpoint ${url} failed: ${redact((err as Error).message, config)}`);
+    throw new ToolFailure(`calling the VLM endpoint ${url} failed: ${redact((err as Error).message, [config.tokenId, config.tokenSecret])}`);
   } finally {
     clearInterval(ticker);
   }

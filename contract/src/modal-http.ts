@@ -28,7 +28,7 @@ export const MAX_RESULT_REDIRECTS = 20;
 
 /** A request to send through the gateway. */
 export interface GatewayRequest {
-  method?: "GET" | "POST";
+  method?: "GET" | "POST" | "DELETE";
   /** Request headers, the proxy-auth pair included; sent again to the result URL. */
   headers: Record<string, string>;
   /** Request body (POST). */

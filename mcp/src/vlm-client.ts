@@ -30,6 +30,7 @@ import {
   requestThroughGateway,
   retryDelayMs,
 } from "@qwen-code-modal/contract";
+import { sleep } from "./abortable-sleep.js";
 
 /** How often progress is reported while a request is outstanding, milliseconds. */
 const PROGRESS_INTERVAL_MS = 2_000;
@@ -79,20 +80,6 @@ function excerpt(text: string, config: ServerConfig): string {
   return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat || "(empty body)";
 }
 
-/** Sleeps `ms`, or rejects when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** Thrown inside the retry loop for an answer worth another attempt. */
 class Retryable extends Error {}

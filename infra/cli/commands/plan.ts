@@ -28,6 +28,7 @@ export const planCommand: Command = {
     // The vLLM check (tens of seconds: vLLM's import) runs when the pinned vLLM is installed, unless QCM_VLLM_CHECK=0.
     const vllm = environment.vars.QCM_VLLM_CHECK === "0" ? undefined : { cacheDir: environment.cacheDir, vars: environment.vars };
     const prepared = await prepareDeployments(config, { python: environment.modal.python, vllm });
+    for (const warning of prepared.warnings) console.error(`warning: ${warning}`);
     // The last `bench` result of each deployment at this exact config, shown next to the estimates.
     const benchDir = opts["bench-dir"] ?? defaultBenchDir(environment.vars);
     const measured = new Map(

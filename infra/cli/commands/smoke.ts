@@ -7,22 +7,25 @@ import { parseClientArgs, positiveNumber } from "../client-options";
 import { loadClientContext } from "../../endpoints/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../ops/smoke";
 
-const USAGE = "[--config FILE] [--env-file FILE] [--timeout SECONDS] [--request-timeout SECONDS] [--poll-interval SECONDS]";
+const USAGE = "[--config FILE] [--env-file FILE] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--poll-interval SECONDS]";
 
 /** Default bound on a cold start: 20 minutes (weights download and load of an 80B FP8 model). */
 const DEFAULT_COLD_START_S = 1200;
 /** Default limit per request once healthy: 5 minutes (a Thinking model reasons before answering). */
 const DEFAULT_REQUEST_S = 300;
 
-/** Progress on stderr: one line per check, a line per 15 s of waiting. */
+/** Progress on stderr: one line per check, a line per 15 s of waiting, a line per 303 followed. */
 function reporter(): SmokeReporter {
   const lastShown = new Map<string, number>();
   return {
     waiting(deployment, elapsedMs, last) {
+      const seconds = Math.round(elapsedMs / 1000);
+      // A 303 followed comes at most once per 150 s: always shown.
+      if (last.includes("result URL")) return void console.error(`… ${deployment}: ${last}, ${seconds} s so far`);
       const step = Math.floor(elapsedMs / 15_000);
       if (lastShown.get(deployment) === step) return;
       lastShown.set(deployment, step);
-      console.error(`… ${deployment}: waiting for a container (cold start), ${Math.round(elapsedMs / 1000)} s so far (last: ${last})`);
+      console.error(`… ${deployment}: waiting for a container (cold start), ${seconds} s so far (last: ${last})`);
     },
     checked(deployment, result) {
       console.error(`${result.ok ? "ok  " : "FAIL"} ${deployment} ${result.name}: ${result.detail} (${(result.ms / 1000).toFixed(1)} s)`);
@@ -37,14 +40,14 @@ export const smokeCommand: Command = {
     const { values } = parseClientArgs(
       "smoke",
       args,
-      { timeout: { type: "string" }, "request-timeout": { type: "string" }, "poll-interval": { type: "string" } },
+      { "cold-start-timeout": { type: "string" }, "request-timeout": { type: "string" }, "poll-interval": { type: "string" } },
       USAGE,
     );
     const context = await loadClientContext(values);
     const results = await runSmoke(
       context,
       {
-        coldStartTimeoutMs: positiveNumber("timeout", values.timeout, DEFAULT_COLD_START_S) * 1000,
+        coldStartTimeoutMs: positiveNumber("cold-start-timeout", values["cold-start-timeout"], DEFAULT_COLD_START_S) * 1000,
         requestTimeoutMs: positiveNumber("request-timeout", values["request-timeout"], DEFAULT_REQUEST_S) * 1000,
         pollMs: positiveNumber("poll-interval", values["poll-interval"], 5) * 1000,
       },

@@ -1,39 +1,62 @@
 /**
  * Pulumi program entry (`main` in Pulumi.yaml). `pulumi up` runs it: validate the stack config
- * and credentials, render each shim and check it with the real modal SDK, then declare one
- * ModelDeployment per deployment and the exported endpoint config. Any invalid input stops it
- * here, before a single resource is registered.
+ * and credentials, render each shim and check it with the real modal SDK, then declare the
+ * stack (infra/program/stack.ts). Any invalid input stops it here, before a single resource is
+ * registered, as one `error:` block listing every problem (a `pulumi.RunError`, which the
+ * Node.js language host prints without a stack trace) and a non-zero exit.
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { UserError } from "./cli/command";
 import { resolveModalCredentials } from "./config/credentials";
 import { envFilePath, loadEnvironment } from "./config/env-file";
 import { readPulumiConfig } from "./config/pulumi-config";
-import { resolveConfig } from "./config/resolve";
+import { ConfigError, resolveConfig, type ResolvedConfig } from "./config/resolve";
 import { prepareDeployments } from "./prepare";
-import { modalCli } from "./paths";
 import { defineStack } from "./program/stack";
 
-async function main() {
-  const envFile = envFilePath();
-  const env = loadEnvironment(envFile);
-  const { raw, credentials: fromConfig } = readPulumiConfig();
+/** Every problem with the stack config and the credentials, or the resolved config. */
+function validate(): ResolvedConfig {
+  const env = loadEnvironment(envFilePath());
+  const { raw, credentials, unknownKeys } = readPulumiConfig();
   // The modal CLI's own MODAL_ENVIRONMENT applies unless the stack config names an environment.
   if (env.MODAL_ENVIRONMENT && raw.settings?.environment === undefined) raw.settings = { ...raw.settings, environment: env.MODAL_ENVIRONMENT };
-  const config = resolveConfig(raw);
-  const credentials = resolveModalCredentials({
-    config: fromConfig,
-    env,
-    modalTomlExists: existsSync(join(homedir(), ".modal.toml")),
-  });
+  const problems = [...unknownKeys];
+  let config: ResolvedConfig | undefined;
+  try {
+    config = resolveConfig(raw);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  try {
+    // Checked here so that a preview fails before anything is deployed; the provider resolves
+    // the credentials again when each operation runs (infra/provider/operation-env.ts).
+    resolveModalCredentials({ config: credentials, env, modalTomlExists: existsSync(join(homedir(), ".modal.toml")) });
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (problems.length || !config) throw new ConfigError(problems);
   for (const name of [config.settings.proxyTokenIdEnv, config.settings.proxyTokenSecretEnv]) {
     if (!env[name]) pulumi.log.warn(`${name} is not set in the environment or .env: qodal and vlm-analyzer need it to call the endpoints (Modal dashboard → Settings → Proxy Auth Tokens)`);
   }
-  const prepared = await prepareDeployments(config);
-  return defineStack({ stackName: pulumi.getStack(), config, prepared, credentials, modalCli: modalCli(), envFile });
+  return config;
 }
 
-export = main();
+async function main() {
+  try {
+    const config = validate();
+    return defineStack({ stackName: pulumi.getStack(), config, prepared: await prepareDeployments(config) });
+  } catch (err) {
+    // A user-facing error: its message, once, without the stack trace of an unhandled exception.
+    if (err instanceof ConfigError || err instanceof UserError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}
+
+// Exported as a function: the language host calls and awaits it, so a rejection is handled at once
+// (exporting `main()` made Node warn "PromiseRejectionHandledWarning" under the real engine).
+export = main;

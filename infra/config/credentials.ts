@@ -4,7 +4,12 @@
  * variable and the fix, never the value.
  * @module
  */
-import type { ModalCredentials } from "../provider/modal-app";
+
+/** Modal API credentials (MODAL_TOKEN_ID / MODAL_TOKEN_SECRET). */
+export interface ModalCredentials {
+  tokenId: string;
+  tokenSecret: string;
+}
 
 /** Where credentials can come from, in order of precedence. */
 export interface CredentialSources {

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "vlm-analyzer/endpoint-config";
 import type { PreparedDeployment } from "../prepare";
-import { ModalApp, type ModalCredentials } from "../provider/modal-app";
+import { ModalApp } from "../provider/modal-app";
 import { SERVE_FUNCTION } from "../render/shim";
 
 /** Arguments of a {@link ModelDeployment}. */
@@ -15,12 +15,6 @@ export interface ModelDeploymentArgs {
   prepared: PreparedDeployment;
   /** Modal environment; omitted for the profile default. */
   environment?: string;
-  /** modal CLI to deploy with. */
-  modalCli: string;
-  /** Project .env, read by the provider at call time for credentials. */
-  envFile?: string;
-  /** Explicit credentials, as a Pulumi secret. */
-  credentials?: pulumi.Output<ModalCredentials>;
   /** Bound on one `modal deploy`, seconds. */
   deployTimeoutSeconds: number;
 }
@@ -31,8 +25,11 @@ export class ModelDeployment extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   /** OpenAI-compatible base URL (`url` + `/v1`). */
   readonly baseUrl: pulumi.Output<string>;
-  /** The endpoint as the exported endpoint config describes it. */
-  readonly endpoint: pulumi.Output<Endpoint>;
+  /**
+   * The endpoint as the exported endpoint config describes it, with `url` and `baseUrl` as their
+   * own outputs (unknown during a preview that updates the app; the rest is known).
+   */
+  readonly endpoint: { [K in keyof Endpoint]: pulumi.Input<Endpoint[K]> };
 
   constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qwen-code-modal:index:ModelDeployment", name, {}, opts);
@@ -46,12 +43,11 @@ export class ModelDeployment extends pulumi.ComponentResource {
         shimSource: args.prepared.shim.source,
         // A rolling deploy starts the new container beside the old one: impossible with max_containers=1.
         strategy: d.maxContainers === 1 ? "recreate" : "rolling",
-        modalCli: args.modalCli,
-        envFile: args.envFile,
         deployTimeoutSeconds: args.deployTimeoutSeconds,
-        credentials: args.credentials,
       },
-      { parent: this },
+      // The component's dependsOn (the endpoint config's place) must hold for the app itself, so
+      // that destroy stops the app before it removes the config.
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     this.url = app.urls.apply((urls) => {
       const url = urls?.[SERVE_FUNCTION];
@@ -59,18 +55,18 @@ export class ModelDeployment extends pulumi.ComponentResource {
       return url;
     });
     this.baseUrl = this.url.apply((u) => `${u}/v1`);
-    this.endpoint = pulumi.all([this.url, this.baseUrl]).apply(([url, baseUrl]) => ({
+    this.endpoint = {
       role: d.role,
       app: d.appName,
-      url,
-      baseUrl,
+      url: this.url,
+      baseUrl: this.baseUrl,
       model: d.servedModelName,
       modelId: d.modelId,
       maxModelLen: d.maxModelLen,
       maxImagesPerPrompt: d.maxImagesPerPrompt,
       toolCalling: d.toolCallParser !== undefined,
       reasoning: d.reasoningParser !== undefined,
-    }));
-    this.registerOutputs({ url: this.url, baseUrl: this.baseUrl, endpoint: this.endpoint });
+    };
+    this.registerOutputs({ url: this.url, baseUrl: this.baseUrl });
   }
 }

@@ -1,16 +1,16 @@
 /**
  * The whole stack: one {@link ModelDeployment} per enabled deployment and the exported
- * endpoint config file. Shared by the Pulumi entry point (infra/index.ts) and the tests,
+ * endpoint config (its place, created before the apps and removed after them, and its document,
+ * written from their URLs). Shared by the Pulumi entry point (infra/index.ts) and the tests,
  * which run it under Pulumi's mocks.
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { defaultEndpointConfigPath, endpointConfigSchema, ENDPOINT_CONFIG_VERSION, type Endpoint } from "vlm-analyzer/endpoint-config";
-import type { CredentialSource } from "../config/credentials";
+import { defaultEndpointConfigPath, ENDPOINT_CONFIG_VERSION } from "vlm-analyzer/endpoint-config";
 import type { ResolvedConfig } from "../config/resolve";
 import type { Prepared } from "../prepare";
 import { buildPlan, type PlanEntry } from "../plan/plan";
-import { EndpointConfigFile } from "./endpoint-config-file";
+import { EndpointConfigDocument, EndpointConfigFile } from "./endpoint-config-file";
 import { ModelDeployment } from "./model-deployment";
 
 /** What the stack needs, all validated already. */
@@ -18,15 +18,12 @@ export interface StackInputs {
   stackName: string;
   config: ResolvedConfig;
   prepared: Prepared;
-  credentials: CredentialSource;
-  modalCli: string;
-  envFile?: string;
 }
 
 /** Stack outputs. */
 export interface StackOutputs {
   /** Per deployment: app, URL, OpenAI base URL, served model name. */
-  endpoints: Record<string, pulumi.Output<{ app: string; url: string; baseUrl: string; model: string }>>;
+  endpoints: Record<string, { app: string; url: pulumi.Output<string>; baseUrl: pulumi.Output<string>; model: string }>;
   /** Where the exported endpoint config was written. */
   endpointConfigPath: string;
   /** The plan each deployment was made from: GPU, context, concurrency, capacity, cost, cold start. */
@@ -36,38 +33,39 @@ export interface StackOutputs {
 /** Declares every resource of the stack and returns its outputs. */
 export function defineStack(inputs: StackInputs): StackOutputs {
   const { config, prepared } = inputs;
-  const credentials = inputs.credentials.kind === "explicit" ? pulumi.secret(inputs.credentials.credentials) : undefined;
+  const endpointConfigPath = config.settings.endpointConfigPath ?? defaultEndpointConfigPath();
+  const file = new EndpointConfigFile("endpoint-config-file", { path: endpointConfigPath });
   const deployments = prepared.deployments.map(
     (p) =>
       [
         p.name,
-        new ModelDeployment(p.name, {
-          prepared: p,
-          environment: config.settings.environment,
-          modalCli: inputs.modalCli,
-          envFile: inputs.envFile,
-          credentials,
-          deployTimeoutSeconds: config.settings.deployTimeout,
-        }),
+        new ModelDeployment(
+          p.name,
+          { prepared: p, environment: config.settings.environment, deployTimeoutSeconds: config.settings.deployTimeout },
+          { dependsOn: [file] },
+        ),
       ] as const,
   );
-  const endpointConfigPath = config.settings.endpointConfigPath ?? defaultEndpointConfigPath();
-  const content = pulumi.all(deployments.map(([, dep]) => dep.endpoint)).apply((endpoints: Endpoint[]) => {
-    const file = endpointConfigSchema.parse({
-      version: ENDPOINT_CONFIG_VERSION,
-      stack: inputs.stackName,
-      proxyAuth: { tokenIdEnv: config.settings.proxyTokenIdEnv, tokenSecretEnv: config.settings.proxyTokenSecretEnv },
-      endpoints: Object.fromEntries(deployments.map(([name], i) => [name, endpoints[i]])),
-    });
-    return `${JSON.stringify(file, null, 2)}\n`;
-  });
   const plan = buildPlan(prepared.deployments, config.settings);
   // What plan prints, `pulumi preview` shows too.
   for (const entry of plan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
-  new EndpointConfigFile("endpoint-config", { path: endpointConfigPath, content }, { dependsOn: deployments.map(([, dep]) => dep) });
+  new EndpointConfigDocument(
+    "endpoint-config",
+    {
+      path: file.path,
+      document: {
+        version: ENDPOINT_CONFIG_VERSION,
+        stack: inputs.stackName,
+        proxyAuth: { tokenIdEnv: config.settings.proxyTokenIdEnv, tokenSecretEnv: config.settings.proxyTokenSecretEnv },
+        endpoints: Object.fromEntries(deployments.map(([name, dep]) => [name, dep.endpoint])),
+      },
+      urlSources: Object.fromEntries(plan.map((e) => [e.name, e.url])),
+    },
+    { dependsOn: deployments.map(([, dep]) => dep) },
+  );
   return {
     endpoints: Object.fromEntries(
-      deployments.map(([name, dep]) => [name, dep.endpoint.apply((e) => ({ app: e.app, url: e.url, baseUrl: e.baseUrl, model: e.model }))]),
+      deployments.map(([name, dep]) => [name, { app: dep.endpoint.app as string, url: dep.url, baseUrl: dep.baseUrl, model: dep.endpoint.model as string }]),
     ),
     endpointConfigPath,
     plan,

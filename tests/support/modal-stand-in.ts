@@ -29,7 +29,7 @@ export interface StandInApp {
 /** What the stand-in recorded. */
 export interface StandInState {
   apps: StandInApp[];
-  calls: { argv: string[]; tokenId: string | null; hasSecret: boolean; modalEnv: string[] }[];
+  calls: { argv: string[]; tokenId: string | null; hasSecret: boolean; modalEnv: string[]; envNames: string[] }[];
 }
 
 /** The latest app row of a name, as `modal` resolves a name. */

@@ -8,22 +8,21 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
-import { UserError } from "./cli/command";
+import { UserError } from "./core/errors";
 import { resolveModalCredentials } from "./config/credentials";
-import { envFilePath, loadEnvironment } from "./config/env-file";
+import { resolveEnvironment, type Environment } from "./core/environment";
 import { readPulumiConfig } from "./config/pulumi-config";
 import { ConfigError, resolveConfig, type ResolvedConfig } from "./config/resolve";
 import { prepareDeployments } from "./prepare";
 import { defineStack } from "./program/stack";
 
 /** Every problem with the stack config and the credentials, or the resolved config. */
-function validate(): ResolvedConfig {
-  const env = loadEnvironment(envFilePath());
+function validate(environment: Environment): ResolvedConfig {
+  const env = environment.vars;
   const { raw, credentials, unknownKeys } = readPulumiConfig();
   // The modal CLI's own MODAL_ENVIRONMENT applies unless the stack config names an environment.
-  if (env.MODAL_ENVIRONMENT && raw.settings?.environment === undefined) raw.settings = { ...raw.settings, environment: env.MODAL_ENVIRONMENT };
+  const modalEnvironment = environment.modal.environment;
+  if (modalEnvironment && raw.settings?.environment === undefined) raw.settings = { ...raw.settings, environment: modalEnvironment };
   const problems = [...unknownKeys];
   let config: ResolvedConfig | undefined;
   try {
@@ -35,7 +34,7 @@ function validate(): ResolvedConfig {
   try {
     // Checked here so that a preview fails before anything is deployed; the provider resolves
     // the credentials again when each operation runs (infra/provider/operation-env.ts).
-    resolveModalCredentials({ config: credentials, env, modalTomlExists: existsSync(join(homedir(), ".modal.toml")) });
+    resolveModalCredentials({ config: credentials, env, modalTomlExists: existsSync(environment.modal.profilePath) });
   } catch (err) {
     problems.push((err as Error).message);
   }
@@ -48,8 +47,10 @@ function validate(): ResolvedConfig {
 
 async function main() {
   try {
-    const config = validate();
-    return defineStack({ stackName: pulumi.getStack(), config, prepared: await prepareDeployments(config) });
+    const environment = resolveEnvironment();
+    const config = validate(environment);
+    const prepared = await prepareDeployments(config, { python: environment.modal.python });
+    return defineStack({ stackName: pulumi.getStack(), config, prepared, endpointConfigPath: environment.endpointConfigPath });
   } catch (err) {
     // A user-facing error: its message, once, without the stack trace of an unhandled exception.
     if (err instanceof ConfigError || err instanceof UserError) throw new pulumi.RunError(err.message);

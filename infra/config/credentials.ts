@@ -4,12 +4,7 @@
  * variable and the fix, never the value.
  * @module
  */
-
-/** Modal API credentials (MODAL_TOKEN_ID / MODAL_TOKEN_SECRET). */
-export interface ModalCredentials {
-  tokenId: string;
-  tokenSecret: string;
-}
+import type { ModalCredentials } from "../core/environment";
 
 /** Where credentials can come from, in order of precedence. */
 export interface CredentialSources {

@@ -2,8 +2,8 @@
  * `logs`: the `modal app logs` command line for a deployment's app.
  * @module
  */
-import type { EndpointConfig } from "vlm-analyzer/endpoint-config";
-import { UserError } from "../cli/command";
+import type { EndpointConfig } from "@qwen-code-modal/contract";
+import { UserError } from "../core/errors";
 
 /** What to show. */
 export interface LogsRequest {

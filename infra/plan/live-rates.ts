@@ -5,19 +5,19 @@
  * @module
  */
 import { fetchModalBillingRates } from "../cost";
-import { UserError } from "../cli/command";
-import { envFilePath, loadEnvironment } from "../config/env-file";
-import { modalCli } from "../paths";
+import { UserError } from "../core/errors";
+import type { Environment } from "../core/environment";
 import { isModalCliError, modalChildEnv, modalStdout } from "../provider/modal-cli";
 
 /**
  * Asks Modal for the workspace's rates (needs credentials and network).
+ * @param environment - the entry point's environment: its modal CLI and variables (credentials) are used.
  * @returns key → number, keys and units exactly as Modal reports them.
  * @throws UserError with the modal CLI's last line (redacted) when it fails (no credentials, no network, ...).
  */
-export async function liveRates(): Promise<Record<string, number>> {
-  const env = modalChildEnv(loadEnvironment(envFilePath()));
-  return fetchModalBillingRates(modalCli(), (cli, args) =>
+export async function liveRates(environment: Environment): Promise<Record<string, number>> {
+  const env = modalChildEnv(environment.vars);
+  return fetchModalBillingRates(environment.modal.cli, (cli, args) =>
     modalStdout({ cli, env }, args, 60).catch((err: unknown) => {
       if (!isModalCliError(err)) throw err;
       throw new UserError(`modal billing rates failed: ${err.outputTail.trim().split("\n").at(-1)}`);

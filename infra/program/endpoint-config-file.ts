@@ -16,8 +16,9 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { dirname } from "node:path";
+import { writeFileAtomically } from "../core/files";
 
 /** Inputs of {@link EndpointConfigFile}. */
 export interface EndpointConfigFileInputs {
@@ -81,15 +82,6 @@ function knownPartsEqual(olds: unknown, news: unknown): boolean {
   return [...keys].every((k) => knownPartsEqual((olds as Record<string, unknown>)[k], (news as Record<string, unknown>)[k]));
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const previous = await onDisk(path);
-  if (previous !== undefined && previous !== text) await writeFile(`${path}.bak`, previous, { mode: 0o644 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text, { mode: 0o644 });
-  await rename(tmp, path);
-}
-
 /** Provider of {@link EndpointConfigDocument}; exported for tests. */
 export const endpointConfigDocumentProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: EndpointConfigDocumentInputs, news: EndpointConfigDocumentInputs) {
@@ -100,11 +92,11 @@ export const endpointConfigDocumentProvider: pulumi.dynamic.ResourceProvider = {
     return { changes: !(sameDocument && intact), replaces: [] };
   },
   async create(inputs: EndpointConfigDocumentInputs) {
-    await writeAtomically(inputs.path, render(inputs.document));
+    await writeFileAtomically(inputs.path, render(inputs.document), { mode: 0o644, backup: true });
     return { id: inputs.path, outs: inputs };
   },
   async update(_id: string, _olds: EndpointConfigDocumentInputs, news: EndpointConfigDocumentInputs) {
-    await writeAtomically(news.path, render(news.document));
+    await writeFileAtomically(news.path, render(news.document), { mode: 0o644, backup: true });
     return { outs: news };
   },
   async read(id: string, props: EndpointConfigDocumentInputs) {

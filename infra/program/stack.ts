@@ -6,7 +6,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { defaultEndpointConfigPath, ENDPOINT_CONFIG_VERSION } from "vlm-analyzer/endpoint-config";
+import { ENDPOINT_CONFIG_VERSION } from "@qwen-code-modal/contract";
 import type { ResolvedConfig } from "../config/resolve";
 import type { Prepared } from "../prepare";
 import { buildPlan, type PlanEntry } from "../plan/plan";
@@ -18,6 +18,8 @@ export interface StackInputs {
   stackName: string;
   config: ResolvedConfig;
   prepared: Prepared;
+  /** The environment's endpoint config path (infra/core/environment.ts), used unless the stack config names one. */
+  endpointConfigPath: string;
 }
 
 /** Stack outputs. */
@@ -33,7 +35,7 @@ export interface StackOutputs {
 /** Declares every resource of the stack and returns its outputs. */
 export function defineStack(inputs: StackInputs): StackOutputs {
   const { config, prepared } = inputs;
-  const endpointConfigPath = config.settings.endpointConfigPath ?? defaultEndpointConfigPath();
+  const endpointConfigPath = config.settings.endpointConfigPath ?? inputs.endpointConfigPath;
   const file = new EndpointConfigFile("endpoint-config-file", { path: endpointConfigPath });
   const deployments = prepared.deployments.map(
     (p) =>

@@ -4,14 +4,15 @@
  * after a token rotation, or from another clone of the project, uses this machine's modal CLI
  * and the current credentials.
  *
- * Credentials, in order: the stack's `qwen-code-modal:modalTokenId`/`modalTokenSecret` config
+ * The environment is the project's one resolution (infra/core/environment.ts), from the project
+ * root found from the working directory. Credentials, in order: the stack's `qwen-code-modal:modalTokenId`/`modalTokenSecret` config
  * (Pulumi hands the stack config to the provider's `configure`), the process environment, the
  * project's `.env`, else none (the modal CLI then uses its own `~/.modal.toml`).
  * @module
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { loadEnvironment } from "../config/env-file";
+import { resolveModalEnvironment } from "../core/environment";
 import { modalChildEnv } from "./modal-cli";
 
 /** Credentials from the stack config, as `configure` found them. */
@@ -47,11 +48,7 @@ function projectRootFromCwd(from: string): string {
  * @param processEnv - the provider host's environment (the `pulumi` process's).
  */
 export function operationEnvironment(configured: ConfiguredCredentials = {}, processEnv: NodeJS.ProcessEnv = process.env): OperationEnvironment {
-  const root = projectRootFromCwd(process.cwd());
-  const vars = loadEnvironment(processEnv.QCM_ENV_FILE || join(root, ".env"), processEnv);
+  const environment = resolveModalEnvironment({ root: projectRootFromCwd(process.cwd()), processEnv });
   const credentials = configured.tokenId && configured.tokenSecret ? { tokenId: configured.tokenId, tokenSecret: configured.tokenSecret } : undefined;
-  return {
-    cli: vars.QCM_MODAL_CLI || join(root, ".venv", "bin", "modal"),
-    env: modalChildEnv(vars, credentials),
-  };
+  return { cli: environment.modal.cli, env: modalChildEnv(environment.vars, credentials) };
 }

@@ -15,9 +15,13 @@ import { smokeCommand } from "./commands/smoke";
 import { statusCommand } from "./commands/status";
 import { logsCommand } from "./commands/logs";
 import { registerMcpCommand } from "./commands/register-mcp";
+import { spendCommand } from "./commands/spend";
+import { historyCommand } from "./commands/history";
+import { warmCommand } from "./commands/warm";
+import { coolCommand } from "./commands/cool";
 
 /** Every subcommand, in `help` order. Each lives in its own file under commands/. */
-const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, logsCommand, registerMcpCommand];
+const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, logsCommand, registerMcpCommand, spendCommand, historyCommand, warmCommand, coolCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

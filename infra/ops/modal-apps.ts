@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { UserError } from "../core/errors";
 import { findOnPath } from "../clients/executables";
 import type { Environment } from "../core/environment";
-import { isModalCliError, modalAppList, modalChildEnv } from "../provider/modal-cli";
+import { isModalCliError, modalAppList, modalChildEnv, type ModalCliContext, type ModalCliError } from "../provider/modal-cli";
 
 /**
  * The project's `modal` (`$QCM_MODAL_CLI`, else `.venv/bin/modal`), else `modal` on PATH.
@@ -25,6 +25,23 @@ export function resolveModalCli(environment: Environment): string {
   return onPath;
 }
 
+/**
+ * How an operations command runs the modal CLI: only what modal needs (`modalChildEnv`: Modal's
+ * MODAL_* variables, token and environment included, and PATH/HOME...) reaches it; modal picks
+ * the environment from MODAL_ENVIRONMENT as the real CLI does.
+ */
+export function opsModalContext(modal: string, environment: Environment): ModalCliContext {
+  return { cli: modal, env: modalChildEnv(environment.vars) };
+}
+
+/**
+ * The last line of a failed modal command's output (modal prints `Error: <message>` last), for a
+ * one-line error.
+ */
+export function modalMessage(err: ModalCliError): string {
+  return err.outputTail.trim().split("\n").at(-1) ?? err.message;
+}
+
 /** A deployed app's running containers, by app name. */
 export type AppTasks = Map<string, number>;
 
@@ -34,8 +51,8 @@ export type AppTasks = Map<string, number>;
  * @throws Error `modal app list failed: <modal's last line>` when the CLI fails or prints something else.
  */
 export async function deployedAppTasks(modal: string, environment: Environment): Promise<AppTasks> {
-  const rows = await modalAppList({ cli: modal, env: modalChildEnv(environment.vars) }, 60).catch((err: unknown) => {
-    throw isModalCliError(err) ? new Error(`modal app list failed: ${err.outputTail.trim().split("\n").at(-1)}`) : err;
+  const rows = await modalAppList(opsModalContext(modal, environment), 60).catch((err: unknown) => {
+    throw isModalCliError(err) ? new Error(`modal app list failed: ${modalMessage(err)}`) : err;
   });
   return new Map(rows.filter((r) => r.state === "deployed").map((r) => [r.description, Number(r.tasks)]));
 }

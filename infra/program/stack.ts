@@ -10,6 +10,7 @@ import { ENDPOINT_CONFIG_VERSION } from "@qwen-code-modal/contract";
 import type { ResolvedConfig } from "../config/resolve";
 import type { Prepared } from "../prepare";
 import { buildPlan, type PlanEntry } from "../plan/plan";
+import { budgetOutlook } from "../plan/budget";
 import { EndpointConfigDocument, EndpointConfigFile } from "./endpoint-config-file";
 import { ModelDeployment } from "./model-deployment";
 
@@ -51,6 +52,8 @@ export function defineStack(inputs: StackInputs): StackOutputs {
   const plan = buildPlan(prepared.deployments, config.settings);
   // What plan prints, `pulumi preview` shows too.
   for (const entry of plan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
+  const budget = config.settings.budget ? budgetOutlook(plan, config.settings.budget) : undefined;
+  if (budget?.warning) pulumi.log.warn(budget.warning);
   new EndpointConfigDocument(
     "endpoint-config",
     {
@@ -60,6 +63,7 @@ export function defineStack(inputs: StackInputs): StackOutputs {
         stack: inputs.stackName,
         proxyAuth: { tokenIdEnv: config.settings.proxyTokenIdEnv, tokenSecretEnv: config.settings.proxyTokenSecretEnv },
         endpoints: Object.fromEntries(deployments.map(([name, dep]) => [name, dep.endpoint])),
+        ...(config.settings.budget ? { budget: { usdPerMonth: config.settings.budget.usdPerMonth } } : {}),
       },
       urlSources: Object.fromEntries(plan.map((e) => [e.name, e.url])),
     },

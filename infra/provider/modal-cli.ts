@@ -106,7 +106,7 @@ function loadExeca(): typeof Execa {
 }
 
 /** What one modal run produced. Text is redacted. */
-interface ModalRun {
+export interface ModalRun {
   command: string;
   exitCode: number;
   stdout: string;
@@ -122,7 +122,12 @@ function secretValues(env: Record<string, string>): string[] {
     .map(([, v]) => v);
 }
 
-async function runModal(ctx: ModalCliContext, args: string[], timeoutSeconds: number): Promise<ModalRun> {
+/**
+ * Runs `modal <args> [-e ENV]` with the context's environment (and nothing else), streaming
+ * redacted lines to `onLine`. The caller judges the exit code ({@link modalFailure} when it fails).
+ * @throws ModalCliError when modal cannot start or runs past `timeoutSeconds`.
+ */
+export async function runModal(ctx: ModalCliContext, args: string[], timeoutSeconds: number): Promise<ModalRun> {
   const argv = ctx.environment ? [...args, "-e", ctx.environment] : args;
   const command = ["modal", ...argv].join(" ");
   const secrets = secretValues(ctx.env);
@@ -154,7 +159,11 @@ async function runModal(ctx: ModalCliContext, args: string[], timeoutSeconds: nu
   };
 }
 
-function fail(run: ModalRun, why?: string): never {
+/**
+ * Throws the {@link ModalCliError} of a failed run: its command, exit code and output tail.
+ * @param why - what was wrong besides the exit code (e.g. `stdout is not an app list`).
+ */
+export function modalFailure(run: ModalRun, why?: string): never {
   const tail = run.output.split("\n").slice(-TAIL_LINES).join("\n");
   throw modalCliError(run.command, run.exitCode, why ? `${why}\n${tail}`.trim() : tail);
 }
@@ -175,9 +184,9 @@ export async function modalDeploy(
     await writeFile(file, args.source, { mode: 0o600 });
     const argv = ["deploy", file, "--name", args.appName, ...(args.strategy === "recreate" ? ["--strategy", "recreate"] : [])];
     const run = await runModal(ctx, argv, args.timeoutSeconds);
-    if (run.exitCode !== 0) fail(run);
+    if (run.exitCode !== 0) modalFailure(run);
     const result = parseDeployOutput(run.output);
-    if (!result.confirmed) fail(run, "modal exited 0 but never confirmed the deploy (no `App deployed in …` or `Deployment skipped`)");
+    if (!result.confirmed) modalFailure(run, "modal exited 0 but never confirmed the deploy (no `App deployed in …` or `Deployment skipped`)");
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -207,7 +216,7 @@ export async function modalAppStop(ctx: ModalCliContext, appName: string, timeou
   const alreadyStopped = /^App is already stopped\.( \((Stopped|Finished) at .*\)\.)?$/;
   const notFound = new RegExp(`^Error: No App with name '${escapeRegExp(appName)}' found in the '${env}' environment\\.$`);
   if (run.exitCode === 1 && (alreadyStopped.test(last) || notFound.test(last))) return "already-gone";
-  fail(run);
+  modalFailure(run);
 }
 
 /** One row of `modal app list --json` (keys per modal 1.6.4 `cli/app.py` list_ + `_col_name_to_json_key`). */
@@ -227,8 +236,24 @@ export interface AppListRow {
  */
 export async function modalStdout(ctx: ModalCliContext, args: readonly string[], timeoutSeconds: number): Promise<string> {
   const run = await runModal(ctx, [...args], timeoutSeconds);
-  if (run.exitCode !== 0) fail(run);
+  if (run.exitCode !== 0) modalFailure(run);
   return run.stdout;
+}
+
+/**
+ * Runs a modal command that prints JSON (`--json`) and parses all of its stdout; stderr
+ * (warnings, deprecation boxes with brackets) never reaches the parser.
+ * @returns the run (for {@link modalFailure} when the JSON has the wrong shape) and the value.
+ * @throws ModalCliError when modal exits non-zero or stdout is not JSON.
+ */
+export async function modalJson(ctx: ModalCliContext, args: string[], timeoutSeconds: number): Promise<{ run: ModalRun; json: unknown }> {
+  const run = await runModal({ ...ctx, onLine: undefined }, args, timeoutSeconds);
+  if (run.exitCode !== 0) modalFailure(run);
+  try {
+    return { run, json: JSON.parse(run.stdout) };
+  } catch {
+    modalFailure(run, "stdout is not JSON");
+  }
 }
 
 /**
@@ -237,8 +262,7 @@ export async function modalStdout(ctx: ModalCliContext, args: readonly string[],
  * @throws ModalCliError when modal fails or prints something that is not the expected JSON.
  */
 export async function modalAppList(ctx: ModalCliContext, timeoutSeconds = 120): Promise<AppListRow[]> {
-  const run = await runModal({ ...ctx, onLine: undefined }, ["app", "list", "--json"], timeoutSeconds);
-  if (run.exitCode !== 0) fail(run);
+  const { run, json } = await modalJson(ctx, ["app", "list", "--json"], timeoutSeconds);
   // Built per call, not at module level: Pulumi serializes this function into the provider,
   // and a schema object captured by value would not survive that.
   const rowSchema = z.object({
@@ -249,13 +273,7 @@ export async function modalAppList(ctx: ModalCliContext, timeoutSeconds = 120): 
     created_at: z.string().nullable().optional(),
     stopped_at: z.string().nullable().optional(),
   });
-  let json: unknown;
-  try {
-    json = JSON.parse(run.stdout);
-  } catch {
-    fail(run, "stdout is not JSON");
-  }
   const parsed = z.array(rowSchema).safeParse(json);
-  if (!parsed.success) fail(run, "stdout is not an app list");
+  if (!parsed.success) modalFailure(run, "stdout is not an app list");
   return parsed.data;
 }

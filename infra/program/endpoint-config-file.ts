@@ -60,9 +60,16 @@ export interface EndpointConfigDocumentInputs {
   urlSources: Record<string, string>;
 }
 
-/** The text written for a document. */
+/** A copy of `value` with every object's keys sorted: the engine hands objects over in no fixed key order. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+}
+
+/** The text written for a document: 2-space JSON, keys sorted, so equal documents give equal files. */
 function render(document: unknown): string {
-  return `${JSON.stringify(document, null, 2)}\n`;
+  return `${JSON.stringify(sortKeys(document), null, 2)}\n`;
 }
 
 /** The file's current text, or undefined when it does not exist. */
@@ -88,7 +95,8 @@ export const endpointConfigDocumentProvider: pulumi.dynamic.ResourceProvider = {
     const sameUrls = JSON.stringify(olds.urlSources) === JSON.stringify(news.urlSources);
     const sameDocument = sameUrls && knownPartsEqual(olds.document, news.document);
     // The file as it is now: deleted or edited by hand since the last write → write it again.
-    const intact = olds.path === news.path && (await onDisk(olds.path)) === render(olds.document);
+    const text = olds.path === news.path ? await onDisk(olds.path) : undefined;
+    const intact = text !== undefined && text === render(olds.document);
     return { changes: !(sameDocument && intact), replaces: [] };
   },
   async create(inputs: EndpointConfigDocumentInputs) {

@@ -13,6 +13,7 @@ import { qwenCommand } from "./commands/qwen";
 import { claudeCommand } from "./commands/claude";
 import { smokeCommand } from "./commands/smoke";
 import { statusCommand } from "./commands/status";
+import { benchCommand } from "./commands/bench";
 import { logsCommand } from "./commands/logs";
 import { registerMcpCommand } from "./commands/register-mcp";
 import { spendCommand } from "./commands/spend";
@@ -21,7 +22,7 @@ import { warmCommand } from "./commands/warm";
 import { coolCommand } from "./commands/cool";
 
 /** Every subcommand, in `help` order. Each lives in its own file under commands/. */
-const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, logsCommand, registerMcpCommand, spendCommand, historyCommand, warmCommand, coolCommand];
+const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, benchCommand, logsCommand, registerMcpCommand, spendCommand, historyCommand, warmCommand, coolCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

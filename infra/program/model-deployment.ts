@@ -6,7 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "@qwen-code-modal/contract";
 import type { PreparedDeployment } from "../prepare";
-import { ModalApp } from "../provider/modal-app";
+import type { Deployment } from "../config/schema";
+import { ModalApp, type VerifyInputs } from "../provider/modal-app";
+import { verifyBoundSeconds } from "../provider/verify-deploy";
 import { SERVE_FUNCTION } from "../render/shim";
 
 /** Arguments of a {@link ModelDeployment}. */
@@ -17,6 +19,15 @@ export interface ModelDeploymentArgs {
   environment?: string;
   /** Bound on one `modal deploy`, seconds. */
   deployTimeoutSeconds: number;
+  /** Names of the proxy-token variables, for a deployment with `verifyDeploy`. */
+  proxyAuth: { tokenIdEnv: string; tokenSecretEnv: string };
+}
+
+/** The ModalApp's `verify` input for a deployment with `verifyDeploy`; nothing otherwise (state unchanged). */
+function verifyInputs(d: Deployment, proxyAuth: ModelDeploymentArgs["proxyAuth"]): { verify?: VerifyInputs } {
+  const timeoutSeconds = verifyBoundSeconds(d);
+  if (timeoutSeconds === undefined) return {};
+  return { verify: { model: d.servedModelName, timeoutSeconds, proxyTokenIdEnv: proxyAuth.tokenIdEnv, proxyTokenSecretEnv: proxyAuth.tokenSecretEnv } };
 }
 
 /** One model served by vLLM on Modal behind proxy auth. */
@@ -44,6 +55,7 @@ export class ModelDeployment extends pulumi.ComponentResource {
         // A rolling deploy starts the new container beside the old one: impossible with max_containers=1.
         strategy: d.maxContainers === 1 ? "recreate" : "rolling",
         deployTimeoutSeconds: args.deployTimeoutSeconds,
+        ...verifyInputs(d, args.proxyAuth),
       },
       // The component's dependsOn (the endpoint config's place) must hold for the app itself, so
       // that destroy stops the app before it removes the config.

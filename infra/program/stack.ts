@@ -44,7 +44,12 @@ export function defineStack(inputs: StackInputs): StackOutputs {
         p.name,
         new ModelDeployment(
           p.name,
-          { prepared: p, environment: config.settings.environment, deployTimeoutSeconds: config.settings.deployTimeout },
+          {
+            prepared: p,
+            environment: config.settings.environment,
+            deployTimeoutSeconds: config.settings.deployTimeout,
+            proxyAuth: { tokenIdEnv: config.settings.proxyTokenIdEnv, tokenSecretEnv: config.settings.proxyTokenSecretEnv },
+          },
           { dependsOn: [file] },
         ),
       ] as const,

@@ -10,10 +10,10 @@
  * docs/agent-endpoints.md ("Why our own driver").
  * @module
  */
-import { describeOutcome, httpCall } from "../ops/http";
-import { httpStream } from "../ops/http-stream";
-import { summarizeChatStream, TOOL_CALL_MARKUP } from "../ops/chat-stream";
-import { bucketDelta, histogramQuantile, ratio, readMetrics, type MetricsReading } from "../ops/metrics";
+import { describeOutcome, httpCall } from "../endpoints/http";
+import { httpStream } from "../endpoints/http-stream";
+import { summarizeChatStream, TOOL_CALL_MARKUP } from "../endpoints/chat-stream";
+import { bucketDelta, histogramQuantile, ratio, readMetrics, type MetricsReading } from "../endpoints/metrics";
 import { CHARS_PER_TOKEN, loadCorpus } from "./corpus";
 import { AgentSession, asksForTool, type WorkloadShape } from "./workload";
 import type { BenchResult, Spread } from "./results";
@@ -206,6 +206,7 @@ export async function runBench(target: BenchTarget, options: BenchOptions): Prom
       turnTokens: options.turnTokens,
       maxTokens: options.maxTokens,
       corpus: corpus.description,
+      firstPromptTokens: spread(turns.filter((t) => t.turn === 0 && t.promptTokens > 0).map((t) => t.promptTokens)).mean,
     },
     ttft: {
       firstTurnMs: spread(turns.filter((t) => t.turn === 0).flatMap((t) => (t.ttftMs === undefined ? [] : [t.ttftMs]))),

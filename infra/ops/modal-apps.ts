@@ -7,7 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { UserError } from "../core/errors";
-import { findOnPath } from "../clients/executables";
+import { findOnPath } from "../core/executables";
 import type { Environment } from "../core/environment";
 import { isModalCliError, modalAppList, modalChildEnv, type ModalCliContext, type ModalCliError } from "../provider/modal-cli";
 

@@ -6,20 +6,7 @@
  * "not yet". A 401/403 (proxy credentials) ends the wait at once.
  * @module
  */
-
-/** One GET: the status and body, or why no answer came. Never throws. Global fetch: nothing for Pulumi's closure serializer to import. */
-async function get(url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status?: number; text: string; error?: string }> {
-  try {
-    const res = await fetch(url, { headers, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.status, text: await res.text() };
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
-    return { text: "", error: timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : (e.cause?.code ?? e.message) };
-  }
-}
-
-const describe = (o: { status?: number; error?: string }) => (o.status !== undefined ? `HTTP ${o.status}` : (o.error ?? "no response"));
+import { describeOutcome, httpCall, isAuthRejection } from "../endpoints/http";
 
 /** What to check and how long to wait. Units: seconds. */
 export interface VerifyRequest {
@@ -59,15 +46,15 @@ export async function verifyDeployed(req: VerifyRequest): Promise<VerifyOutcome>
   for (let attempt = 1; ; attempt++) {
     const left = req.timeoutSeconds - elapsed();
     const limitMs = Math.round(Math.max(1000, Math.min(150_000, left * 1000)));
-    const health = await get(`${req.url}/health`, req.headers, limitMs);
-    if (health.status === 401 || health.status === 403) return { ok: false, reason: `${req.url}/health refused the proxy credentials (HTTP ${health.status})` };
+    const health = await httpCall(`${req.url}/health`, { headers: req.headers, timeoutMs: limitMs });
+    if (isAuthRejection(health.status)) return { ok: false, reason: `${req.url}/health refused the proxy credentials (HTTP ${health.status})` };
     if (health.status === 200) {
-      const models = await get(`${req.url}/v1/models`, req.headers, limitMs);
+      const models = await httpCall(`${req.url}/v1/models`, { headers: req.headers, timeoutMs: limitMs });
       const ids = models.status === 200 ? modelIds(models.text) : undefined;
       if (ids?.includes(req.model)) return { ok: true, waitedSeconds: Math.round(elapsed()) };
-      last = ids ? `/v1/models lists ${JSON.stringify(ids)}, not "${req.model}"` : `/v1/models: ${describe(models)}`;
+      last = ids ? `/v1/models lists ${JSON.stringify(ids)}, not "${req.model}"` : `/v1/models: ${describeOutcome(models)}`;
     } else {
-      last = `/health: ${describe(health)}`;
+      last = `/health: ${describeOutcome(health)}`;
     }
     if (elapsed() + poll >= req.timeoutSeconds) {
       return { ok: false, reason: `not serving "${req.model}" at ${req.url} after ${Math.round(elapsed())} s (bound ${req.timeoutSeconds} s, ${attempt} attempts; last: ${last})` };

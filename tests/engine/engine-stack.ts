@@ -16,7 +16,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { execa, type Result } from "execa";
-import { findOnPath } from "../../infra/clients/executables";
+import { findOnPath } from "../../infra/core/executables";
 import { writeModalCliStandIn, type ModalCliStandIn } from "../stand-ins/modal-cli";
 import type { StandInState } from "../support/modal-stand-in";
 import { ROOT } from "../support/cli";

@@ -97,6 +97,8 @@ export async function createEngineStack(pulumi: string, env: Record<string, stri
         extendEnv: false,
         reject: false,
         all: true,
+        // Ended here rather than left holding the stack's lock when a test gives up on it.
+        timeout: 300_000,
       }),
     async configSet(key, value, secret = false) {
       const r = await stack.pulumi(["config", "set", ...(secret ? ["--secret"] : []), `qwen-code-modal:${key}`, value]);

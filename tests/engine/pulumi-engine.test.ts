@@ -46,7 +46,8 @@ async function expectNoSecretsIn(stack: EngineStack) {
   }
 }
 
-describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engine, modal CLI stand-in)", () => {
+// Each `pulumi` command takes 5-60 s on 2 shared cores; a test runs up to four of them.
+describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engine, modal CLI stand-in)", { timeout: 400_000 }, () => {
   describe("lifecycle: preview, up, no-op, update, replace, subset, drift, rotation, destroy", () => {
     let stack: EngineStack;
     beforeAll(async () => {

@@ -6,12 +6,13 @@
  * Endpoints are checked at the same time, so their cold starts overlap.
  * @module
  */
-import type { Endpoint } from "@qwen-code-modal/contract";
+import type { Endpoint, ImageEditEndpoint } from "@qwen-code-modal/contract";
 import type { ClientContext } from "../endpoints/context";
 import { proxyAuthHeaders } from "../endpoints/credentials";
-import { checkModels, checkToolCall, checkVision, type CheckResult } from "./smoke-checks";
+import { checkModels, checkToolCall, checkVision, type CheckCall, type CheckResult } from "./smoke-checks";
 import { checkAnthropicToolUse, checkCountTokens } from "./smoke-anthropic";
-import { waitUntilHealthy } from "./wait-ready";
+import { waitUntilHealthy } from "../endpoints/wait-ready";
+import { checkImageEdit, checkImageEditModels } from "./smoke-image-edit";
 
 /** Time limits, milliseconds. */
 export interface SmokeOptions {
@@ -34,7 +35,7 @@ export interface SmokeReporter {
 /** All checks of one deployment, in order; later checks are skipped after a failure. */
 export interface DeploymentSmoke {
   deployment: string;
-  endpoint: Endpoint;
+  endpoint: Endpoint | ImageEditEndpoint;
   checks: CheckResult[];
 }
 
@@ -46,7 +47,7 @@ export function smokePassed(results: DeploymentSmoke[]): boolean {
 async function smokeOne(
   context: ClientContext,
   deployment: string,
-  endpoint: Endpoint,
+  endpoint: Endpoint | ImageEditEndpoint,
   options: SmokeOptions,
   reporter: SmokeReporter,
 ): Promise<DeploymentSmoke> {
@@ -65,16 +66,29 @@ async function smokeOne(
   });
   const health: CheckResult = ready.ready
     ? { name: "/health", ok: true, detail: ready.waitedMs > ready.healthMs ? `healthy after ${Math.round(ready.waitedMs / 1000)} s (cold start)` : "healthy", ms: ready.waitedMs }
-    : { name: "/health", ok: false, detail: ready.reason, ms: options.coldStartTimeoutMs };
+    : { name: "/health", ok: false, detail: ready.reason, ms: ready.waitedMs };
   if (!record(health)) return { deployment, endpoint, checks };
-  if (!record(await checkModels(endpoint, headers, options.requestTimeoutMs))) return { deployment, endpoint, checks };
+  if (endpoint.role === "image-edit") {
+    // The web function answers /health without a GPU; the edit pays the GPU container's cold start.
+    if (!record(await checkImageEditModels(endpoint, headers, options.requestTimeoutMs))) return { deployment, endpoint, checks };
+    record(await checkImageEdit(endpoint, headers, options.coldStartTimeoutMs + options.requestTimeoutMs, options.pollMs));
+    return { deployment, endpoint, checks };
+  }
+  const started = performance.now();
+  const call: CheckCall = {
+    headers,
+    timeoutMs: options.requestTimeoutMs,
+    onResultUrl: (hop) =>
+      reporter.waiting(deployment, Math.round(performance.now() - started), `answer not started within Modal's 150 s limit, following the result URL (303 #${hop})`),
+  };
+  if (!record(await checkModels(endpoint, call))) return { deployment, endpoint, checks };
   if (endpoint.role === "vlm") {
-    record(await checkVision(endpoint, headers, options.requestTimeoutMs));
+    record(await checkVision(endpoint, call));
     return { deployment, endpoint, checks };
   }
   // The coder: what qwen-code does (OpenAI tool call), then what Claude Code does (/v1/messages).
   for (const check of [checkToolCall, checkAnthropicToolUse, checkCountTokens]) {
-    if (!record(await check(endpoint, headers, options.requestTimeoutMs))) break;
+    if (!record(await check(endpoint, call))) break;
   }
   return { deployment, endpoint, checks };
 }
@@ -82,6 +96,8 @@ async function smokeOne(
 /** Runs the checks on every deployment of the endpoint config. Never throws for an endpoint's failure. */
 export async function runSmoke(context: ClientContext, options: SmokeOptions, reporter: SmokeReporter): Promise<DeploymentSmoke[]> {
   return Promise.all(
-    Object.entries(context.config.endpoints).map(([deployment, endpoint]) => smokeOne(context, deployment, endpoint, options, reporter)),
+    [...Object.entries(context.config.endpoints), ...Object.entries(context.config.imageEdits ?? {})].map(([deployment, endpoint]) =>
+      smokeOne(context, deployment, endpoint, options, reporter),
+    ),
   );
 }

@@ -4,7 +4,7 @@
  * request, since any request would start a container (and bill GPU time); `wake` asks anyway.
  * @module
  */
-import type { Endpoint } from "@qwen-code-modal/contract";
+import type { Endpoint, ImageEditEndpoint } from "@qwen-code-modal/contract";
 import type { ClientContext } from "../endpoints/context";
 import { proxyAuthHeaders } from "../endpoints/credentials";
 import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "../endpoints/http";
@@ -14,7 +14,7 @@ import type { AppTasks } from "./modal-apps";
 /** One deployment's status. */
 export interface DeploymentStatus {
   deployment: string;
-  endpoint: Endpoint;
+  endpoint: Endpoint | ImageEditEndpoint;
   /** `up`: /health 200; `scaled to zero`: no container, not asked; `down`: asked, not healthy; `unknown`: not asked. */
   state: "up" | "scaled to zero" | "down" | "unknown";
   /** Running containers per Modal, when known. */
@@ -61,14 +61,16 @@ export function agentMetrics(text: string): AgentMetrics {
 export interface StatusOptions {
   /** Ask the endpoints even when Modal says no container runs (starts one) or Modal cannot say. */
   wake: boolean;
-  /** Limit per request, milliseconds. */
+  /** Limit per request, milliseconds (Modal's 303s followed within it). */
   timeoutMs: number;
+  /** Called when a request is held past Modal's limit and its result URL is followed (a cold start). */
+  onHeld?: (deployment: string, line: string) => void;
 }
 
 async function statusOne(
   context: ClientContext,
   deployment: string,
-  endpoint: Endpoint,
+  endpoint: Endpoint | ImageEditEndpoint,
   apps: AppTasks | Error,
   options: StatusOptions,
 ): Promise<DeploymentStatus> {
@@ -77,12 +79,17 @@ async function statusOne(
   if (!options.wake && containers === 0) return { ...base, state: "scaled to zero", note: "no container running; --wake starts one" };
   if (!options.wake && apps instanceof Error) return { ...base, state: "unknown", note: `${apps.message}; --wake asks the endpoint (may start a container)` };
   const headers = proxyAuthHeaders(context.credentials);
-  const health = await httpCall(`${endpoint.url}/health`, { headers, timeoutMs: options.timeoutMs });
+  const started = performance.now();
+  const onResultUrl = (hop: number) =>
+    options.onHeld?.(deployment, `held by Modal past its 150 s limit (cold start), following the result URL (303 #${hop}), ${Math.round((performance.now() - started) / 1000)} s so far`);
+  const health = await httpCall(`${endpoint.url}/health`, { headers, timeoutMs: options.timeoutMs, onResultUrl });
   if (health.status !== 200) {
     const note = isAuthRejection(health.status) ? authRejectedMessage(context.config.proxyAuth, health.status!) : `/health: ${describeOutcome(health)}`;
     return { ...base, state: "down", latencyMs: health.ms, note };
   }
-  const page = await httpCall(`${endpoint.url}/metrics`, { headers, timeoutMs: options.timeoutMs });
+  // An image-edit app's /health is its CPU web function; it has no vLLM metrics page.
+  if (endpoint.role === "image-edit") return { ...base, state: "up", latencyMs: health.ms, note: "diffusers (no vLLM metrics); jobs run one per GPU container" };
+  const page = await httpCall(`${endpoint.url}/metrics`, { headers, timeoutMs: options.timeoutMs, onResultUrl });
   if (page.status !== 200) return { ...base, state: "up", latencyMs: health.ms, note: `/metrics: ${describeOutcome(page)}` };
   try {
     return { ...base, state: "up", latencyMs: health.ms, metrics: summarizeVllmMetrics(page.text), agent: agentMetrics(page.text) };
@@ -96,7 +103,8 @@ async function statusOne(
  * @param apps - running containers per app from Modal, or why Modal could not say.
  */
 export function collectStatus(context: ClientContext, apps: AppTasks | Error, options: StatusOptions): Promise<DeploymentStatus[]> {
-  return Promise.all(Object.entries(context.config.endpoints).map(([name, e]) => statusOne(context, name, e, apps, options)));
+  const all = [...Object.entries(context.config.endpoints), ...Object.entries(context.config.imageEdits ?? {})];
+  return Promise.all(all.map(([name, e]) => statusOne(context, name, e, apps, options)));
 }
 
 const num = (v: number | undefined) => (v === undefined ? "-" : String(v));

@@ -11,10 +11,8 @@ import { ModalApp, type VerifyInputs } from "../provider/modal-app";
 import { verifyBoundSeconds } from "../provider/verify-deploy";
 import { SERVE_FUNCTION } from "../render/shim";
 
-/** Arguments of a {@link ModelDeployment}. */
-export interface ModelDeploymentArgs {
-  /** The rendered, checked deployment. */
-  prepared: PreparedDeployment;
+/** How a deployment's Modal app is deployed: the same for every kind of deployment. */
+export interface ModalAppArgs {
   /** Modal environment; omitted for the profile default. */
   environment?: string;
   /** Bound on one `modal deploy`, seconds. */
@@ -24,10 +22,45 @@ export interface ModelDeploymentArgs {
 }
 
 /** The ModalApp's `verify` input for a deployment with `verifyDeploy`; nothing otherwise (state unchanged). */
-function verifyInputs(d: Deployment, proxyAuth: ModelDeploymentArgs["proxyAuth"]): { verify?: VerifyInputs } {
+function verifyInputs(d: Deployment, proxyAuth: ModalAppArgs["proxyAuth"]): { verify?: VerifyInputs } {
   const timeoutSeconds = verifyBoundSeconds(d);
   if (timeoutSeconds === undefined) return {};
   return { verify: { model: d.servedModelName, timeoutSeconds, proxyTokenIdEnv: proxyAuth.tokenIdEnv, proxyTokenSecretEnv: proxyAuth.tokenSecretEnv } };
+}
+
+/** Arguments of a {@link ModelDeployment}. */
+export interface ModelDeploymentArgs extends ModalAppArgs {
+  /** The rendered, checked deployment. */
+  prepared: PreparedDeployment;
+}
+
+/**
+ * The Modal app of one deployment, a child of `parent`.
+ * @param maxContainers - with 1, deploys use `--strategy recreate`: a rolling deploy starts the
+ *   new container beside the old one, impossible with max_containers=1.
+ * @param opts - the component's options: its `dependsOn` (the endpoint config's place) must hold
+ *   for the app itself, so that destroy stops the app before it removes the config.
+ */
+export function deploymentApp(
+  parent: pulumi.Resource,
+  name: string,
+  app: { appName: string; shimSource: string; maxContainers?: number; verify?: VerifyInputs },
+  args: ModalAppArgs,
+  opts?: pulumi.ComponentResourceOptions,
+): ModalApp {
+  return new ModalApp(
+    name,
+    {
+      appName: app.appName,
+      environment: args.environment,
+      deploymentName: name,
+      shimSource: app.shimSource,
+      strategy: app.maxContainers === 1 ? "recreate" : "rolling",
+      deployTimeoutSeconds: args.deployTimeoutSeconds,
+      ...(app.verify ? { verify: app.verify } : {}),
+    },
+    { parent, dependsOn: opts?.dependsOn },
+  );
 }
 
 /** One model served by vLLM on Modal behind proxy auth. */
@@ -45,22 +78,7 @@ export class ModelDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qwen-code-modal:index:ModelDeployment", name, {}, opts);
     const d = args.prepared.deployment;
-    const app = new ModalApp(
-      name,
-      {
-        appName: d.appName,
-        environment: args.environment,
-        deploymentName: name,
-        shimSource: args.prepared.shim.source,
-        // A rolling deploy starts the new container beside the old one: impossible with max_containers=1.
-        strategy: d.maxContainers === 1 ? "recreate" : "rolling",
-        deployTimeoutSeconds: args.deployTimeoutSeconds,
-        ...verifyInputs(d, args.proxyAuth),
-      },
-      // The component's dependsOn (the endpoint config's place) must hold for the app itself, so
-      // that destroy stops the app before it removes the config.
-      { parent: this, dependsOn: opts?.dependsOn },
-    );
+    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers, ...verifyInputs(d, args.proxyAuth) }, args, opts);
     this.url = app.urls.apply((urls) => {
       const url = urls?.[SERVE_FUNCTION];
       if (!url) throw new Error(`modal deploy of ${d.appName} reported no web endpoint URL for function ${SERVE_FUNCTION}`);

@@ -13,6 +13,8 @@ import { buildPlan, type PlanEntry } from "../plan/plan";
 import { budgetOutlook } from "../plan/budget";
 import { EndpointConfigDocument, EndpointConfigFile } from "./endpoint-config-file";
 import { ModelDeployment } from "./model-deployment";
+import { ImageEditDeployment } from "./image-edit-deployment";
+import { buildImageEditPlan, type ImageEditPlanEntry } from "../plan/image-edit-plan";
 
 /** What the stack needs, all validated already. */
 export interface StackInputs {
@@ -31,6 +33,10 @@ export interface StackOutputs {
   endpointConfigPath: string;
   /** The plan each deployment was made from: GPU, context, concurrency, capacity, cost, cold start. */
   plan: PlanEntry[];
+  /** Image-edit deployments: app and proxy-auth'd URL. */
+  imageEdits: Record<string, { app: string; url: pulumi.Output<string>; model: string }>;
+  /** The plan of each image-edit deployment: GPU memory, per-image time and cost, cold start. */
+  imageEditPlan: ImageEditPlanEntry[];
 }
 
 /** Declares every resource of the stack and returns its outputs. */
@@ -38,25 +44,20 @@ export function defineStack(inputs: StackInputs): StackOutputs {
   const { config, prepared } = inputs;
   const endpointConfigPath = config.settings.endpointConfigPath ?? inputs.endpointConfigPath;
   const file = new EndpointConfigFile("endpoint-config-file", { path: endpointConfigPath });
-  const deployments = prepared.deployments.map(
-    (p) =>
-      [
-        p.name,
-        new ModelDeployment(
-          p.name,
-          {
-            prepared: p,
-            environment: config.settings.environment,
-            deployTimeoutSeconds: config.settings.deployTimeout,
-            proxyAuth: { tokenIdEnv: config.settings.proxyTokenIdEnv, tokenSecretEnv: config.settings.proxyTokenSecretEnv },
-          },
-          { dependsOn: [file] },
-        ),
-      ] as const,
-  );
+  const appArgs = {
+    environment: config.settings.environment,
+    deployTimeoutSeconds: config.settings.deployTimeout,
+    proxyAuth: { tokenIdEnv: config.settings.proxyTokenIdEnv, tokenSecretEnv: config.settings.proxyTokenSecretEnv },
+  };
+  // Every app depends on the config's place: destroy stops the apps before it removes the file.
+  const afterFile = { dependsOn: [file] };
+  const deployments = prepared.deployments.map((p) => [p.name, new ModelDeployment(p.name, { prepared: p, ...appArgs }, afterFile)] as const);
+  const imageEdits = (prepared.imageEdits ?? []).map((p) => [p.name, new ImageEditDeployment(p.name, { prepared: p, ...appArgs }, afterFile)] as const);
   const plan = buildPlan(prepared.deployments, config.settings);
   // What plan prints, `pulumi preview` shows too.
   for (const entry of plan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
+  const imageEditPlan = buildImageEditPlan(prepared.imageEdits ?? [], config.settings);
+  for (const entry of imageEditPlan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
   const budget = config.settings.budget ? budgetOutlook(plan, config.settings.budget) : undefined;
   if (budget?.warning) pulumi.log.warn(budget.warning);
   new EndpointConfigDocument(
@@ -68,11 +69,15 @@ export function defineStack(inputs: StackInputs): StackOutputs {
         stack: inputs.stackName,
         proxyAuth: { tokenIdEnv: config.settings.proxyTokenIdEnv, tokenSecretEnv: config.settings.proxyTokenSecretEnv },
         endpoints: Object.fromEntries(deployments.map(([name, dep]) => [name, dep.endpoint])),
+        ...(imageEdits.length ? { imageEdits: Object.fromEntries(imageEdits.map(([name, dep]) => [name, dep.endpoint])) } : {}),
         ...(config.settings.budget ? { budget: { usdPerMonth: config.settings.budget.usdPerMonth } } : {}),
       },
-      urlSources: Object.fromEntries(plan.map((e) => [e.name, e.url])),
+      urlSources: Object.fromEntries([
+        ...plan.map((e) => [e.name, e.url]),
+        ...imageEditPlan.map((e) => [e.name, `${e.url} ${e.imagesUrl ?? ""}`.trim()]),
+      ]),
     },
-    { dependsOn: deployments.map(([, dep]) => dep) },
+    { dependsOn: [...deployments.map(([, dep]) => dep), ...imageEdits.map(([, dep]) => dep)] },
   );
   return {
     endpoints: Object.fromEntries(
@@ -80,5 +85,7 @@ export function defineStack(inputs: StackInputs): StackOutputs {
     ),
     endpointConfigPath,
     plan,
+    imageEdits: Object.fromEntries(imageEdits.map(([name, dep]) => [name, { app: dep.endpoint.app as string, url: dep.url, model: dep.endpoint.model as string }])),
+    imageEditPlan,
   };
 }

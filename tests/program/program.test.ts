@@ -86,6 +86,36 @@ describe("Pulumi program under Pulumi's mocks (engine and Modal are stand-ins)",
     expect(run.log).not.toContain(TOKEN_SECRET);
   });
 
+  it("with image-edit enabled, declares three apps and writes the image-edit endpoint into the endpoint config", async () => {
+    const epPath = join(tmpdir(), "qcm-ep-never-written-3.json");
+    const run = await runProgram({ "qwen-code-modal:enabled": '["coder","vlm","image-edit"]', "qwen-code-modal:endpointConfigPath": epPath }, creds);
+    expect(run.error).toBeUndefined();
+    expect(run.resources.map((r) => `${r.type}/${r.name}`)).toEqual([
+      "pulumi-nodejs:dynamic:Resource/endpoint-config-file",
+      "qwen-code-modal:index:ModelDeployment/coder",
+      "qwen-code-modal:index:ModelDeployment/vlm",
+      "qwen-code-modal:index:ImageEditDeployment/image-edit",
+      "pulumi-nodejs:dynamic:Resource/coder",
+      "pulumi-nodejs:dynamic:Resource/vlm",
+      "pulumi-nodejs:dynamic:Resource/image-edit",
+      "pulumi-nodejs:dynamic:Resource/endpoint-config",
+    ]);
+    const app = run.resources.find((r) => r.name === "image-edit" && r.type === "pulumi-nodejs:dynamic:Resource")!.inputs;
+    expect(app).toMatchObject({ appName: "qcm-image-edit", deploymentName: "image-edit", strategy: "rolling" });
+    expect(app.shimSource).toContain("class Editor:");
+    expect(run.outputs!.imageEdits).toEqual({ "image-edit": { app: "qcm-image-edit", url: "https://mock-ws--qcm-image-edit-serve.modal.run", model: "qwen-image-edit" } });
+    expect(run.outputs!.imageEditPlan[0]).toMatchObject({ name: "image-edit", gpu: "H100", steps: 40, capacity: { verdict: "ok" } });
+    expect(run.outputs!.imageEditPlan[0].perImage.usd).toBeGreaterThan(0);
+    const document = run.resources.find((r) => r.name === "endpoint-config")!.inputs as { document: unknown; urlSources: Record<string, string> };
+    expect(Object.keys(document.urlSources).sort()).toEqual(["coder", "image-edit", "vlm"]);
+    const parsed = parseEndpointConfig(JSON.stringify(document.document), "mock");
+    expect(Object.keys(parsed.endpoints)).toEqual(["coder", "vlm"]);
+    expect(parsed.imageEdits).toEqual({
+      "image-edit": { role: "image-edit", app: "qcm-image-edit", url: "https://mock-ws--qcm-image-edit-serve.modal.run", model: "qwen-image-edit", modelId: "Qwen/Qwen-Image-Edit-2511", maxInputImages: 2, defaultSteps: 40, maxSteps: 100 },
+    });
+    expect(run.log).toContain('image-edit: modelRevision "main" is not pinned');
+  });
+
   it("deploys only the enabled deployments, in the configured Modal environment", async () => {
     const run = await runProgram({ "qwen-code-modal:enabled": '["coder"]', "qwen-code-modal:environment": "staging" }, creds);
     expect(run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => r.name)).toEqual(["endpoint-config-file", "coder", "endpoint-config"]);

@@ -50,6 +50,7 @@ async function main() {
     const environment = resolveEnvironment();
     const config = validate(environment);
     const prepared = await prepareDeployments(config, { python: environment.modal.python });
+    for (const warning of prepared.warnings) pulumi.log.warn(warning);
     return defineStack({ stackName: pulumi.getStack(), config, prepared, endpointConfigPath: environment.endpointConfigPath });
   } catch (err) {
     // A user-facing error: its message, once, without the stack trace of an unhandled exception.

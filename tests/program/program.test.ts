@@ -126,8 +126,8 @@ describe("Pulumi program under Pulumi's mocks (engine and Modal are stand-ins)",
       creds,
     );
     expect(run.error).toBeUndefined();
-    const file = run.resources.find((r) => r.name === "endpoint-config")!.inputs as { content: string };
-    expect(parseEndpointConfig(file.content, "mock").imageEdits!["image-edit"]).toMatchObject({
+    const file = run.resources.find((r) => r.name === "endpoint-config")!.inputs as { document: unknown };
+    expect(parseEndpointConfig(JSON.stringify(file.document), "mock").imageEdits!["image-edit"]).toMatchObject({
       url: "https://mock-ws--qcm-image-edit-serve.modal.run",
       imageGenBaseUrl: "https://mock-ws--qcm-image-edit-images.modal.run/v1",
       imageGenKeyEnv: "QCM_IMAGE_API_KEY",

@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { Deployment } from "../config/schema";
 import { gpuOptions, gpuSpec } from "../modal/gpus";
 import { projectRoot } from "../core/paths";
+import { SNAPSHOT_METHODS } from "../coldstart";
 import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
 
 const webServer = z
@@ -118,7 +119,10 @@ export function compareWithConfig(report: ShimReport, d: Deployment): string[] {
     expect("startup timeout (s)", web && "port" in web ? web.startup_timeout : undefined, d.startupTimeout);
     expect("proxy auth", web?.requires_proxy_auth, true);
     expect("label", web?.label, d.label ?? null);
-    if (snapshot) expect("lifecycle", server.lifecycle, { enter_snap: ["start_and_sleep"], enter_restore: ["wake"], exit: ["stop"] });
+    if (snapshot) {
+      const m = SNAPSHOT_METHODS;
+      expect("lifecycle", server.lifecycle, { enter_snap: [m.enterSnap], enter_restore: [m.enterRestore], exit: [m.exit] });
+    }
   }
   expect("timeout (s)", opts.timeout, d.timeout);
   expect("scaledown_window (s)", opts.scaledown_window, d.scaledownWindow);

@@ -1,6 +1,6 @@
 /**
  * Cold-start modes (weights in the image, in a Volume, or a GPU memory snapshot), the compile-cache
- * Volume, their reported figures, and the selection logic the shim renderer uses.
+ * Volume, and the selection logic the shim renderer uses. Reported figures: docs/coldstart.md.
  * @module
  */
 export {
@@ -10,9 +10,9 @@ export {
   COMPILE_CACHE_VOLUME,
   FLASHINFER_CACHE_VOLUME,
   HF_CACHE_VOLUME,
+  SNAPSHOT_METHODS,
 } from "./modes";
-export type { ColdStartMode, ColdStartModeFacts, SnapshotLifecycle, VolumeMount } from "./modes";
-export type { ReportedFigure } from "./figures";
+export type { ColdStartMode, ColdStartModeFacts, VolumeMount } from "./modes";
 export {
   coldStartShimPlan,
   DEFAULT_COLD_START_MODE,

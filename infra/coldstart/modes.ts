@@ -1,20 +1,10 @@
 /**
  * Cold-start modes: where the weights live and how a container reaches a serving vLLM, as pure
- * data the shim renderer (infra/render) consumes. What each mode needs in Python is spelled out,
- * rendered by infra/render/shim.ts and checked by the real modal SDK in tests/coldstart.
+ * data the shim renderer (infra/render) consumes, rendered by infra/render/shim.ts and checked by
+ * the real modal SDK in tests/coldstart. The reported figures behind the modes (cold-start and
+ * throughput measurements, with their sources) are in docs/coldstart.md.
  * @module
  */
-import {
-  MODAL_FAST_BOOT_TRADEOFF,
-  MODAL_MISTRAL3_SNAPSHOT,
-  MODAL_SNAPSHOT_GUIDE,
-  MODAL_VOLUME_READ,
-  VLLM_SLEEP_SNAPSHOT_A100,
-  VLLM_SLEEP_WAKE,
-  CUDA_GRAPH_BATCH_SWEEP,
-  CUDA_GRAPH_DECODE_H100,
-  type ReportedFigure,
-} from "./figures";
 
 /** Selectable cold-start modes. `image` and `volume` are the config's `weights` values. */
 export const COLD_START_MODES = ["image", "volume", "snapshot"] as const;
@@ -60,20 +50,18 @@ export const FLASHINFER_CACHE_VOLUME: VolumeMount = {
   purpose: "FlashInfer JIT cache: kernels compiled at run time reused across cold starts",
 };
 
-/** What runs in a `@modal.cls` container's lifecycle methods (snapshot mode). */
-export interface SnapshotLifecycle {
-  /** `@modal.enter(snap=True)`: before the snapshot is taken, once per snapshot. */
-  enterSnap: readonly string[];
-  /** `@modal.enter(snap=False)`: after every restore (and on the boot that took the snapshot). */
-  enterRestore: readonly string[];
-  /** `@modal.exit()`. */
-  exit: readonly string[];
-}
+/**
+ * The lifecycle methods of the snapshot mode's `@modal.cls`, by the hook Modal calls them from: the
+ * one list of their names, for the renderer (infra/render/shim.ts) and the shim check.
+ * - `@modal.enter(snap=True)`: before the snapshot (start vLLM, warm it up, POST /sleep?level=1);
+ * - `@modal.enter(snap=False)`: after every restore (POST /wake_up);
+ * - `@modal.exit()`: terminate vLLM.
+ */
+export const SNAPSHOT_METHODS = { enterSnap: "start_and_sleep", enterRestore: "wake", exit: "stop" } as const;
 
 /** Everything the shim renderer needs to know about one mode. */
 export interface ColdStartModeFacts {
   mode: ColdStartMode;
-  summary: string;
   /** Where the weights come from at start. */
   weights: "image" | "volume";
   /** The Modal decorator that registers the server. */
@@ -86,11 +74,7 @@ export interface ColdStartModeFacts {
   vllmFlags: readonly string[];
   /** Image environment variables the mode needs. */
   env: Readonly<Record<string, string>>;
-  /** Present for snapshot mode only. */
-  lifecycle?: SnapshotLifecycle;
-  coldStart: readonly ReportedFigure[];
-  throughput: readonly ReportedFigure[];
-  /** Things a user must know before choosing the mode. */
+  /** Things a user must know before choosing the mode (`plan` shows them). */
   caveats: readonly string[];
 }
 
@@ -98,15 +82,12 @@ export interface ColdStartModeFacts {
 export const COLD_START_MODE_FACTS: Readonly<Record<ColdStartMode, ColdStartModeFacts>> = {
   image: {
     mode: "image",
-    summary: "weights baked into the image at build time (`Image.run_function(download_weights)`); the seed's design",
     weights: "image",
     decorator: "app.function",
     decoratorOptions: {},
     volumes: [],
     vllmFlags: [],
     env: { HF_XET_HIGH_PERFORMANCE: "1" },
-    coldStart: [],
-    throughput: [CUDA_GRAPH_DECODE_H100],
     caveats: [
       "every weight change rebuilds an image as large as the checkpoint (~82 GB for the coder, ~36 GB for the vlm)",
       "no published Modal figure for loading weights from the image filesystem was found",
@@ -114,39 +95,22 @@ export const COLD_START_MODE_FACTS: Readonly<Record<ColdStartMode, ColdStartMode
   },
   volume: {
     mode: "volume",
-    summary: "weights downloaded into a Hugging Face cache Volume on the first start and read from it afterwards",
     weights: "volume",
     decorator: "app.function",
     decoratorOptions: {},
     volumes: [HF_CACHE_VOLUME],
     vllmFlags: [],
     env: { HF_XET_HIGH_PERFORMANCE: "1", HF_HUB_CACHE: HF_CACHE_VOLUME.mountPath },
-    coldStart: [MODAL_VOLUME_READ],
-    throughput: [CUDA_GRAPH_DECODE_H100],
     caveats: ["the first start downloads the whole checkpoint from Hugging Face (minutes for 80 GB)"],
   },
   snapshot: {
     mode: "snapshot",
-    summary:
-      "Modal CPU + GPU memory snapshot of a warmed-up vLLM put to sleep; later cold starts restore it and wake vLLM",
     weights: "volume",
     decorator: "app.cls",
     decoratorOptions: { enable_memory_snapshot: true, experimental_options: { enable_gpu_snapshot: true } },
     volumes: [HF_CACHE_VOLUME],
     vllmFlags: ["--enable-sleep-mode"],
     env: { HF_XET_HIGH_PERFORMANCE: "1", HF_HUB_CACHE: HF_CACHE_VOLUME.mountPath, VLLM_SERVER_DEV_MODE: "1" },
-    lifecycle: {
-      enterSnap: [
-        "start `vllm serve` (with --enable-sleep-mode) as a subprocess",
-        "wait until GET /health answers",
-        "send a few short chat completions so kernels compile and CUDA graphs are captured",
-        "POST /sleep?level=1 (weights to CPU RAM, KV cache discarded); Modal then snapshots CPU and GPU memory",
-      ],
-      enterRestore: ["POST /wake_up"],
-      exit: ["terminate the vLLM subprocess"],
-    },
-    coldStart: [VLLM_SLEEP_SNAPSHOT_A100, MODAL_MISTRAL3_SNAPSHOT, MODAL_SNAPSHOT_GUIDE, VLLM_SLEEP_WAKE],
-    throughput: [VLLM_SLEEP_SNAPSHOT_A100],
     caveats: [
       "GPU memory snapshots are a Modal alpha feature: the workspace needs access",
       "the first few cold starts (3-5 reported) still boot from scratch while the snapshot is taken",
@@ -156,12 +120,11 @@ export const COLD_START_MODE_FACTS: Readonly<Record<ColdStartMode, ColdStartMode
   },
 };
 
-/** Compile-cache facts: the Volume and what keeping compilation costs and buys. */
+/** Compile-cache facts: the Volume, and the flag it replaces (what each costs and buys: docs/coldstart.md). */
 export const COMPILE_CACHE = {
   volume: COMPILE_CACHE_VOLUME,
   /** Mounted with it: FlashInfer's JIT cache. */
   kernelVolume: FLASHINFER_CACHE_VOLUME,
   /** Flag that must NOT be rendered when the compile cache is on. */
   omittedFlag: "--enforce-eager",
-  figures: [MODAL_FAST_BOOT_TRADEOFF, CUDA_GRAPH_DECODE_H100, CUDA_GRAPH_BATCH_SWEEP],
 } as const;

@@ -1,10 +1,10 @@
 /**
  * Selection logic: from a deployment's choice of cold-start mode and compile cache to the exact
- * shim parameters (decorator, options, Volumes, vLLM flags, env, lifecycle), plus a labelled
+ * shim parameters (decorator, options, Volumes, vLLM flags, env), plus a labelled
  * estimate of the startup time for the cost report.
  * @module
  */
-import { COLD_START_MODE_FACTS, COMPILE_CACHE, type ColdStartMode, type SnapshotLifecycle, type VolumeMount } from "./modes";
+import { COLD_START_MODE_FACTS, COMPILE_CACHE, type ColdStartMode, type VolumeMount } from "./modes";
 
 /**
  * The default mode: weights baked into the image, with the compile cache on. Chosen because it
@@ -31,7 +31,6 @@ export interface ColdStartShimPlan {
   /** vLLM flags to add. */
   vllmFlags: string[];
   env: Record<string, string>;
-  lifecycle?: SnapshotLifecycle;
   /** Whether weights are baked into the image at build (`Image.run_function(download_weights)`). */
   bakeWeights: boolean;
   /** Things `plan` should show. */
@@ -62,7 +61,6 @@ export function coldStartShimPlan(choice: ColdStartChoice = {}): ColdStartShimPl
     volumes: compileCache ? [...facts.volumes, COMPILE_CACHE.volume, COMPILE_CACHE.kernelVolume] : [...facts.volumes],
     vllmFlags,
     env: { ...facts.env },
-    ...(facts.lifecycle ? { lifecycle: facts.lifecycle } : {}),
     bakeWeights: facts.weights === "image",
     notes,
   };
@@ -70,7 +68,8 @@ export function coldStartShimPlan(choice: ColdStartChoice = {}): ColdStartShimPl
 
 /**
  * ESTIMATE: weight read speed from a Modal Volume, bytes/second: the middle of the "one to two GB/s"
- * Modal's lfm_snapshot example reports; assumed the same for weights in the image (no figure found).
+ * Modal's lfm_snapshot example reports (modal-labs/modal-examples:06_gpu_and_ml/llm-serving/lfm_snapshot.py);
+ * assumed the same for weights in the image (no figure found).
  */
 export const WEIGHT_READ_BYTES_PER_SECOND = 1.5e9;
 
@@ -81,7 +80,11 @@ export const WEIGHT_READ_BYTES_PER_SECOND = 1.5e9;
  */
 export const ENGINE_START_SECONDS = { eager: 30, compiled: 60 } as const;
 
-/** ESTIMATE: speed-up of a snapshot restore over a full start, the 6.5x reported for vLLM on an A100-80GB. */
+/**
+ * ESTIMATE: speed-up of a snapshot restore over a full start, the 6.5x reported for vLLM serving
+ * Qwen3.6-27B-FP8 on a Modal A100-80GB (460 s -> ~70 s; logeshumapathi.com/blog/2026/05/17/vllm-serverless.html,
+ * with the other reported figures in docs/coldstart.md).
+ */
 export const SNAPSHOT_SPEEDUP = 6.5;
 
 /**

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Deployment } from "../config/schema";
-import { coldStartShimPlan, type ColdStartShimPlan } from "../coldstart";
+import { coldStartShimPlan, SNAPSHOT_METHODS, type ColdStartShimPlan } from "../coldstart";
 import { gpuOptions, gpuSpec } from "../modal/gpus";
 import { canonicalJson, sha256 } from "./hash";
 import { py, pyKwargs, pyStr, PyCode, type PyValue } from "./python";
@@ -147,7 +147,7 @@ function classServer(d: Deployment, decoratorKwargs: string, webServerKwargs: st
 @modal.concurrent(max_inputs=${d.maxInputs})
 class ${SERVER_CLASS}:
     @modal.enter(snap=True)
-    def start_and_sleep(self) -> None:
+    def ${SNAPSHOT_METHODS.enterSnap}(self) -> None:
         """Before the snapshot: start vLLM, warm it up (kernels compiled, CUDA graphs captured), put it to sleep."""
         self.process = subprocess.Popen(["vllm", "serve", ${model}, *VLLM_ARGS])
         _wait_ready(self.process, ${d.startupTimeout})
@@ -157,16 +157,16 @@ class ${SERVER_CLASS}:
         _post("/sleep?level=1")
 
     @modal.enter(snap=False)
-    def wake(self) -> None:
+    def ${SNAPSHOT_METHODS.enterRestore}(self) -> None:
         """After every restore (and on the snapshot-taking boot): wake vLLM so it serves at once."""
         _post("/wake_up")
 
     @modal.web_server(${webServerKwargs})
     def ${SERVE_FUNCTION}(self) -> None:
-        """vLLM already listens on VLLM_PORT (started in start_and_sleep)."""
+        """vLLM already listens on VLLM_PORT (started in ${SNAPSHOT_METHODS.enterSnap})."""
 
     @modal.exit()
-    def stop(self) -> None:
+    def ${SNAPSHOT_METHODS.exit}(self) -> None:
         self.process.terminate()
 `;
 }

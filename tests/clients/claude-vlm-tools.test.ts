@@ -4,9 +4,8 @@ import { dirname, join } from "node:path";
 import { execa } from "execa";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEndpointContext } from "../../infra/endpoints/context";
-import { install } from "../../infra/clients/install";
 import { projectRoot } from "../../infra/core/paths";
+import { installInHome } from "../support/install-in-home";
 import { anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
@@ -41,19 +40,7 @@ describe("claude launcher --allow-vlm-tools: headless `claude -p` (real Claude C
     await writeStandInEndpointConfig(configPath, { coder, vlm });
     envFile = join(home, "project.env");
     await writeFile(envFile, `MODAL_PROXY_TOKEN_ID=${TOKEN_ID}\nMODAL_PROXY_TOKEN_SECRET=${TOKEN_SECRET}\n`);
-    const context = await loadEndpointContext({ config: configPath, "env-file": envFile });
-    await install(
-      context,
-      {
-        settingsPath: join(home, ".qwen", "settings.json"),
-        claudeConfigDir: home,
-        claudeBin: join(ROOT, "node_modules", ".bin", "claude"),
-        qodalPath: join(home, ".local", "bin", "qodal"),
-        qwenBin: join(ROOT, "node_modules", ".bin", "qwen"),
-        configPath,
-      },
-      () => {},
-    );
+    await installInHome(home, configPath, envFile);
   }, 120_000);
   afterAll(async () => {
     await coder.close();

@@ -8,7 +8,8 @@ import { install } from "../../infra/clients/install";
 import { projectRoot } from "../../infra/core/paths";
 import type { ChatReply } from "../stand-ins/chat-response";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
-import { startVllmStandIn, type ChatContext, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+import type { ChatContext } from "../stand-ins/vllm-endpoint";
+import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
 
 const TOKEN_ID = "wk-standin-loop-id";
 const TOKEN_SECRET = "ws-standin-loop-secret";
@@ -35,16 +36,16 @@ function readThenAnswer(file: string) {
   };
 }
 
-describe("the real qwen-code 0.24.4 runs a tool call streamed in vLLM's delta shape (vLLM stand-in) and sends the result back", () => {
+describe("the real qwen-code 0.24.4 runs a tool call streamed in vLLM's delta shape (vLLM stand-in behind the Modal gateway stand-in) and sends the result back", () => {
   let home: string;
-  let coder: VllmStandIn;
+  let coder: ModalEndpointStandIn;
   let qodal: string;
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), "qcm-loop-"));
     const file = join(home, "notes.txt");
     await writeFile(file, `${MARKER}\n`);
-    coder = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: { tokenId: TOKEN_ID, tokenSecret: TOKEN_SECRET }, respond: readThenAnswer(file) });
+    coder = await startModalEndpointStandIn({ model: "qwen3-coder-next", proxyAuth: { tokenId: TOKEN_ID, tokenSecret: TOKEN_SECRET }, respond: readThenAnswer(file) });
     const configPath = join(home, "endpoints.json");
     await writeStandInEndpointConfig(configPath, { coder });
     const envFile = join(home, "project.env");

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../infra/core/paths";
 import { anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
-import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
 
 const TOKEN_ID = "ck-standin-loop-id";
 const TOKEN_SECRET = "cs-standin-loop-secret";
@@ -15,16 +15,16 @@ const MARKER = "MAGIC-c1a0";
 
 type Block = { type: string; tool_use_id?: string; content?: unknown; id?: string; name?: string; input?: unknown };
 
-describe("the real Claude Code 2.1.330 runs a tool_use streamed in vLLM's /v1/messages shape (vLLM stand-in) and sends the tool_result back", () => {
+describe("the real Claude Code 2.1.330 runs a tool_use streamed in vLLM's /v1/messages shape (vLLM stand-in behind the Modal gateway stand-in) and sends the tool_result back", () => {
   let home: string;
-  let coder: VllmStandIn;
+  let coder: ModalEndpointStandIn;
   let file: string;
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), "qcm-claude-loop-"));
     file = join(home, "notes.txt");
     await writeFile(file, `${MARKER}\n`);
-    coder = await startVllmStandIn({
+    coder = await startModalEndpointStandIn({
       model: "qwen3-coder-next",
       proxyAuth: { tokenId: TOKEN_ID, tokenSecret: TOKEN_SECRET },
       routes: [anthropicMessagesRoute("I read the file.", { toolName: "Read", toolInput: { file_path: file } })],

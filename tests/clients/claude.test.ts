@@ -3,9 +3,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEndpointContext } from "../../infra/endpoints/context";
-import { install } from "../../infra/clients/install";
 import { projectRoot } from "../../infra/core/paths";
+import { installInHome } from "../support/install-in-home";
 import { anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
@@ -55,20 +54,8 @@ describe("the claude launcher runs the real Claude Code 2.1.330 (`claude -p`) ag
     await writeStandInEndpointConfig(configPath, { coder, vlm });
     envFile = join(home, "project.env");
     await writeFile(envFile, `MODAL_PROXY_TOKEN_ID=${TOKEN_ID}\nMODAL_PROXY_TOKEN_SECRET=${TOKEN_SECRET}\n`);
-    const context = await loadEndpointContext({ config: configPath, "env-file": envFile });
     const claudeConfigPath = join(home, ".claude.json");
-    await install(
-      context,
-      {
-        settingsPath: join(home, ".qwen", "settings.json"),
-        claudeConfigDir: home,
-        claudeBin: join(ROOT, "node_modules", ".bin", "claude"),
-        qodalPath: join(home, ".local", "bin", "qodal"),
-        qwenBin: join(ROOT, "node_modules", ".bin", "qwen"),
-        configPath,
-      },
-      () => {},
-    );
+    await installInHome(home, configPath, envFile);
     // vlm-analyzer as registered, but 3 s slow to start: with Claude Code's non-blocking MCP start
     // (its default), the first request of `claude -p` goes out without the vlm tools.
     const claudeConfig = JSON.parse(await readFile(claudeConfigPath, "utf8"));

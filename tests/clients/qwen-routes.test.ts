@@ -16,17 +16,17 @@ import { install } from "../../infra/clients/install";
 import { projectRoot } from "../../infra/core/paths";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { startImageGenStandIn, type ImageGenStandIn } from "../stand-ins/image-edit-endpoint";
-import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
 
 const TOKEN_ID = "wk-routes-id";
 const TOKEN_SECRET = "ws-routes-secret";
 const IMAGE_KEY = "k-img-test1";
 const QWEN = join(projectRoot(), "node_modules", ".bin", "qwen");
 
-describe("real qwen-code 0.24.4: visionModel and imageModel routes (vLLM and image-edit stand-ins)", () => {
+describe("real qwen-code 0.24.4: visionModel and imageModel routes (vLLM stand-ins behind Modal gateway stand-ins, image-edit stand-in)", () => {
   let home: string;
-  let coder: VllmStandIn;
-  let vlm: VllmStandIn;
+  let coder: ModalEndpointStandIn;
+  let vlm: ModalEndpointStandIn;
   let images: ImageGenStandIn;
   let qodal: string;
   let caFile: string;
@@ -47,12 +47,12 @@ describe("real qwen-code 0.24.4: visionModel and imageModel routes (vLLM and ima
     await execa("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", caFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
     images = await startImageGenStandIn({ key: await readFile(keyFile, "utf8"), cert: await readFile(caFile, "utf8") }, IMAGE_KEY);
     const proxyAuth = { tokenId: TOKEN_ID, tokenSecret: TOKEN_SECRET };
-    vlm = await startVllmStandIn({
+    vlm = await startModalEndpointStandIn({
       model: "qwen3-vl-32b-thinking",
       proxyAuth,
       respond: (ctx) => ({ content: `VLM transcript: ${ctx.images.length} image(s), ${ctx.images.map((i) => `${i.width}x${i.height}`).join(", ")}` }),
     });
-    coder = await startVllmStandIn({
+    coder = await startModalEndpointStandIn({
       model: "qwen3-coder-next",
       proxyAuth,
       respond: (ctx) => {

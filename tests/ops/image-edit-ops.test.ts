@@ -7,15 +7,15 @@ import { projectRoot } from "../../infra/core/paths";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { startImageEditStandIn, type ImageEditStandIn } from "../stand-ins/image-edit-endpoint";
 import { writeModalCliStandIn, type ModalCliStandIn } from "../stand-ins/modal-cli";
-import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
 
 const AUTH = { tokenId: "tk-standin-img-id", tokenSecret: "ts-standin-img-secret" };
 const CLI = join(projectRoot(), "dist", "infra", "cli", "main.js");
 
-describe("status and logs cover an image-edit deployment (image-edit endpoint, vLLM and modal CLI stand-ins)", () => {
+describe("status and logs cover an image-edit deployment (image-edit endpoint, vLLM behind Modal gateway, and modal CLI stand-ins)", () => {
   let dir: string;
-  let coder: VllmStandIn;
-  let vlm: VllmStandIn;
+  let coder: ModalEndpointStandIn;
+  let vlm: ModalEndpointStandIn;
   let edit: ImageEditStandIn;
   let modal: ModalCliStandIn;
   let configPath: string;
@@ -29,8 +29,8 @@ describe("status and logs cover an image-edit deployment (image-edit endpoint, v
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "qcm-image-ops-"));
-    coder = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH });
-    vlm = await startVllmStandIn({ model: "qwen3-vl", proxyAuth: AUTH });
+    coder = await startModalEndpointStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH });
+    vlm = await startModalEndpointStandIn({ model: "qwen3-vl", proxyAuth: AUTH });
     edit = await startImageEditStandIn({ proxyAuth: { id: AUTH.tokenId, secret: AUTH.tokenSecret } });
     configPath = join(dir, "endpoints.json");
     const written = await writeStandInEndpointConfig(configPath, { coder, vlm });

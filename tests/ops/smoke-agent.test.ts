@@ -6,17 +6,18 @@ import { loadClientContext } from "../../infra/endpoints/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../infra/ops/smoke";
 import { anthropicCountTokensRoute, anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
-import { startVllmStandIn, type StandInOptions, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+import type { StandInOptions } from "../stand-ins/vllm-endpoint";
+import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
 
 const AUTH = { tokenId: "sk-agent-id", tokenSecret: "ss-agent-secret" };
 const FAST = { coldStartTimeoutMs: 5_000, pollMs: 50, requestTimeoutMs: 5_000 };
 const quiet: SmokeReporter = { waiting: () => {}, checked: () => {} };
 const PARIS = { id: "chatcmpl-tool-1", name: "get_weather", arguments: '{"city": "Paris"}' };
 
-describe("smoke checks agent behaviour against vLLM stand-ins (tool-call leaks, /v1/messages, reasoning split)", () => {
+describe("smoke checks agent behaviour against vLLM stand-ins behind Modal gateway stand-ins (tool-call leaks, /v1/messages, reasoning split)", () => {
   let dir: string;
   let envFile: string;
-  let standIn: VllmStandIn | undefined;
+  let standIn: ModalEndpointStandIn | undefined;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "qcm-smoke-agent-"));
     envFile = join(dir, ".env");
@@ -28,7 +29,7 @@ describe("smoke checks agent behaviour against vLLM stand-ins (tool-call leaks, 
   });
 
   async function smoke(role: "coder" | "vlm", options: StandInOptions) {
-    standIn = await startVllmStandIn({ proxyAuth: AUTH, ...options });
+    standIn = await startModalEndpointStandIn({ proxyAuth: AUTH, ...options });
     const path = join(dir, `${role}-${Date.now()}.json`);
     await writeStandInEndpointConfig(path, { [role]: standIn });
     const [result] = await runSmoke(await loadClientContext({ config: path, "env-file": envFile }), FAST, quiet);

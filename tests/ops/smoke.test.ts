@@ -132,7 +132,7 @@ describe("smoke against vLLM stand-ins (coder and VLM) behind Modal gateway stan
     expect(failing.exitCode).toBe(1);
     expect(failing.stdout).toBe("smoke: FAIL (vlm /health)");
     expect(failing.stderr).toContain("… vlm: waiting for a container (cold start)");
-    // The time shown is the time waited (about the 1 s bound), not a copy of --timeout.
+    // The time shown is the time waited (about the 1 s bound), not a copy of --cold-start-timeout.
     expect(failing.stderr).toMatch(/^FAIL vlm \/health: not healthy after 1 s \(last answer: HTTP 503\) \((0\.[89]|1\.\d) s\)$/m);
   });
 

@@ -8,21 +8,21 @@ import { histogramBuckets, histogramQuantile } from "../../infra/endpoints/metri
 import { agentMetrics } from "../../infra/ops/status";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { writeModalCliStandIn } from "../stand-ins/modal-cli";
-import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
 import { vllmEngine, type VllmEngine } from "../stand-ins/vllm-engine";
 
 const AUTH = { tokenId: "wk-status-agent", tokenSecret: "ws-status-agent" };
 const CLI = join(projectRoot(), "dist", "infra", "cli", "main.js");
 
-describe("status shows agent figures from vLLM's counters and histograms (vLLM stand-in with engine emulation)", () => {
+describe("status shows agent figures from vLLM's counters and histograms (vLLM stand-in with engine emulation, behind the Modal gateway stand-in)", () => {
   let dir: string;
   let engine: VllmEngine;
-  let coder: VllmStandIn;
+  let coder: ModalEndpointStandIn;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "qcm-status-agent-"));
     engine = vllmEngine("qwen3-coder-next", { blockTokens: 16, prefillMsPerToken: 0.05, specDecode: { draftTokens: 2, acceptance: 0.6 } });
-    coder = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, respond: engine.respond, routes: [engine.metricsRoute] });
+    coder = await startModalEndpointStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, respond: engine.respond, routes: [engine.metricsRoute] });
     // Two requests sharing a long prefix: the second is mostly a cache hit.
     const headers = { "Modal-Key": AUTH.tokenId, "Modal-Secret": AUTH.tokenSecret, "content-type": "application/json" };
     const context = "export const x = 1;\n".repeat(400);

@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -7,6 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // The suites spawn real processes (python + modal, node, MCP servers); two cores here.
     maxWorkers: 2,
+    // The ModalApp provider appends deploy events (for the dashboard); tests never write under $HOME.
+    env: { QCM_DEPLOY_EVENTS: join(tmpdir(), `qcm-test-deploy-events-${process.pid}.jsonl`) },
     benchmark: {
       include: ["tests/bench/**/*.bench.ts", "mcp/tests/**/*.bench.ts"],
     },

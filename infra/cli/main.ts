@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `qwen-code-modal`: the project CLI. `pulumi up` / `pulumi destroy` deploy; this gathers
- * everything around them (plan, render, install, smoke, status, logs, ...).
+ * everything around them (plan, render, install, smoke, status, logs, dashboard, ...).
  * @module
  */
 import type { Command } from "./command";
@@ -15,9 +15,10 @@ import { smokeCommand } from "./commands/smoke";
 import { statusCommand } from "./commands/status";
 import { logsCommand } from "./commands/logs";
 import { registerMcpCommand } from "./commands/register-mcp";
+import { dashboardCommand } from "./commands/dashboard";
 
 /** Every subcommand, in `help` order. Each lives in its own file under commands/. */
-const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, logsCommand, registerMcpCommand];
+const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, logsCommand, dashboardCommand, registerMcpCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { UserError } from "../cli/command";
 import { findOnPath } from "../clients/executables";
 import { modalCli } from "../paths";
-import { modalAppList, ModalCliError } from "../provider/modal-cli";
+import { modalAppList, ModalCliError, type AppListRow } from "../provider/modal-cli";
 
 /**
  * The project's `modal` (`$QCM_MODAL_CLI`, else `.venv/bin/modal`), else `modal` on PATH.
@@ -34,11 +34,26 @@ export type AppTasks = Map<string, number>;
  * @throws Error `modal app list failed: <modal's last line>` when the CLI fails or prints something else.
  */
 export async function deployedAppTasks(modal: string, env: NodeJS.ProcessEnv): Promise<AppTasks> {
-  const modalEnv = Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => e[0].startsWith("MODAL_") && e[1] !== undefined),
+  const rows = await listApps(modal, env);
+  return new Map(rows.filter((r) => r.state === "deployed").map((r) => [r.description, Number(r.tasks)]));
+}
+
+/**
+ * The environment a `modal` child gets: only the MODAL_* variables it reads (token, environment,
+ * profile), not the proxy-auth tokens (`MODAL_PROXY_*`), which are for the endpoints.
+ */
+export function modalChildEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[0].startsWith("MODAL_") && !e[0].startsWith("MODAL_PROXY_") && e[1] !== undefined),
   );
-  const rows = await modalAppList({ cli: modal, env: modalEnv }, 60).catch((err: unknown) => {
+}
+
+/**
+ * Every app row `modal app list --json` prints (deployed and stopped), within 60 s.
+ * @throws Error `modal app list failed: <modal's last line>` when the CLI fails or prints something else.
+ */
+export async function listApps(modal: string, env: NodeJS.ProcessEnv): Promise<AppListRow[]> {
+  return modalAppList({ cli: modal, env: modalChildEnv(env) }, 60).catch((err: unknown) => {
     throw err instanceof ModalCliError ? new Error(`modal app list failed: ${err.outputTail.trim().split("\n").at(-1)}`) : err;
   });
-  return new Map(rows.filter((r) => r.state === "deployed").map((r) => [r.description, Number(r.tasks)]));
 }

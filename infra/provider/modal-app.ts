@@ -7,6 +7,8 @@
  *   output streamed to the Pulumi log.
  * - delete: `modal app stop NAME -y`; an app already gone is not an error.
  * - read (`pulumi refresh`): `modal app list --json`; an app no longer deployed drops out of state.
+ * - deploy and stop progress also goes to the local deploy-events file (./deploy-events.ts), which
+ *   the `dashboard` tails.
  *
  * Credentials never enter the shim or the logs. They come, in this order, from the
  * `credentials` input (a Pulumi secret, kept encrypted in state), the `pulumi` process's
@@ -20,6 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { parse as parseDotenv } from "dotenv";
 import { canonicalJson, sha256 } from "../render/hash";
+import { appendDeployEvent } from "./deploy-events";
 import { modalAppList, modalAppStop, modalDeploy, type ModalCliContext } from "./modal-cli";
 
 /** Modal API credentials (MODAL_TOKEN_ID / MODAL_TOKEN_SECRET). */
@@ -89,19 +92,31 @@ function cliContext(i: ModalAppInputs, log: boolean): ModalCliContext {
     cli: i.modalCli,
     environment: i.environment,
     env: credentialEnv(i),
-    onLine: log ? (line) => pulumi.log.info(`[modal ${i.appName}] ${line}`) : undefined,
+    onLine: log
+      ? (line) => {
+          pulumi.log.info(`[modal ${i.appName}] ${line}`);
+          appendDeployEvent({ app: i.appName, kind: "line", text: line });
+        }
+      : undefined,
   };
 }
 
 async function deploy(i: ModalAppInputs): Promise<ModalAppOutputs> {
-  const result = await modalDeploy(cliContext(i, true), {
-    appName: i.appName,
-    fileName: i.deploymentName,
-    source: i.shimSource,
-    strategy: i.strategy,
-    timeoutSeconds: i.deployTimeoutSeconds,
-  });
-  return { ...i, deployHash: deployHash(i), urls: result.urls };
+  appendDeployEvent({ app: i.appName, kind: "start", op: "deploy" });
+  try {
+    const result = await modalDeploy(cliContext(i, true), {
+      appName: i.appName,
+      fileName: i.deploymentName,
+      source: i.shimSource,
+      strategy: i.strategy,
+      timeoutSeconds: i.deployTimeoutSeconds,
+    });
+    appendDeployEvent({ app: i.appName, kind: "done", op: "deploy", urls: result.urls });
+    return { ...i, deployHash: deployHash(i), urls: result.urls };
+  } catch (err) {
+    appendDeployEvent({ app: i.appName, kind: "failed", op: "deploy", text: (err as Error).message });
+    throw err;
+  }
 }
 
 /** The dynamic provider. Exported for tests, which drive it directly against a modal CLI stand-in. */
@@ -134,7 +149,12 @@ export const modalAppProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(_id: string, props: ModalAppOutputs) {
-    const outcome = await modalAppStop(cliContext(props, false), props.appName);
+    appendDeployEvent({ app: props.appName, kind: "start", op: "stop" });
+    const outcome = await modalAppStop(cliContext(props, false), props.appName).catch((err: Error) => {
+      appendDeployEvent({ app: props.appName, kind: "failed", op: "stop", text: err.message });
+      throw err;
+    });
+    appendDeployEvent({ app: props.appName, kind: "done", op: "stop" });
     pulumi.log.info(`[modal ${props.appName}] ${outcome === "stopped" ? "app stopped" : "app was already stopped or gone"}`);
   },
 

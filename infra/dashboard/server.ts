@@ -1,0 +1,268 @@
+/**
+ * The dashboard's HTTP server (Hono on @hono/node-server), bound to 127.0.0.1 only, every request
+ * behind ./guard.ts. Routes:
+ * - `GET /` the page; `GET /assets/*` its script and style; `GET /vendor/*` uPlot and
+ *   eventsource-parser from node_modules;
+ * - `GET /api/state` everything the page shows, at once (also the first `state` event);
+ * - `GET /api/events` Server-Sent Events: `state`, `live`, `sample`, `deploy`;
+ * - `GET /api/logs/:name` SSE of `modal app logs --follow` (`line`, `end`);
+ * - `POST /api/wake/:name` starts a cold start (phases come as `live` events);
+ * - `POST /api/chat` SSE of a streamed coder answer (`delta`, `done`, `error`);
+ * - `POST /api/vlm` an image question (JSON in, JSON out).
+ * The proxy-auth credentials are used here and never sent to the page or printed.
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { serve, type ServerType } from "@hono/node-server";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { streamSSE, type SSEStreamingApi } from "hono/streaming";
+import { z } from "zod";
+import type { EndpointContext } from "../clients/context";
+import { proxyAuthHeaders, proxyCredentials, type ProxyCredentials } from "../clients/credentials";
+import { listApps, resolveModalCli } from "../ops/modal-apps";
+import { projectRoot } from "../paths";
+import { deployEventsPath } from "../provider/deploy-events";
+import { redact } from "../provider/redact";
+import { DeployFeed } from "./deploy-feed";
+import { guard, newToken } from "./guard";
+import { followLogs } from "./logs-stream";
+import { Monitor, type MonitorOptions } from "./monitor";
+import { loadPlan, type PlanSource } from "./plan-source";
+import { askVlm, chatRequestSchema, streamChat } from "./playground";
+import { spendView, type SpendView } from "./spend";
+
+/** How to run the dashboard. */
+export interface DashboardOptions {
+  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  port: number;
+  /** Endpoint config and environment (the `--config` / `--env-file` of every client command). */
+  context: EndpointContext;
+  /** `--stack-config` for the plan figures (default: the embedded defaults). */
+  stackConfig?: string;
+  /** The deploy-events file to follow (default: infra/provider/deploy-events `deployEventsPath`). */
+  deployEvents?: string;
+  monitor?: MonitorOptions;
+}
+
+/** A running dashboard. */
+export interface Dashboard {
+  /** The URL to open, with this run's token. */
+  url: string;
+  port: number;
+  /** Resolves once the plan figures are computed (or failed). */
+  planReady: Promise<void>;
+  close(): Promise<void>;
+}
+
+const PUBLIC = () => join(projectRoot(), "infra", "dashboard", "public");
+
+/** Files the page loads, by URL path: [file, content type]. Read once at start. */
+function staticFiles(): Map<string, [Buffer, string]> {
+  const vendor = (spec: string) => require.resolve(spec);
+  const files: [string, string, string][] = [
+    ["/", join(PUBLIC(), "index.html"), "text/html; charset=utf-8"],
+    ["/assets/app.js", join(PUBLIC(), "app.js"), "text/javascript; charset=utf-8"],
+    ["/assets/style.css", join(PUBLIC(), "style.css"), "text/css; charset=utf-8"],
+    ["/vendor/uplot.js", vendor("uplot/dist/uPlot.iife.min.js"), "text/javascript; charset=utf-8"],
+    ["/vendor/uplot.css", vendor("uplot/dist/uPlot.min.css"), "text/css; charset=utf-8"],
+    ["/vendor/eventsource-parser.js", join(vendor("eventsource-parser"), "..", "index.js"), "text/javascript; charset=utf-8"],
+  ];
+  return new Map(files.map(([path, file, type]) => [path, [readFileSync(file), type]]));
+}
+
+const vlmRequestSchema = z.object({
+  deployment: z.string().min(1).optional(),
+  question: z.string().min(1).max(20_000),
+  /** The image file, base64. */
+  image: z.string().min(1),
+});
+
+/**
+ * Starts the dashboard.
+ * @throws Error when the port is taken (EADDRINUSE) or a page file is missing.
+ */
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const { context } = options;
+  const files = staticFiles();
+  const token = newToken();
+  let credentials: ProxyCredentials | Error;
+  try {
+    credentials = proxyCredentials(context.config.proxyAuth, context.env, context.envFile);
+  } catch (err) {
+    credentials = err as Error;
+  }
+  const secrets = credentials instanceof Error ? [] : [credentials.tokenId, credentials.tokenSecret];
+  const clean = (text: string) => redact(text, secrets);
+
+  let plan: PlanSource = { entries: new Map(), from: options.stackConfig ?? "defaults" };
+  const monitor = new Monitor(
+    {
+      config: context.config,
+      headers: credentials instanceof Error ? {} : proxyAuthHeaders(credentials),
+      listApps: async () => listApps(resolveModalCli(context.env), context.env),
+      plan: () => plan.entries,
+    },
+    options.monitor,
+  );
+  const clients = new Set<SSEStreamingApi>();
+  const broadcast = (event: string, data: unknown) => {
+    const text = JSON.stringify(data);
+    for (const c of clients) void c.writeSSE({ event, data: text }).catch(() => clients.delete(c));
+  };
+  const feed = new DeployFeed(options.deployEvents ?? deployEventsPath(context.env), (event, progress) => {
+    broadcast("deploy", { event, progress });
+    if (event.kind === "done" || event.kind === "failed") void monitor.refreshApps();
+  });
+  monitor.on("live", (live) => broadcast("live", live));
+  monitor.on("sample", (s) => broadcast("sample", s));
+
+  const appNames = new Set(Object.values(context.config.endpoints).map((e) => e.app));
+  const state = () => ({
+    stack: context.config.stack,
+    endpointConfig: context.configPath,
+    deployments: Object.entries(context.config.endpoints).map(([name, e]) => ({ name, ...e, plan: plan.entries.get(name) ?? null })),
+    planFrom: plan.from,
+    planError: plan.error ? clean(plan.error) : undefined,
+    credentialsProblem: credentials instanceof Error ? credentials.message : undefined,
+    live: monitor.snapshot(),
+    history: monitor.history(),
+    deploy: {
+      file: feed.path,
+      progress: [...feed.progress.values()].filter((p) => appNames.has(p.app)),
+      recent: feed.recent.slice(-100),
+    },
+    spend: spendView(monitor.snapshot()) satisfies SpendView,
+  });
+
+  const endpointNamed = (name: string | undefined, role: "coder" | "vlm") => {
+    if (name) return context.config.endpoints[name] ? ([name, context.config.endpoints[name]] as const) : undefined;
+    return Object.entries(context.config.endpoints).find(([, e]) => e.role === role);
+  };
+  const needCredentials = (c: Context) =>
+    credentials instanceof Error ? c.json({ error: credentials.message }, 400) : undefined;
+
+  const port = { value: 0 };
+  const app = new Hono();
+  app.use("*", async (c, next) => guard(token, port.value)(c, next));
+  app.get("/", (c) => {
+    if (c.req.query("token")) return c.redirect("/", 302);
+    const [body, type] = files.get("/")!;
+    return c.body(new Uint8Array(body), 200, { "content-type": type });
+  });
+  for (const path of [...files.keys()].filter((p) => p !== "/")) {
+    app.get(path, (c) => {
+      const [body, type] = files.get(path)!;
+      return c.body(new Uint8Array(body), 200, { "content-type": type });
+    });
+  }
+  app.get("/api/state", (c) => c.json(state()));
+  app.get("/api/events", (c) =>
+    streamSSE(c, async (stream) => {
+      clients.add(stream);
+      await stream.writeSSE({ event: "state", data: JSON.stringify(state()) });
+      const ping = setInterval(() => void stream.writeSSE({ event: "ping", data: String(Date.now()) }).catch(() => undefined), 15_000);
+      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      clearInterval(ping);
+      clients.delete(stream);
+    }),
+  );
+  app.post("/api/refresh", async (c) => {
+    await monitor.refreshApps();
+    return c.json({ live: monitor.snapshot() });
+  });
+  app.post("/api/wake/:name", (c) => {
+    const name = c.req.param("name");
+    if (!context.config.endpoints[name]) return c.json({ error: `no deployment "${name}"` }, 404);
+    const missing = needCredentials(c);
+    if (missing) return missing;
+    return monitor.wake(name) ? c.json({ started: true }, 202) : c.json({ error: "a cold start is already under way" }, 409);
+  });
+  app.get("/api/logs/:name", (c) => {
+    const endpoint = context.config.endpoints[c.req.param("name")];
+    if (!endpoint) return c.json({ error: `no deployment "${c.req.param("name")}"` }, 404);
+    return streamSSE(c, async (stream) => {
+      let modal: string;
+      try {
+        modal = resolveModalCli(context.env);
+      } catch (err) {
+        await stream.writeSSE({ event: "end", data: JSON.stringify({ reason: (err as Error).message }) });
+        return;
+      }
+      const logs = followLogs(modal, endpoint.app, context.env, secrets);
+      stream.onAbort(() => logs.stop());
+      for await (const line of logs.lines) {
+        if (stream.aborted) break;
+        await stream.writeSSE({ event: "line", data: JSON.stringify({ line }) });
+      }
+      await stream.writeSSE({ event: "end", data: JSON.stringify(await logs.done) });
+    });
+  });
+  app.post("/api/chat", bodyLimit({ maxSize: 4 * 1024 * 1024 }), async (c) => {
+    const missing = needCredentials(c);
+    if (missing) return missing;
+    const parsed = chatRequestSchema.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return c.json({ error: `bad chat request: ${z.prettifyError(parsed.error)}` }, 400);
+    const target = endpointNamed(parsed.data.deployment, "coder");
+    if (!target) return c.json({ error: "no coder deployment in the endpoint config" }, 404);
+    monitor.touch(target[0]);
+    return streamSSE(c, async (stream) => {
+      const abort = new AbortController();
+      stream.onAbort(() => abort.abort());
+      try {
+        for await (const delta of streamChat(target[1], credentials as ProxyCredentials, parsed.data, abort.signal)) {
+          await stream.writeSSE({ event: "finish" in delta ? "done" : "delta", data: JSON.stringify(delta) });
+        }
+      } catch (err) {
+        if (!abort.signal.aborted) await stream.writeSSE({ event: "error", data: JSON.stringify({ message: clean((err as Error).message) }) });
+      }
+      monitor.touch(target[0]);
+    });
+  });
+  app.post("/api/vlm", bodyLimit({ maxSize: 72 * 1024 * 1024 }), async (c) => {
+    const missing = needCredentials(c);
+    if (missing) return missing;
+    const parsed = vlmRequestSchema.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return c.json({ error: `bad image question: ${z.prettifyError(parsed.error)}` }, 400);
+    const target = endpointNamed(parsed.data.deployment, "vlm");
+    if (!target) return c.json({ error: "no vlm deployment in the endpoint config" }, 404);
+    monitor.touch(target[0]);
+    try {
+      const answer = await askVlm(target[1], credentials as ProxyCredentials, Buffer.from(parsed.data.image, "base64"), parsed.data.question, c.req.raw.signal);
+      return c.json(answer);
+    } catch (err) {
+      return c.json({ error: clean((err as Error).message) }, 502);
+    } finally {
+      monitor.touch(target[0]);
+    }
+  });
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: "127.0.0.1" }, () => resolve(s));
+    s.once("error", reject);
+  });
+  port.value = (server.address() as AddressInfo).port;
+  feed.start();
+  monitor.start();
+  const planReady = loadPlan(options.stackConfig).then((p) => {
+    plan = p;
+    broadcast("state", state());
+  });
+  return {
+    url: `http://127.0.0.1:${port.value}/?token=${token}`,
+    port: port.value,
+    planReady,
+    close: async () => {
+      monitor.stop();
+      feed.stop();
+      for (const c of clients) void c.close();
+      clients.clear();
+      await new Promise<void>((resolve) => {
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      });
+    },
+  };
+}

@@ -137,12 +137,20 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     spend: spendView(monitor.snapshot()) satisfies SpendView,
   });
 
-  const endpointNamed = (name: string | undefined, role: "coder" | "vlm") => {
-    if (name) return context.config.endpoints[name] ? ([name, context.config.endpoints[name]] as const) : undefined;
-    return Object.entries(context.config.endpoints).find(([, e]) => e.role === role);
-  };
   const needCredentials = (c: Context) =>
     credentials instanceof Error ? c.json({ error: credentials.message }, 400) : undefined;
+  /** A playground call's checks: credentials, the JSON body, the deployment (named, else the role's). */
+  const playgroundCall = async <T extends { deployment?: string }>(c: Context, schema: z.ZodType<T>, role: "coder" | "vlm", what: string) => {
+    const missing = needCredentials(c);
+    if (missing) return { refusal: missing };
+    const parsed = schema.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return { refusal: c.json({ error: `bad ${what}: ${z.prettifyError(parsed.error)}` }, 400) };
+    const name = parsed.data.deployment ?? Object.keys(context.config.endpoints).find((n) => context.config.endpoints[n].role === role);
+    const endpoint = name === undefined ? undefined : context.config.endpoints[name];
+    if (!name || !endpoint) return { refusal: c.json({ error: `no ${parsed.data.deployment ? `deployment "${parsed.data.deployment}"` : `${role} deployment`} in the endpoint config` }, 404) };
+    monitor.touch(name);
+    return { data: parsed.data, name, endpoint, credentials: credentials as ProxyCredentials };
+  };
 
   const port = { value: 0 };
   const app = new Hono();
@@ -201,41 +209,31 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     });
   });
   app.post("/api/chat", bodyLimit({ maxSize: 4 * 1024 * 1024 }), async (c) => {
-    const missing = needCredentials(c);
-    if (missing) return missing;
-    const parsed = chatRequestSchema.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) return c.json({ error: `bad chat request: ${z.prettifyError(parsed.error)}` }, 400);
-    const target = endpointNamed(parsed.data.deployment, "coder");
-    if (!target) return c.json({ error: "no coder deployment in the endpoint config" }, 404);
-    monitor.touch(target[0]);
+    const call = await playgroundCall(c, chatRequestSchema, "coder", "chat request");
+    if (call.refusal) return call.refusal;
     return streamSSE(c, async (stream) => {
       const abort = new AbortController();
       stream.onAbort(() => abort.abort());
       try {
-        for await (const delta of streamChat(target[1], credentials as ProxyCredentials, parsed.data, abort.signal)) {
+        for await (const delta of streamChat(call.endpoint, call.credentials, call.data, abort.signal)) {
           await stream.writeSSE({ event: "finish" in delta ? "done" : "delta", data: JSON.stringify(delta) });
         }
       } catch (err) {
         if (!abort.signal.aborted) await stream.writeSSE({ event: "error", data: JSON.stringify({ message: clean((err as Error).message) }) });
       }
-      monitor.touch(target[0]);
+      monitor.touch(call.name);
     });
   });
   app.post("/api/vlm", bodyLimit({ maxSize: 72 * 1024 * 1024 }), async (c) => {
-    const missing = needCredentials(c);
-    if (missing) return missing;
-    const parsed = vlmRequestSchema.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) return c.json({ error: `bad image question: ${z.prettifyError(parsed.error)}` }, 400);
-    const target = endpointNamed(parsed.data.deployment, "vlm");
-    if (!target) return c.json({ error: "no vlm deployment in the endpoint config" }, 404);
-    monitor.touch(target[0]);
+    const call = await playgroundCall(c, vlmRequestSchema, "vlm", "image question");
+    if (call.refusal) return call.refusal;
     try {
-      const answer = await askVlm(target[1], credentials as ProxyCredentials, Buffer.from(parsed.data.image, "base64"), parsed.data.question, c.req.raw.signal);
+      const answer = await askVlm(call.endpoint, call.credentials, Buffer.from(call.data.image, "base64"), call.data.question, c.req.raw.signal);
       return c.json(answer);
     } catch (err) {
       return c.json({ error: clean((err as Error).message) }, 502);
     } finally {
-      monitor.touch(target[0]);
+      monitor.touch(call.name);
     }
   });
 

@@ -53,6 +53,22 @@ describe("dashboard server: token, Host and Origin checks (modal CLI stand-in, v
     expect(ok.status).toBe(200);
   });
 
+  it("playground calls: a bad body names the field; an endpoint's refusal comes back redacted", async () => {
+    const api = (path: string, body: unknown) =>
+      fetch(`${world.origin}${path}?token=${new URL(world.url).searchParams.get("token")}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const bad = await api("/api/chat", { messages: [] });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/^bad chat request: .*messages/s);
+    expect((await api("/api/chat", { deployment: "nope", messages: [{ role: "user", content: "hi" }] })).status).toBe(404);
+    expect((await api("/api/wake/nope", {})).status).toBe(404);
+    world.coder.setFault({ status: 401, body: `modal-http: invalid credentials ${PROXY.tokenId}` });
+    const refused = await (await api("/api/chat", { messages: [{ role: "user", content: "hi" }] })).text();
+    world.coder.setFault(null);
+    expect(refused).toContain("event: error");
+    expect(refused).toContain("HTTP 401: modal-http: invalid credentials [redacted]");
+    expect(refused).not.toContain(PROXY.tokenId);
+  });
+
   it("answers a bad --port and a port in use with one line", async () => {
     const bad = await runCli(["dashboard", "--port", "http"]);
     expect(bad.exitCode).toBe(1);

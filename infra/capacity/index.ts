@@ -6,6 +6,7 @@ export { computeCapacity } from "./compute";
 export { knownModel, MODEL_REGISTRY } from "./models";
 export type { ModelFacts, LinearAttentionFacts, VisionFacts } from "./models";
 export { kvCacheDtypeBytes } from "./kv-dtype";
+export { kvBytesPerToken, linearStateBytesPerSequence } from "./kv-geometry";
 export { FAR_ABOVE_FACTOR } from "./verdict";
 export type { CapacityInput, CapacityReport, KnownCapacityReport, UnknownCapacityReport, MemoryBreakdown } from "./types";
 export type { Source, Confidence } from "./sources";

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Deployment, StackSettings } from "./schema";
+import { QWEN3_CODER_NEXT_SAMPLING } from "./serving";
 
 /** vLLM release pinned into both images (PyPI `vllm`, latest release on 2026-11-22). */
 export const DEFAULT_VLLM_VERSION = "0.33.0";
@@ -40,6 +41,11 @@ export const DEFAULT_DEPLOYMENTS: Readonly<Record<string, Deployment>> = {
     maxContainers: 1,
     toolCallParser: "qwen3_coder",
     maxImagesPerPrompt: 0,
+    // Agents resend a growing context every turn: keep prefix caching explicitly on (vLLM's default
+    // for this model, made visible so the shim and the checker show it). Speculative decoding stays
+    // opt-in until the checkpoint's MTP weights are confirmed (see serving.ts, mtpWeightsNote).
+    prefixCaching: { enabled: true },
+    samplingDefaults: QWEN3_CODER_NEXT_SAMPLING,
   },
   vlm: {
     ...common,

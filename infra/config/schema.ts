@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { GPU_NAMES } from "../modal/gpus";
 import { COLD_START_MODES } from "../coldstart";
+import { hasMtpArchitecture, prefixCachingSchema, samplingDefaultsSchema, speculativeDecodingSchema } from "./serving";
 
 /**
  * Modal object names (apps, volumes, secrets): letters, digits, `-`, `_`, `.`, at most 64
@@ -55,6 +56,14 @@ export const MANAGED_VLLM_FLAGS = [
   "--tool-call-parser",
   "--reasoning-parser",
   "--max-num-seqs",
+  // set from prefixCaching, speculativeDecoding and samplingDefaults (infra/config/serving.ts)
+  "--enable-prefix-caching",
+  "--no-enable-prefix-caching",
+  "--prefix-match-unit",
+  "--enable-mamba-shared-prefix-checkpoint",
+  "--speculative-config",
+  "--generation-config",
+  "--override-generation-config",
 ] as const;
 
 /**
@@ -155,13 +164,37 @@ export const deploymentSchema = z
     compileCache: z.boolean(),
     /** Name of a Modal Secret holding HF_TOKEN, for gated or private repos. */
     hfSecretName: modalObjectName.optional(),
-    /** Further `vllm serve` arguments, one argv entry each (e.g. "--enable-prefix-caching"). */
+    /** Prefix caching for append-only agent contexts; omitted: vLLM's default (on). See serving.ts. */
+    prefixCaching: prefixCachingSchema.optional(),
+    /** Opt-in speculative decoding (MTP); omitted: off. */
+    speculativeDecoding: speculativeDecodingSchema.optional(),
+    /** Server-side sampling defaults a request's own values override; omitted: the checkpoint's generation_config.json. */
+    samplingDefaults: samplingDefaultsSchema.optional(),
+    /** Further `vllm serve` arguments, one argv entry each (e.g. "--enable-log-requests"). */
     extraVllmArgs: z.array(extraVllmArg),
   })
   .strict()
   .superRefine((d, ctx) => {
     if (d.role === "vlm" && d.maxImagesPerPrompt < 1) {
       ctx.addIssue({ code: "custom", path: ["maxImagesPerPrompt"], message: "a vlm deployment must allow at least 1 image" });
+    }
+    if (d.speculativeDecoding && !hasMtpArchitecture(d.modelId)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["speculativeDecoding", "method"],
+        message: `${d.modelId} has no MTP layer vLLM can draft with (known: Qwen3-Next / Qwen3-Coder-Next); remove speculativeDecoding`,
+      });
+    }
+    const pc = d.prefixCaching;
+    if (pc && !pc.enabled && (pc.matchUnit !== undefined || pc.sharedPrefixCheckpoint)) {
+      ctx.addIssue({ code: "custom", path: ["prefixCaching"], message: "matchUnit and sharedPrefixCheckpoint need prefix caching: set enabled to true or remove them" });
+    }
+    if (pc?.sharedPrefixCheckpoint && (!d.speculativeDecoding || pc.matchUnit === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["prefixCaching", "sharedPrefixCheckpoint"],
+        message: "takes effect only with speculativeDecoding (MTP) and a matchUnit smaller than the block (vLLM config/cache.py:312): set both or remove it",
+      });
     }
     if (d.startupTimeout > d.timeout) {
       ctx.addIssue({ code: "custom", path: ["startupTimeout"], message: `must not exceed timeout (${d.timeout} s)` });

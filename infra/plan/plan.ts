@@ -11,6 +11,8 @@ import { estimateCost, type CostReport } from "../cost";
 import { estimateStartupSeconds } from "../coldstart";
 import { predictEndpointUrl } from "../modal/urls";
 import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
+import type { BenchResult } from "../bench/results";
+import { estimateServing, type ServingPlan } from "./serving-estimates";
 
 /** Capacity figures shown in the plan and stack outputs (tokens; `null` when the model is unknown). */
 export interface PlanCapacity {
@@ -50,6 +52,10 @@ export interface PlanEntry {
   shimInputsHash: string;
   capacity: PlanCapacity;
   cost: PlanCost;
+  /** Prefix caching, speculative decoding and sampling defaults: memory cost and expected gain (estimates). */
+  serving: ServingPlan;
+  /** The last `bench` result for this exact config (same shim inputs hash), or null. */
+  measured: BenchResult | null;
   /** Things the user should know before paying for it. */
   warnings: string[];
 }
@@ -68,8 +74,14 @@ function planCapacity(report: CapacityReport): PlanCapacity {
   };
 }
 
-/** Builds the plan entries from checked deployments. */
-export function buildPlan(prepared: readonly PreparedDeployment[], settings: StackSettings): PlanEntry[] {
+/** Looks up the last bench result of a deployment at a config hash (null when none). */
+export type MeasuredLookup = (deployment: string, configHash: string) => BenchResult | null;
+
+/**
+ * Builds the plan entries from checked deployments.
+ * @param measured - the last bench results, keyed by deployment and shim inputs hash (default: none).
+ */
+export function buildPlan(prepared: readonly PreparedDeployment[], settings: StackSettings, measured: MeasuredLookup = () => null): PlanEntry[] {
   return prepared.map(({ name, deployment: d, shim }) => {
     const warnings: string[] = [];
     if (!PINNED.test(d.modelRevision)) {
@@ -115,12 +127,29 @@ export function buildPlan(prepared: readonly PreparedDeployment[], settings: Sta
       shimInputsHash: shim.inputsHash,
       capacity: planCapacity(capacity),
       cost: { ...cost, startupSeconds },
+      serving: estimateServing(d),
+      measured: measured(name, shim.inputsHash),
       warnings,
     };
   });
 }
 
 const usd = (n: number) => `$${n.toFixed(n < 1 ? 3 : 2)}`;
+
+const sec = (ms: number | null) => (ms === null ? "?" : `${(ms / 1000).toFixed(2)} s`);
+
+/** The last bench result in one line: what plan shows next to its estimates. */
+export function formatMeasured(m: BenchResult): string {
+  const hit = m.prefixCache?.hitRate;
+  return [
+    `TTFT first turn ${sec(m.ttft.firstTurnMs.p50)}, later turns ${sec(m.ttft.laterTurnsMs.p50)} (p50, ~${m.workload.contextTokens.toLocaleString("en-US")}-token contexts)`,
+    `prefix-cache hit rate ${hit === null || hit === undefined ? "?" : `${(hit * 100).toFixed(1)}%`}`,
+    `decode ${m.decode.perStreamTokensPerSecond.p50?.toFixed(1) ?? "?"} tok/s per stream, ${m.decode.aggregateTokensPerSecond?.toFixed(1) ?? "?"} aggregate (${m.workload.sessions} sessions)`,
+    ...(m.cost?.usdPerMillionGeneratedTokens != null ? [`${usd(m.cost.usdPerMillionGeneratedTokens)}/M generated tokens`] : []),
+    ...(m.cold ? [`cold start to first token ${sec(m.cold.ttftMs)}`] : []),
+    `bench of ${m.at}`,
+  ].join(", ");
+}
 const num = (n: number | null) => (n === null ? "unknown" : n.toLocaleString("en-US"));
 
 /** Renders the plan as text for a terminal. */
@@ -137,6 +166,10 @@ export function formatPlan(entries: readonly PlanEntry[], modalVersion: string):
       ["cost", `${usd(e.cost.usdPerWarmHour)}/warm hour, ${usd(e.cost.usdPerColdStart)}/cold start (~${e.cost.startupSeconds === null ? "?" : Math.round(e.cost.startupSeconds)} s, estimate), ${usd(e.cost.usdPerIdleTail)} idle tail per burst (${e.scaledownWindow} s), $0 scaled to zero (rates of ${e.cost.asOf}; sources in docs/capacity.md)`],
       ["cold start", `${e.coldStart}, compile cache ${e.compileCache ? "on (CUDA graphs + torch.compile kept in a Volume)" : "off (--enforce-eager)"}`],
       ["endpoint", `${e.url}  (OpenAI base URL: ${e.url}/v1, proxy auth)`],
+      ["prefix cache", e.serving.prefixCaching.summary],
+      ["spec decode", e.serving.speculativeDecoding.summary],
+      ["sampling", e.serving.sampling.summary],
+      ["measured", e.measured ? formatMeasured(e.measured) : "no bench result for this config yet (`qwen-code-modal bench` after `pulumi up`)"],
     ];
     const lines = rows.map(([k, v]) => `  ${k.padEnd(12)} ${v}`);
     return [`${e.name} (${e.role})`, ...lines, ...e.warnings.map((w) => `  warning: ${w}`)].join("\n");

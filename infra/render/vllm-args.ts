@@ -6,6 +6,7 @@
  */
 import type { Deployment } from "../config/schema";
 import type { ColdStartShimPlan } from "../coldstart";
+import { servingArgs } from "./serving-args";
 
 /**
  * Builds the argv that follows `vllm serve <model>`.
@@ -30,5 +31,5 @@ export function vllmArgs(d: Deployment, coldStart: ColdStartShimPlan): string[] 
   if (d.maxImagesPerPrompt > 0) {
     args.push("--limit-mm-per-prompt", JSON.stringify({ image: d.maxImagesPerPrompt, video: 0 }));
   }
-  return [...args, ...coldStart.vllmFlags, ...d.extraVllmArgs];
+  return [...args, ...servingArgs(d), ...coldStart.vllmFlags, ...d.extraVllmArgs];
 }

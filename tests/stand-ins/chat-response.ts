@@ -30,6 +30,12 @@ export interface ChatReply {
   finishReason?: "stop" | "length" | "tool_calls";
   /** Token usage to report; default: rough counts from text length. */
   usage?: { prompt_tokens: number; completion_tokens: number };
+  /**
+   * Generation time per streamed piece (~3 tokens), milliseconds; default 0. A streamed answer
+   * sends its headers at once and a piece every `pieceDelayMs` (as vLLM streams); a whole answer
+   * is sent after the time all its pieces take.
+   */
+  pieceDelayMs?: number;
 }
 
 interface Placed {
@@ -70,9 +76,13 @@ interface CompletionMeta {
   promptChars: number;
 }
 
-/** Sends a non-streamed `chat.completion` JSON body. */
-export function sendCompletion(res: ServerResponse, reply: ChatReply, style: ReasoningStyle, meta: CompletionMeta): void {
+const pause = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
+
+/** Sends a non-streamed `chat.completion` JSON body (after the generation time, see {@link ChatReply.pieceDelayMs}). */
+export async function sendCompletion(res: ServerResponse, reply: ChatReply, style: ReasoningStyle, meta: CompletionMeta): Promise<void> {
   const { content, extra } = place(reply, style);
+  const texts = [...Object.values(extra), content ?? ""];
+  await pause((reply.pieceDelayMs ?? 0) * texts.reduce((n, t) => n + pieces(t).length, 0));
   const calls = reply.toolCalls?.length ? toolCallsJson(reply.toolCalls) : undefined;
   const body = {
     id: meta.id,
@@ -104,13 +114,14 @@ function pieces(text: string, size = 12): string[] {
  * a role delta, reasoning deltas, content deltas, tool-call deltas, a finish chunk, and a usage
  * chunk when `includeUsage`.
  */
-export function streamCompletion(
+export async function streamCompletion(
   res: ServerResponse,
   reply: ChatReply,
   style: ReasoningStyle,
   meta: CompletionMeta,
   includeUsage: boolean,
-): void {
+): Promise<void> {
+  const delay = reply.pieceDelayMs ?? 0;
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const chunk = (delta: object, finish: string | null = null) =>
     res.write(
@@ -124,8 +135,16 @@ export function streamCompletion(
     );
   chunk({ role: "assistant", content: "" });
   const { content, extra } = place(reply, style);
-  for (const [key, text] of Object.entries(extra)) for (const p of pieces(text)) chunk({ [key]: p });
-  for (const p of pieces(content ?? "")) chunk({ content: p });
+  for (const [key, text] of Object.entries(extra)) {
+    for (const p of pieces(text)) {
+      await pause(delay);
+      chunk({ [key]: p });
+    }
+  }
+  for (const p of pieces(content ?? "")) {
+    await pause(delay);
+    chunk({ content: p });
+  }
   if (reply.toolCalls?.length) chunk({ tool_calls: toolCallsJson(reply.toolCalls) });
   chunk({}, reply.finishReason ?? (reply.toolCalls?.length ? "tool_calls" : "stop"));
   if (includeUsage) {

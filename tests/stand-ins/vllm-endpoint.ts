@@ -206,8 +206,8 @@ export async function startVllmStandIn(options: StandInOptions = {}): Promise<Vl
           created: Math.floor(Date.now() / 1000),
           promptChars: JSON.stringify(request.messages).length,
         };
-        if (request.stream) streamCompletion(res, reply, style, meta, request.stream_options?.include_usage ?? false);
-        else sendCompletion(res, reply, style, meta);
+        if (request.stream) await streamCompletion(res, reply, style, meta, request.stream_options?.include_usage ?? false);
+        else await sendCompletion(res, reply, style, meta);
       },
     },
   ];

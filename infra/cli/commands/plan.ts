@@ -8,6 +8,7 @@ import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options
 import { prepareDeployments } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
 import { formatLiveRates, liveRates } from "../../plan/live-rates";
+import { defaultBenchDir, readBenchResult } from "../../bench/results";
 
 export const planCommand: Command = {
   name: "plan",
@@ -16,12 +17,17 @@ export const planCommand: Command = {
     const opts = parseCommandArgs(
       "plan",
       args,
-      { ...stackConfigOption, json: { type: "boolean" }, "live-rates": { type: "boolean" } },
-      "[--stack-config FILE] [--json] [--live-rates]",
+      { ...stackConfigOption, json: { type: "boolean" }, "live-rates": { type: "boolean" }, "bench-dir": { type: "string" } },
+      "[--stack-config FILE] [--json] [--live-rates] [--bench-dir DIR]",
     ).values;
     const config = await loadStackConfig(opts["stack-config"]);
     const prepared = await prepareDeployments(config);
-    const entries = buildPlan(prepared.deployments, config.settings);
+    // The last `bench` result of each deployment at this exact config, shown next to the estimates.
+    const benchDir = opts["bench-dir"] ?? defaultBenchDir();
+    const measured = new Map(
+      await Promise.all(prepared.deployments.map(async (p) => [p.name, await readBenchResult(benchDir, p.name, p.shim.inputsHash)] as const)),
+    );
+    const entries = buildPlan(prepared.deployments, config.settings, (name) => measured.get(name) ?? null);
     // Opt-in: needs Modal credentials and network, unlike the rest of the plan.
     const rates = opts["live-rates"] ? await liveRates() : undefined;
     if (opts.json) {

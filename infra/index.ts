@@ -7,33 +7,31 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import { resolveModalCredentials } from "./config/credentials";
-import { envFilePath, loadEnvironment } from "./config/env-file";
+import { resolveEnvironment } from "./core/environment";
 import { readPulumiConfig } from "./config/pulumi-config";
 import { resolveConfig } from "./config/resolve";
 import { prepareDeployments } from "./prepare";
-import { modalCli } from "./paths";
 import { defineStack } from "./program/stack";
 
 async function main() {
-  const envFile = envFilePath();
-  const env = loadEnvironment(envFile);
+  const environment = resolveEnvironment();
+  const env = environment.vars;
   const { raw, credentials: fromConfig } = readPulumiConfig();
   // The modal CLI's own MODAL_ENVIRONMENT applies unless the stack config names an environment.
-  if (env.MODAL_ENVIRONMENT && raw.settings?.environment === undefined) raw.settings = { ...raw.settings, environment: env.MODAL_ENVIRONMENT };
+  const modalEnvironment = environment.modal.environment;
+  if (modalEnvironment && raw.settings?.environment === undefined) raw.settings = { ...raw.settings, environment: modalEnvironment };
   const config = resolveConfig(raw);
   const credentials = resolveModalCredentials({
     config: fromConfig,
     env,
-    modalTomlExists: existsSync(join(homedir(), ".modal.toml")),
+    modalTomlExists: existsSync(environment.modal.profilePath),
   });
   for (const name of [config.settings.proxyTokenIdEnv, config.settings.proxyTokenSecretEnv]) {
     if (!env[name]) pulumi.log.warn(`${name} is not set in the environment or .env: qodal and vlm-analyzer need it to call the endpoints (Modal dashboard → Settings → Proxy Auth Tokens)`);
   }
-  const prepared = await prepareDeployments(config);
-  return defineStack({ stackName: pulumi.getStack(), config, prepared, credentials, modalCli: modalCli(), envFile });
+  const prepared = await prepareDeployments(config, { python: environment.modal.python });
+  return defineStack({ stackName: pulumi.getStack(), config, prepared, credentials, modalCli: environment.modal.cli, envFile: environment.envFile, endpointConfigPath: environment.endpointConfigPath });
 }
 
 export = main();

@@ -12,8 +12,8 @@ import type { ResolvedConfig } from "./config/resolve";
 import { compareWithConfig, runModalCheck, type ShimReport } from "./check/modal-check";
 import { renderShim, type RenderedShim } from "./render/shim";
 import { writeShims } from "./render/write";
-import { shimsDir } from "./paths";
-import { UserError } from "./cli/command";
+import { shimsDir } from "./core/paths";
+import { UserError } from "./core/errors";
 
 /** A deployment whose shim rendered and passed the modal SDK check. */
 export interface PreparedDeployment {
@@ -46,19 +46,20 @@ export interface Prepared {
 
 /**
  * Renders and checks every enabled deployment.
+ * @param options.python - Python with the pinned modal SDK (the environment's `modal.python`, infra/core/environment.ts).
  * @param options.write - also write the checked shims to `options.dir` (default python-shims/).
  * @throws ShimCheckError when any shim fails the check (then nothing is written).
  */
 export async function prepareDeployments(
   config: ResolvedConfig,
-  options: { write?: boolean; dir?: string } = {},
+  options: { python: string; write?: boolean; dir?: string },
 ): Promise<Prepared> {
   const entries = Object.entries(config.deployments);
   const shims = entries.map(([name, d]) => renderShim(name, d));
   const scratch = await mkdtemp(join(tmpdir(), "qcm-shims-"));
   try {
     const paths = await writeShims(scratch, shims);
-    const output = await runModalCheck(paths);
+    const output = await runModalCheck(paths, options.python);
     const problems: Record<string, string[]> = {};
     const prepared = entries.map(([name, deployment], i) => {
       const report = output.shims[paths[i]] ?? { error: "the checker returned no report" };

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
 import type { Deployment } from "../config/schema";
-import { projectRoot, venvPython } from "../paths";
+import { projectRoot } from "../core/paths";
 import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
 
 const webServer = z
@@ -46,10 +46,10 @@ export type ModalCheckOutput = z.infer<typeof checkOutput>;
 /**
  * Imports each shim with the real modal SDK, offline, and returns Modal's view of it.
  * @param paths - absolute paths of shim files.
+ * @param python - Python with the pinned modal SDK (the environment's `modal.python`, infra/core/environment.ts).
  * @throws Error when the venv's Python is missing (run `scripts/dev`), or the checker crashed.
  */
-export async function runModalCheck(paths: string[]): Promise<ModalCheckOutput> {
-  const python = venvPython();
+export async function runModalCheck(paths: string[], python: string): Promise<ModalCheckOutput> {
   const script = join(projectRoot(), "infra", "check", "modal_check.py");
   const result = await execa(python, [script, ...paths], {
     reject: false,

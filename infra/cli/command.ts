@@ -18,7 +18,3 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-/** An error whose message is meant for the user as is (no stack trace printed). */
-export class UserError extends Error {
-  override name = "UserError";
-}

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command } from "./command";
-import { UserError } from "./command";
+import { UserError } from "../core/errors";
 import { planCommand } from "./commands/plan";
 import { renderCommand } from "./commands/render";
 import { installCommand } from "./commands/install";

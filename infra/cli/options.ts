@@ -6,7 +6,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { readRawConfigFile } from "../config/file";
 import { resolveConfig, type ResolvedConfig } from "../config/resolve";
-import { UserError } from "./command";
+import { UserError } from "../core/errors";
 
 /**
  * Parses a command's arguments (node:util parseArgs, strict).

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ParseArgsOptionsConfig } from "node:util";
-import { UserError } from "../cli/command";
+import { UserError } from "../core/errors";
 import { parseCommandArgs } from "../cli/options";
 
 /** Options every client/operations command accepts. */

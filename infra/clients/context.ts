@@ -4,15 +4,14 @@
  * @module
  */
 import {
-  defaultEndpointConfigPath,
   endpointForRole,
   readEndpointConfig,
   type Endpoint,
   type EndpointConfig,
   type EndpointRole,
 } from "vlm-analyzer/endpoint-config";
-import { UserError } from "../cli/command";
-import { envFilePath, loadEnvironment } from "../config/env-file";
+import { UserError } from "../core/errors";
+import { resolveEnvironment, type Environment } from "../core/environment";
 import { proxyCredentials, type ProxyCredentials } from "./credentials";
 
 /** The deployments and the environment, before credentials are required. */
@@ -22,8 +21,10 @@ export interface EndpointContext {
   configPath: string;
   /** The env file consulted. */
   envFile: string;
-  /** Process environment over the env file's variables. */
+  /** Process environment over the env file's variables (`environment.vars`). */
   env: NodeJS.ProcessEnv;
+  /** The command's resolved environment. */
+  environment: Environment;
 }
 
 /** What a command that calls the endpoints runs against. */
@@ -42,16 +43,17 @@ export interface ContextOptions {
  * @throws UserError in one line when the config is missing or invalid.
  */
 export async function loadEndpointContext(options: ContextOptions = {}): Promise<EndpointContext> {
-  const envFile = options["env-file"] ?? envFilePath();
-  const env = loadEnvironment(envFile);
-  const configPath = options.config ?? defaultEndpointConfigPath(env);
+  const environment = resolveEnvironment({ envFile: options["env-file"] });
+  const { envFile } = environment;
+  const env: NodeJS.ProcessEnv = { ...environment.vars };
+  const configPath = options.config ?? environment.endpointConfigPath;
   let config: EndpointConfig;
   try {
     config = await readEndpointConfig(configPath);
   } catch (err) {
     throw new UserError((err as Error).message);
   }
-  return { config, configPath, envFile, env };
+  return { config, configPath, envFile, env, environment };
 }
 
 /**

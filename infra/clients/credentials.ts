@@ -1,12 +1,12 @@
 /**
  * The Modal proxy-auth credentials every client command sends, picked from the environment that
- * infra/config/env-file.ts loads (process environment over the project's `.env`). The exported
+ * infra/core/environment.ts resolves (process environment over the project's `.env`). The exported
  * endpoint config only names the variables; the values never leave memory, never reach a file
  * this project writes, and never appear in an error.
  * @module
  */
 import { PROXY_AUTH_HEADERS, type EndpointConfig } from "vlm-analyzer/endpoint-config";
-import { UserError } from "../cli/command";
+import { UserError } from "../core/errors";
 
 /** Modal proxy-auth token id and secret (the `Modal-Key` / `Modal-Secret` header values). */
 export interface ProxyCredentials {

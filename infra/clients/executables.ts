@@ -6,7 +6,7 @@ import { accessSync, constants } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { delimiter, join } from "node:path";
 import { execa } from "execa";
-import { UserError } from "../cli/command";
+import { UserError } from "../core/errors";
 
 /**
  * The first executable file named `name` in the PATH directories, like `command -v`.

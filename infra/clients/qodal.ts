@@ -8,7 +8,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { UserError } from "../cli/command";
+import { UserError } from "../core/errors";
 
 /** Line that marks a file as written by the installer (so it may be overwritten). */
 export const QODAL_MARKER = "# qodal: written by `qwen-code-modal install`";

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { execa } from "execa";
-import { UserError } from "../cli/command";
+import { UserError } from "../core/errors";
 import { findOnPath } from "./executables";
 
 /** The qwen-code release the settings keys were checked against (see qwen-settings.ts). */

@@ -4,7 +4,7 @@
  * variable and the fix, never the value.
  * @module
  */
-import type { ModalCredentials } from "../provider/modal-app";
+import type { ModalCredentials } from "../core/environment";
 
 /** Where credentials can come from, in order of precedence. */
 export interface CredentialSources {

@@ -6,8 +6,8 @@
  * @module
  */
 import { execa } from "execa";
+import type { Environment } from "../core/environment";
 import { modalLogsArgs } from "../ops/logs";
-import { modalChildEnv } from "../ops/modal-apps";
 import { redact } from "../provider/redact";
 
 /** What one follow produces. */
@@ -23,15 +23,15 @@ export interface LogsFollow {
 /**
  * Starts following an app's logs.
  * @param modal - the modal CLI (ops/modal-apps `resolveModalCli`).
- * @param env - the dashboard's environment; only PATH, HOME and the MODAL_* variables modal reads reach the child.
+ * @param environment - the dashboard's environment; only PATH, HOME and the MODAL_* variables modal reads reach the child.
  * @param secrets - values removed from every line (besides token shapes).
  */
-export function followLogs(modal: string, app: string, env: NodeJS.ProcessEnv, secrets: readonly string[]): LogsFollow {
-  const childEnv = modalChildEnv(env);
+export function followLogs(modal: string, app: string, environment: Environment, secrets: readonly string[]): LogsFollow {
+  const childEnv = environment.modal.variables;
   const hide = [...secrets, ...Object.values(childEnv).filter((v) => v.length >= 8)];
   const child = execa(modal, modalLogsArgs(app, { follow: true }), {
     // PATH and HOME: modal finds its profile in ~/.modal.toml.
-    env: { PATH: env.PATH, HOME: env.HOME, ...childEnv, PYTHONUNBUFFERED: "1", TERM: "dumb", NO_COLOR: "1" },
+    env: { PATH: environment.vars.PATH, HOME: environment.vars.HOME, ...childEnv, PYTHONUNBUFFERED: "1", TERM: "dumb", NO_COLOR: "1" },
     extendEnv: false,
     all: true,
     reject: false,

@@ -6,6 +6,7 @@
  * @module
  */
 import { loadStackConfig } from "../cli/options";
+import type { Environment } from "../core/environment";
 import { buildPlan, type PlanEntry } from "../plan/plan";
 import { prepareDeployments } from "../prepare";
 
@@ -17,12 +18,15 @@ export interface PlanSource {
   error?: string;
 }
 
-/** Builds the plan; never throws (the error is kept for the page). */
-export async function loadPlan(stackConfigFile: string | undefined): Promise<PlanSource> {
+/**
+ * Builds the plan; never throws (the error is kept for the page).
+ * @param environment - the dashboard's environment (its Python with the modal SDK checks the shims).
+ */
+export async function loadPlan(stackConfigFile: string | undefined, environment: Environment): Promise<PlanSource> {
   const from = stackConfigFile ?? "defaults";
   try {
     const config = await loadStackConfig(stackConfigFile);
-    const prepared = await prepareDeployments(config);
+    const prepared = await prepareDeployments(config, { python: environment.modal.python });
     return { entries: new Map(buildPlan(prepared.deployments, config.settings).map((e) => [e.name, e])), from };
   } catch (err) {
     return { entries: new Map(), from, error: `plan unavailable: ${(err as Error).message}` };

@@ -23,7 +23,7 @@ import { z } from "zod";
 import type { EndpointContext } from "../clients/context";
 import { proxyAuthHeaders, proxyCredentials, type ProxyCredentials } from "../clients/credentials";
 import { listApps, resolveModalCli } from "../ops/modal-apps";
-import { projectRoot } from "../paths";
+import { projectRoot } from "../core/paths";
 import { deployEventsPath } from "../provider/deploy-events";
 import { redact } from "../provider/redact";
 import { DeployFeed } from "./deploy-feed";
@@ -102,7 +102,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     {
       config: context.config,
       headers: credentials instanceof Error ? {} : proxyAuthHeaders(credentials),
-      listApps: async () => listApps(resolveModalCli(context.env), context.env),
+      listApps: async () => listApps(resolveModalCli(context.environment), context.environment),
       plan: () => plan.entries,
     },
     options.monitor,
@@ -194,12 +194,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     return streamSSE(c, async (stream) => {
       let modal: string;
       try {
-        modal = resolveModalCli(context.env);
+        modal = resolveModalCli(context.environment);
       } catch (err) {
         await stream.writeSSE({ event: "end", data: JSON.stringify({ reason: (err as Error).message }) });
         return;
       }
-      const logs = followLogs(modal, endpoint.app, context.env, secrets);
+      const logs = followLogs(modal, endpoint.app, context.environment, secrets);
       stream.onAbort(() => logs.stop());
       for await (const line of logs.lines) {
         if (stream.aborted) break;
@@ -244,7 +244,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   port.value = (server.address() as AddressInfo).port;
   feed.start();
   monitor.start();
-  const planReady = loadPlan(options.stackConfig).then((p) => {
+  const planReady = loadPlan(options.stackConfig, context.environment).then((p) => {
     plan = p;
     broadcast("state", state());
   });

@@ -3,7 +3,7 @@
  * @module
  */
 import type { EndpointConfig } from "vlm-analyzer/endpoint-config";
-import { UserError } from "../cli/command";
+import { UserError } from "../core/errors";
 
 /** What to show. */
 export interface LogsRequest {

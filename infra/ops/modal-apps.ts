@@ -6,9 +6,9 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { UserError } from "../cli/command";
+import { UserError } from "../core/errors";
 import { findOnPath } from "../clients/executables";
-import { modalCli } from "../paths";
+import type { Environment } from "../core/environment";
 import { modalAppList, ModalCliError, type AppListRow } from "../provider/modal-cli";
 
 /**
@@ -16,11 +16,11 @@ import { modalAppList, ModalCliError, type AppListRow } from "../provider/modal-
  * An explicit `$QCM_MODAL_CLI` that does not exist is an error, never a reason to run another modal.
  * @throws UserError when no modal CLI is found.
  */
-export function resolveModalCli(env: NodeJS.ProcessEnv): string {
-  const own = modalCli();
+export function resolveModalCli(environment: Environment): string {
+  const own = environment.modal.cli;
   if (existsSync(own)) return own;
-  if (env.QCM_MODAL_CLI) throw new UserError(`the modal CLI is not installed: QCM_MODAL_CLI=${env.QCM_MODAL_CLI} does not exist`);
-  const onPath = findOnPath("modal", env.PATH);
+  if (environment.modal.cliExplicit) throw new UserError(`the modal CLI is not installed: QCM_MODAL_CLI=${own} does not exist`);
+  const onPath = findOnPath("modal", environment.vars.PATH);
   if (!onPath) throw new UserError(`the modal CLI is not installed: run scripts/dev (it makes ${own}) or pip install modal`);
   return onPath;
 }
@@ -30,30 +30,20 @@ export type AppTasks = Map<string, number>;
 
 /**
  * Lists deployed apps and their running containers (the provider's `modal app list --json`).
- * @param env - the command's environment; its MODAL_* variables (token, environment) reach modal.
+ * @param environment - the command's environment; its MODAL_* variables (token, environment) reach modal.
  * @throws Error `modal app list failed: <modal's last line>` when the CLI fails or prints something else.
  */
-export async function deployedAppTasks(modal: string, env: NodeJS.ProcessEnv): Promise<AppTasks> {
-  const rows = await listApps(modal, env);
+export async function deployedAppTasks(modal: string, environment: Environment): Promise<AppTasks> {
+  const rows = await listApps(modal, environment);
   return new Map(rows.filter((r) => r.state === "deployed").map((r) => [r.description, Number(r.tasks)]));
-}
-
-/**
- * The environment a `modal` child gets: only the MODAL_* variables it reads (token, environment,
- * profile), not the proxy-auth tokens (`MODAL_PROXY_*`), which are for the endpoints.
- */
-export function modalChildEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => e[0].startsWith("MODAL_") && !e[0].startsWith("MODAL_PROXY_") && e[1] !== undefined),
-  );
 }
 
 /**
  * Every app row `modal app list --json` prints (deployed and stopped), within 60 s.
  * @throws Error `modal app list failed: <modal's last line>` when the CLI fails or prints something else.
  */
-export async function listApps(modal: string, env: NodeJS.ProcessEnv): Promise<AppListRow[]> {
-  return modalAppList({ cli: modal, env: modalChildEnv(env) }, 60).catch((err: unknown) => {
+export async function listApps(modal: string, environment: Environment): Promise<AppListRow[]> {
+  return modalAppList({ cli: modal, env: { ...environment.modal.variables } }, 60).catch((err: unknown) => {
     throw err instanceof ModalCliError ? new Error(`modal app list failed: ${err.outputTail.trim().split("\n").at(-1)}`) : err;
   });
 }

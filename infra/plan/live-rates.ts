@@ -5,19 +5,18 @@
  */
 import { execa } from "execa";
 import { fetchModalBillingRates } from "../cost";
-import { UserError } from "../cli/command";
-import { envFilePath, loadEnvironment } from "../config/env-file";
-import { modalCli } from "../paths";
+import { UserError } from "../core/errors";
+import type { Environment } from "../core/environment";
 
 /**
  * Asks Modal for the workspace's rates (needs credentials and network).
+ * @param environment - the entry point's environment: its modal CLI and variables (credentials) are used.
  * @returns key → number, keys and units exactly as Modal reports them.
  * @throws UserError with the modal CLI's message when it fails (no credentials, no network, ...).
  */
-export async function liveRates(): Promise<Record<string, number>> {
-  const env = loadEnvironment(envFilePath());
-  return fetchModalBillingRates(modalCli(), async (file, args) => {
-    const result = await execa(file, [...args], { env, extendEnv: false, timeout: 60_000, reject: false });
+export async function liveRates(environment: Environment): Promise<Record<string, number>> {
+  return fetchModalBillingRates(environment.modal.cli, async (file, args) => {
+    const result = await execa(file, [...args], { env: environment.vars, extendEnv: false, timeout: 60_000, reject: false });
     if (result.exitCode !== 0) {
       const last = (result.stderr || result.stdout || result.shortMessage || "").trim().split("\n").at(-1);
       throw new UserError(`modal billing rates failed: ${last}`);

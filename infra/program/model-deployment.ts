@@ -6,7 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "vlm-analyzer/endpoint-config";
 import type { PreparedDeployment } from "../prepare";
-import { ModalApp, type ModalCredentials } from "../provider/modal-app";
+import type { ModalCredentials } from "../core/environment";
+import { ModalApp } from "../provider/modal-app";
 import { SERVE_FUNCTION } from "../render/shim";
 
 /** Arguments of a {@link ModelDeployment}. */

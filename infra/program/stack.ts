@@ -5,7 +5,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { defaultEndpointConfigPath, endpointConfigSchema, ENDPOINT_CONFIG_VERSION, type Endpoint } from "vlm-analyzer/endpoint-config";
+import { endpointConfigSchema, ENDPOINT_CONFIG_VERSION, type Endpoint } from "vlm-analyzer/endpoint-config";
 import type { CredentialSource } from "../config/credentials";
 import type { ResolvedConfig } from "../config/resolve";
 import type { Prepared } from "../prepare";
@@ -21,6 +21,8 @@ export interface StackInputs {
   credentials: CredentialSource;
   modalCli: string;
   envFile?: string;
+  /** The environment's endpoint config path (infra/core/environment.ts), used unless the stack config names one. */
+  endpointConfigPath: string;
 }
 
 /** Stack outputs. */
@@ -51,7 +53,7 @@ export function defineStack(inputs: StackInputs): StackOutputs {
         }),
       ] as const,
   );
-  const endpointConfigPath = config.settings.endpointConfigPath ?? defaultEndpointConfigPath();
+  const endpointConfigPath = config.settings.endpointConfigPath ?? inputs.endpointConfigPath;
   const content = pulumi.all(deployments.map(([, dep]) => dep.endpoint)).apply((endpoints: Endpoint[]) => {
     const file = endpointConfigSchema.parse({
       version: ENDPOINT_CONFIG_VERSION,

@@ -22,14 +22,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { parse as parseDotenv } from "dotenv";
 import { canonicalJson, sha256 } from "../render/hash";
+import type { ModalCredentials } from "../core/environment";
 import { appendDeployEvent } from "./deploy-events";
 import { modalAppList, modalAppStop, modalDeploy, type ModalCliContext } from "./modal-cli";
 
-/** Modal API credentials (MODAL_TOKEN_ID / MODAL_TOKEN_SECRET). */
-export interface ModalCredentials {
-  tokenId: string;
-  tokenSecret: string;
-}
+export type { ModalCredentials };
 
 /** Plain inputs of a ModalApp, as the provider receives them. Units: seconds. */
 export interface ModalAppInputs {

@@ -8,6 +8,7 @@ import { renderShim } from "../../infra/render/shim";
 import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
 import { deployHash, modalAppProvider, type ModalAppInputs } from "../../infra/provider/modal-app";
 import { MODAL_STAND_IN } from "../support/modal-stand-in";
+import { PYTHON } from "../support/python";
 
 const config = resolveConfig({});
 
@@ -17,10 +18,10 @@ describe("render + check (real modal SDK, both default shims)", () => {
     renderShim("vlm", DEFAULT_DEPLOYMENTS.vlm);
   });
   bench("render + modal SDK check (one python process for both)", async () => {
-    await prepareDeployments(config);
+    await prepareDeployments(config, { python: PYTHON });
   }, { iterations: 5, time: 0 });
   bench("plan: render + check + capacity + cost + cold start, both deployments", async () => {
-    buildPlan((await prepareDeployments(config)).deployments, config.settings);
+    buildPlan((await prepareDeployments(config, { python: PYTHON })).deployments, config.settings);
   }, { iterations: 5, time: 0 });
 });
 

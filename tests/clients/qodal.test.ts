@@ -5,7 +5,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEndpointContext } from "../../infra/clients/context";
 import { install } from "../../infra/clients/install";
-import { projectRoot } from "../../infra/paths";
+import { projectRoot } from "../../infra/core/paths";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
 

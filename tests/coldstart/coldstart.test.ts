@@ -21,12 +21,12 @@ import { prepareDeployments } from "../../infra/prepare";
 import { runModalCheck } from "../../infra/check/modal-check";
 import { renderShim } from "../../infra/render/shim";
 import { writeShims } from "../../infra/render/write";
-import { pyLiteral } from "../support/python";
+import { pyLiteral, PYTHON } from "../support/python";
 
 async function prepared(mode: ColdStartMode, compileCache = true) {
   const config = resolveConfig({ deployments: { coder: { coldStart: mode, compileCache }, vlm: { coldStart: mode, compileCache } } });
   const dir = await mkdtemp(join(tmpdir(), `qcm-coldstart-${mode}-`));
-  return { ...(await prepareDeployments(config, { write: true, dir })), dir };
+  return { ...(await prepareDeployments(config, { python: PYTHON, write: true, dir })), dir };
 }
 
 describe.each(COLD_START_MODES)("cold-start mode %s: rendered shims checked by the real modal SDK", (mode) => {
@@ -83,7 +83,7 @@ describe("snapshot lifecycle", () => {
     const dir = await mkdtemp(join(tmpdir(), "qcm-coldstart-broken-"));
     const [path] = await writeShims(dir, [{ ...shim, source: shim.source.replace("enable_memory_snapshot=True, ", "") }]);
     await writeFile(join(dir, "unused"), "");
-    const report = (await runModalCheck([path])).shims[path];
+    const report = (await runModalCheck([path], PYTHON)).shims[path];
     expect("error" in report && report.error).toMatch(/InvalidError: .*enable_memory_snapshot=True/);
   });
 });

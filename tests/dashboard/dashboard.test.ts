@@ -4,7 +4,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../../infra/paths";
+import { projectRoot } from "../../infra/core/paths";
 import { appendDeployEvent } from "../../infra/provider/deploy-events";
 import { chromiumAvailable, launchChromium } from "../support/chromium";
 import { runCli } from "../support/cli";

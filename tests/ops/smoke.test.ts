@@ -5,7 +5,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadClientContext } from "../../infra/clients/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../infra/ops/smoke";
-import { projectRoot } from "../../infra/paths";
+import { projectRoot } from "../../infra/core/paths";
 import { callFirstTool } from "../stand-ins/coder-routes";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
@@ -79,7 +79,7 @@ describe("smoke against vLLM stand-ins (coder and VLM)", () => {
 
   it("fails when a cold start outlasts the bound", async () => {
     vlm.setFault({ status: 503 });
-    const results = await runSmoke(await context(), { ...FAST, coldStartTimeoutMs: 400 }, reporter);
+    const results = await runSmoke(await context(), { ...FAST, coldStartTimeoutMs: 3_000 }, reporter);
     expect(smokePassed(results)).toBe(false);
     expect(results.find((r) => r.deployment === "vlm")!.checks[0].detail).toMatch(/^not healthy after \d+ s \(last answer: HTTP 503\)$/);
     expect(results.find((r) => r.deployment === "coder")!.checks.every((c) => c.ok)).toBe(true);

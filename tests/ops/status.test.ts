@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summarizeVllmMetrics } from "../../infra/ops/metrics";
-import { projectRoot } from "../../infra/paths";
+import { projectRoot } from "../../infra/core/paths";
 import { vllmMetricsRoute } from "../stand-ins/coder-routes";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { writeModalCliStandIn, type ModalCliStandIn } from "../stand-ins/modal-cli";

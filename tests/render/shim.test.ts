@@ -9,13 +9,13 @@ import { prepareDeployments } from "../../infra/prepare";
 import { compareWithConfig, runModalCheck } from "../../infra/check/modal-check";
 import { GENERATED_MARKER, renderShim, shimInputsHash } from "../../infra/render/shim";
 import { writeShims } from "../../infra/render/write";
-import { shimsDir } from "../../infra/paths";
-import { pyLiteral } from "../support/python";
+import { shimsDir } from "../../infra/core/paths";
+import { pyLiteral, PYTHON } from "../support/python";
 import { runCli } from "../support/cli";
 
 describe("shims checked by the real modal SDK (offline, no credentials)", () => {
   it("both default shims import and Modal sees exactly what the config asks for", async () => {
-    const { modalVersion, deployments } = await prepareDeployments(resolveConfig({}));
+    const { modalVersion, deployments } = await prepareDeployments(resolveConfig({}), { python: PYTHON });
     expect(modalVersion).toBe("1.6.4");
     const [coder, vlm] = deployments;
     expect(coder.report).toEqual({
@@ -63,7 +63,7 @@ describe("shims checked by the real modal SDK (offline, no credentials)", () => 
   it("weights in a Modal Volume: the volume is mounted and vLLM downloads the pinned revision", async () => {
     const commit = "0123456789abcdef0123456789abcdef01234567";
     const config = resolveConfig({ deployments: { vlm: { coldStart: "volume", modelRevision: commit, hfSecretName: "huggingface-secret" } } });
-    const { deployments } = await prepareDeployments(config);
+    const { deployments } = await prepareDeployments(config, { python: PYTHON });
     const vlm = deployments.find((d) => d.name === "vlm")!;
     expect(vlm.report).toMatchObject({ servers: { serve: { volumes: ["/root/.cache/huggingface", "/root/.cache/vllm"], secrets: 1 } } });
     expect(vlm.shim.source).not.toContain("run_function(download_weights");
@@ -86,7 +86,7 @@ describe("shims checked by the real modal SDK (offline, no credentials)", () => 
     const hostile = `--x="]; import os; os.system('touch ${marker}') #\\`;
     const config = resolveConfig({ deployments: { coder: { extraVllmArgs: [hostile, "--y='''"] } }, settings: { enabled: ["coder"] } });
     const dir = await mkdtemp(join(tmpdir(), "qcm-shim-"));
-    const { deployments } = await prepareDeployments(config, { write: true, dir });
+    const { deployments } = await prepareDeployments(config, { python: PYTHON, write: true, dir });
     const path = join(dir, "coder.py");
     const parsed = await pyLiteral(path, "VLLM_ARGS");
     expect((parsed.value as string[]).slice(-2)).toEqual([hostile, "--y='''"]);
@@ -100,13 +100,13 @@ describe("shims checked by the real modal SDK (offline, no credentials)", () => 
     const dir = await mkdtemp(join(tmpdir(), "qcm-shim-"));
     const shim = renderShim("coder", DEFAULT_DEPLOYMENTS.coder);
     const [path] = await writeShims(dir, [{ ...shim, source: shim.source.replace('gpu="H200"', 'gpu="H100"').replace("requires_proxy_auth=True", "requires_proxy_auth=False") }]);
-    const { shims } = await runModalCheck([path]);
+    const { shims } = await runModalCheck([path], PYTHON);
     expect(compareWithConfig(shims[path], DEFAULT_DEPLOYMENTS.coder)).toEqual([
       'gpus: modal sees ["H100"], config says ["H200"]',
       "proxy auth: modal sees false, config says true",
     ]);
     const [broken] = await writeShims(dir, [{ ...shim, name: "broken", source: shim.source.replace("port=VLLM_PORT", "port=70000") }]);
-    expect(compareWithConfig((await runModalCheck([broken])).shims[broken], DEFAULT_DEPLOYMENTS.coder)[0]).toMatch(/^modal could not import the shim: InvalidError: First argument of `@web_server` must be a local port/);
+    expect(compareWithConfig((await runModalCheck([broken], PYTHON)).shims[broken], DEFAULT_DEPLOYMENTS.coder)[0]).toMatch(/^modal could not import the shim: InvalidError: First argument of `@web_server` must be a local port/);
   });
 });
 

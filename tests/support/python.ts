@@ -2,7 +2,10 @@
  * Reads values out of a rendered shim with Python's own parser (the project venv's python).
  */
 import { execa } from "execa";
-import { venvPython } from "../../infra/paths";
+import { resolveEnvironment } from "../../infra/core/environment";
+
+/** The project's Python with the pinned modal SDK, as every entry point resolves it. */
+export const PYTHON = resolveEnvironment().modal.python;
 
 /** `ast.literal_eval` of a top-level assignment in the shim, and the shim's top-level statement kinds. */
 export async function pyLiteral(shimPath: string, name: string): Promise<{ value: unknown; statements: string[] }> {
@@ -15,6 +18,6 @@ for node in tree.body:
         value = ast.literal_eval(node.value)
 print(json.dumps({"value": value, "statements": [type(n).__name__ + ":" + (getattr(n, "name", None) or ",".join(getattr(t, "id", "?") for t in getattr(n, "targets", [])) or "") for n in tree.body]}))
 `;
-  const { stdout } = await execa(venvPython(), ["-c", script, shimPath, name]);
+  const { stdout } = await execa(PYTHON, ["-c", script, shimPath, name]);
   return JSON.parse(stdout);
 }

@@ -5,13 +5,13 @@
  */
 import { join } from "node:path";
 import type { Command } from "../command";
-import { UserError } from "../command";
+import { UserError } from "../../core/errors";
 import { parseClientArgs } from "../../clients/cli-options";
 import { claudeLaunchSpec } from "../../clients/claude-launch";
 import { loadClientContext, requireEndpoint } from "../../clients/context";
 import { findOnPath, runAttached } from "../../clients/executables";
 import { splitAtDoubleDash } from "../../clients/passthrough";
-import { projectRoot } from "../../paths";
+import { projectRoot } from "../../core/paths";
 
 const USAGE = "[--config FILE] [--env-file FILE] [--claude-bin PATH] [-- claude arguments]";
 

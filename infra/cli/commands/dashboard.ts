@@ -6,7 +6,7 @@
  */
 import { execa } from "execa";
 import type { Command } from "../command";
-import { UserError } from "../command";
+import { UserError } from "../../core/errors";
 import { parseClientArgs, positiveNumber } from "../../clients/cli-options";
 import { loadEndpointContext } from "../../clients/context";
 import { findOnPath } from "../../clients/executables";

@@ -25,6 +25,6 @@ export const logsCommand: Command = {
     const context = await loadEndpointContext(values);
     const app = appForLogs(context.config, positionals[0]);
     const tail = values.tail === undefined ? undefined : positiveNumber("tail", values.tail, 0);
-    return runAttached(resolveModalCli(context.env), modalLogsArgs(app, { follow: values.follow ?? false, tail }), context.env);
+    return runAttached(resolveModalCli(context.environment), modalLogsArgs(app, { follow: values.follow ?? false, tail }), context.env);
   },
 };

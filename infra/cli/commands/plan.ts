@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "../command";
+import { resolveEnvironment } from "../../core/environment";
 import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
 import { prepareDeployments } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
@@ -20,16 +21,17 @@ export const planCommand: Command = {
       { ...stackConfigOption, json: { type: "boolean" }, "live-rates": { type: "boolean" }, "bench-dir": { type: "string" } },
       "[--stack-config FILE] [--json] [--live-rates] [--bench-dir DIR]",
     ).values;
+    const environment = resolveEnvironment();
     const config = await loadStackConfig(opts["stack-config"]);
-    const prepared = await prepareDeployments(config);
+    const prepared = await prepareDeployments(config, { python: environment.modal.python });
     // The last `bench` result of each deployment at this exact config, shown next to the estimates.
-    const benchDir = opts["bench-dir"] ?? defaultBenchDir();
+    const benchDir = opts["bench-dir"] ?? defaultBenchDir(environment.vars);
     const measured = new Map(
       await Promise.all(prepared.deployments.map(async (p) => [p.name, await readBenchResult(benchDir, p.name, p.shim.inputsHash)] as const)),
     );
     const entries = buildPlan(prepared.deployments, config.settings, (name) => measured.get(name) ?? null);
     // Opt-in: needs Modal credentials and network, unlike the rest of the plan.
-    const rates = opts["live-rates"] ? await liveRates() : undefined;
+    const rates = opts["live-rates"] ? await liveRates(environment) : undefined;
     if (opts.json) {
       console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(rates ? { liveRates: rates } : {}) }, null, 2));
     } else {

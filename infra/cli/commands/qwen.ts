@@ -4,7 +4,7 @@
  * @module
  */
 import type { Command } from "../command";
-import { UserError } from "../command";
+import { UserError } from "../../core/errors";
 import { parseClientArgs } from "../../clients/cli-options";
 import { loadClientContext, requireEndpoint } from "../../clients/context";
 import { findOnPath, runAttached } from "../../clients/executables";

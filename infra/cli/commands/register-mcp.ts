@@ -17,7 +17,8 @@ import {
   type McpServerEntry,
 } from "vlm-analyzer/registration";
 import type { JsonFileUpdate } from "vlm-analyzer/settings-file";
-import { UserError, type Command } from "../command";
+import type { Command } from "../command";
+import { UserError } from "../../core/errors";
 import { parseCommandArgs } from "../options";
 
 const USAGE =

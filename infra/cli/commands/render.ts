@@ -5,19 +5,21 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Command } from "../command";
+import { resolveEnvironment } from "../../core/environment";
 import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
 import { prepareDeployments } from "../../prepare";
 import { shimPath } from "../../render/write";
-import { shimsDir } from "../../paths";
+import { shimsDir } from "../../core/paths";
 
 export const renderCommand: Command = {
   name: "render",
   summary: "write the checked shims to python-shims/ (--out DIR elsewhere; --check: fail if the committed shims are stale)",
   async run(args) {
     const opts = parseCommandArgs("render", args, { ...stackConfigOption, check: { type: "boolean" }, out: { type: "string" } }, "[--stack-config FILE] [--out DIR] [--check]").values;
-    const dir = opts.out ?? shimsDir();
+    const environment = resolveEnvironment();
+    const dir = opts.out ?? shimsDir(environment.root);
     const config = await loadStackConfig(opts["stack-config"]);
-    const prepared = await prepareDeployments(config, { write: !opts.check, dir });
+    const prepared = await prepareDeployments(config, { python: environment.modal.python, write: !opts.check, dir });
     if (!opts.check) {
       for (const p of prepared.deployments) console.log(`wrote ${shimPath(dir, p.name)} (inputs ${p.shim.inputsHash.slice(0, 12)})`);
       return 0;

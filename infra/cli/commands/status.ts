@@ -17,7 +17,7 @@ export const statusCommand: Command = {
   async run(args) {
     const { values } = parseClientArgs("status", args, { wake: { type: "boolean" }, timeout: { type: "string" } }, USAGE);
     const context = await loadClientContext(values);
-    const apps = await (async () => deployedAppTasks(resolveModalCli(context.env), context.env))().catch((err: Error) => err);
+    const apps = await (async () => deployedAppTasks(resolveModalCli(context.environment), context.environment))().catch((err: Error) => err);
     const rows = await collectStatus(context, apps, {
       wake: values.wake ?? false,
       timeoutMs: positiveNumber("timeout", values.timeout, values.wake ? 600 : 30) * 1000,

@@ -1,6 +1,7 @@
 /**
  * Where the project's own files are, whether running from source (vitest, ts-node under
- * Pulumi) or from the tsc build in dist/.
+ * Pulumi) or from the tsc build in dist/. Reads no environment: paths a user can override
+ * (modal CLI, Python, env file, endpoint config) are resolved in ./environment.ts.
  * @module
  */
 import { existsSync } from "node:fs";
@@ -23,14 +24,4 @@ export function projectRoot(): string {
 /** Folder of the committed, generated shims. */
 export function shimsDir(root = projectRoot()): string {
   return join(root, "python-shims");
-}
-
-/** The project's Python (its venv with the pinned modal SDK), or `$QCM_PYTHON`. */
-export function venvPython(root = projectRoot()): string {
-  return process.env.QCM_PYTHON || join(root, ".venv", "bin", "python");
-}
-
-/** The `modal` CLI used to deploy: `$QCM_MODAL_CLI`, else the project venv's. */
-export function modalCli(root = projectRoot()): string {
-  return process.env.QCM_MODAL_CLI || join(root, ".venv", "bin", "modal");
 }

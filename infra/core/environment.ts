@@ -1,0 +1,133 @@
+/**
+ * The one environment resolution of the project. Each entry point (the Pulumi program, `plan` /
+ * `render`, the client and ops commands, a provider operation) calls {@link resolveEnvironment}
+ * once and passes the result down as a plain object; nothing below the entry points reads
+ * `process.env` or `.env` itself.
+ *
+ * Rules (one set, everywhere):
+ * - variables: the project's dotenv file under the process environment (a variable set in the
+ *   process wins, as with dotenv); the process environment is not changed;
+ * - env file: the `envFile` argument (`--env-file`), else `$QCM_ENV_FILE`, else `<root>/.env`;
+ * - every other setting below is read from the merged variables, so `.env` can set it too.
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { parse } from "dotenv";
+import { defaultEndpointConfigPath } from "vlm-analyzer/endpoint-config";
+import { UserError } from "./errors";
+import { projectRoot } from "./paths";
+
+/** Modal API credentials (the MODAL_TOKEN_ID / MODAL_TOKEN_SECRET pair; Modal dashboard → Settings → API Tokens). */
+export interface ModalCredentials {
+  tokenId: string;
+  tokenSecret: string;
+}
+
+/** Variables, as read: a value may be missing. */
+export type Variables = Readonly<Record<string, string | undefined>>;
+
+/** What the project knows about Modal from the environment. Nothing here is validated (see infra/config/credentials.ts). */
+export interface ModalEnvironment {
+  /** The `modal` CLI to run: `$QCM_MODAL_CLI`, else `<root>/.venv/bin/modal`. May not exist. */
+  cli: string;
+  /** Whether `cli` was named by `$QCM_MODAL_CLI` (then it must exist: never fall back to another modal). */
+  cliExplicit: boolean;
+  /** Python with the pinned modal SDK (runs the shim check): `$QCM_PYTHON`, else `<root>/.venv/bin/python`. */
+  python: string;
+  /** `$MODAL_ENVIRONMENT` (the Modal environment the modal CLI uses), when set and not empty. */
+  environment?: string;
+  /** `$MODAL_TOKEN_ID` and `$MODAL_TOKEN_SECRET`, when both are set (shape not checked). */
+  credentials?: ModalCredentials;
+  /**
+   * Every set `MODAL_*` variable but `MODAL_PROXY_*` (token, environment, profile, server URL): the only variables of
+   * this environment a `modal` child process needs besides PATH/HOME. Values are secrets: never log them.
+   */
+  variables: Readonly<Record<string, string>>;
+  /**
+   * The modal CLI's own config file (`modal token new` writes it): `$MODAL_CONFIG_PATH`, else
+   * `~/.modal.toml` (source: modal SDK `modal/config.py`, `user_config_path`).
+   */
+  profilePath: string;
+}
+
+/** The resolved environment of one entry point. Plain data: pass it down, do not re-resolve. */
+export interface Environment {
+  /** The project root (folder holding Pulumi.yaml). */
+  root: string;
+  /** The dotenv file consulted (it may not exist). */
+  envFile: string;
+  /** Process environment over the env file's variables. */
+  vars: Variables;
+  modal: ModalEnvironment;
+  /**
+   * The exported endpoint config: `$QCM_ENDPOINT_CONFIG`, else
+   * `$XDG_CONFIG_HOME/qwen-code-modal/endpoints.json` (`~/.config/…` when unset). Where the program
+   * writes it and the clients read it, unless the stack config or `--config` names another file.
+   */
+  endpointConfigPath: string;
+}
+
+/** Inputs of {@link resolveEnvironment}; all optional. */
+export interface EnvironmentSources {
+  /** The process environment; default `process.env`. Only entry points and tests pass another. */
+  processEnv?: NodeJS.ProcessEnv;
+  /** Env file to read (a command's `--env-file`, a provider input); default `$QCM_ENV_FILE`, else `<root>/.env`. */
+  envFile?: string;
+  /** Project root; default {@link projectRoot}. */
+  root?: string;
+}
+
+/**
+ * Resolves the environment once: reads the env file (a missing file adds nothing) and derives
+ * every setting from the merged variables.
+ * @throws UserError naming the env file when it exists but cannot be read.
+ * @throws Error when no project root is found (see {@link projectRoot}).
+ */
+export function resolveEnvironment(sources: EnvironmentSources = {}): Environment {
+  const processEnv = sources.processEnv ?? process.env;
+  const root = sources.root ?? projectRoot();
+  const envFile = sources.envFile ?? (processEnv.QCM_ENV_FILE || join(root, ".env"));
+  const vars: Variables = Object.freeze({ ...readEnvFile(envFile), ...processEnv });
+  return {
+    root,
+    envFile,
+    vars,
+    modal: modalEnvironment(vars, root),
+    endpointConfigPath: defaultEndpointConfigPath(vars),
+  };
+}
+
+/**
+ * The variables of a dotenv file.
+ * @returns `{}` when the file does not exist.
+ * @throws UserError naming the file when it exists but cannot be read.
+ */
+function readEnvFile(envFile: string): Record<string, string> {
+  try {
+    return parse(readFileSync(envFile, "utf8"));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return {};
+    throw new UserError(`env file ${envFile} cannot be read (${code ?? String(err)})`);
+  }
+}
+
+function modalEnvironment(vars: Variables, root: string): ModalEnvironment {
+  // Not the proxy-auth tokens (MODAL_PROXY_*): they are for the endpoints, and modal does not read them.
+  const variables = Object.fromEntries(
+    Object.entries(vars).filter((e): e is [string, string] => e[0].startsWith("MODAL_") && !e[0].startsWith("MODAL_PROXY_") && e[1] !== undefined),
+  );
+  const tokenId = vars.MODAL_TOKEN_ID;
+  const tokenSecret = vars.MODAL_TOKEN_SECRET;
+  return {
+    cli: vars.QCM_MODAL_CLI || join(root, ".venv", "bin", "modal"),
+    cliExplicit: Boolean(vars.QCM_MODAL_CLI),
+    python: vars.QCM_PYTHON || join(root, ".venv", "bin", "python"),
+    environment: vars.MODAL_ENVIRONMENT || undefined,
+    credentials: tokenId && tokenSecret ? { tokenId, tokenSecret } : undefined,
+    variables,
+    profilePath: vars.MODAL_CONFIG_PATH || join(vars.HOME || homedir(), ".modal.toml"),
+  };
+}

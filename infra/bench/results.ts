@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { updateJsonFile } from "vlm-analyzer/settings-file";
+import { updateJsonFile } from "../core/files";
 
 /** Percentiles of a sample, milliseconds or tokens/s; null fields when the sample was empty. */
 export interface Spread {

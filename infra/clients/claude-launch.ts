@@ -17,7 +17,7 @@
  * - `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1`: no telemetry, error reporting or update checks.
  * @module
  */
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import { proxyAuthHeaders } from "./credentials";
 import type { ClientContext } from "./context";
 import type { LaunchSpec } from "./qwen-launch";

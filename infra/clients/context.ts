@@ -9,7 +9,7 @@ import {
   type Endpoint,
   type EndpointConfig,
   type EndpointRole,
-} from "vlm-analyzer/endpoint-config";
+} from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
 import { resolveEnvironment, type Environment } from "../core/environment";
 import { proxyCredentials, type ProxyCredentials } from "./credentials";

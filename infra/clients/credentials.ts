@@ -5,7 +5,7 @@
  * this project writes, and never appear in an error.
  * @module
  */
-import { PROXY_AUTH_HEADERS, type EndpointConfig } from "vlm-analyzer/endpoint-config";
+import { PROXY_AUTH_HEADERS, type EndpointConfig } from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
 
 /** Modal proxy-auth token id and secret (the `Modal-Key` / `Modal-Secret` header values). */

@@ -5,16 +5,15 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { defaultClaudeUserConfigPath, qwenCodeRegistration, registerWithClaudeCode } from "vlm-analyzer/registration";
-import { updateJsonFile, type JsonFileUpdate, type JsonObject } from "vlm-analyzer/settings-file";
 import { UserError } from "../core/errors";
+import { updateJsonFile, type JsonFileUpdate, type JsonObject } from "../core/files";
 import { projectRoot } from "../core/paths";
 import type { EndpointContext } from "./context";
 import { requireEndpoint } from "./context";
 import { proxyCredentials } from "./credentials";
 import { vlmAnalyzerEntry } from "./mcp-entry";
+import { defaultClaudeUserConfigPath, defaultQwenSettingsPath, qwenCodeRegistration, registerWithClaudeCode } from "./mcp-registration";
 import { writeQodal } from "./qodal";
 import { ensureQwenCode } from "./qwen-code";
 import { applyCoderSettings } from "./qwen-settings";
@@ -31,11 +30,6 @@ export interface InstallOptions {
   configPath?: string;
   /** Claude Code user config for the vlm-analyzer entry; default `~/.claude.json`. */
   claudeConfigPath?: string;
-}
-
-/** `~/.qwen/settings.json`. */
-export function defaultQwenSettingsPath(home = homedir()): string {
-  return join(home, ".qwen", "settings.json");
 }
 
 /** Runs a settings-file update; its errors (corrupt file, left untouched) are for the user. */
@@ -65,7 +59,7 @@ export async function install(context: EndpointContext, options: InstallOptions,
   const qwen = await ensureQwenCode(options.qwenBin, context.env, log);
   log(`qwen-code: ${qwen.bin}${qwen.installed ? " (installed)" : ""}`);
 
-  const settingsPath = options.settingsPath ?? defaultQwenSettingsPath();
+  const settingsPath = options.settingsPath ?? defaultQwenSettingsPath(context.env);
   const mcp = vlmAnalyzerEntry(context, options.configPath);
   const registerMcp = mcp ? qwenCodeRegistration(settingsPath, mcp) : (s: JsonObject) => s;
   const update = await userFileUpdate(() =>

@@ -5,10 +5,11 @@
  * never a credential.
  * @module
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
 import { UserError } from "../core/errors";
+import { writeFileAtomically } from "../core/files";
 
 /** Line that marks a file as written by the installer (so it may be overwritten). */
 export const QODAL_MARKER = "# qodal: written by `qwen-code-modal install`";
@@ -76,9 +77,6 @@ export async function writeQodal(path: string, target: QodalTarget): Promise<boo
   if (current !== undefined && !current.includes(QODAL_MARKER)) {
     throw new UserError(`${path} exists and was not written by qwen-code-modal; move it or pass --qodal <another path>`);
   }
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  await writeFile(tmp, text, { mode: 0o755 });
-  await rename(tmp, path);
+  await writeFileAtomically(path, text, { mode: 0o755 });
   return true;
 }

@@ -7,7 +7,7 @@
  * `QWEN_USAGE_STATISTICS_ENABLED ?? privacy.usageStatisticsEnabled ?? true`.
  * @module
  */
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import type { ClientContext } from "./context";
 import { CODER_API_KEY_ENV, CODER_API_KEY_PLACEHOLDER } from "./qwen-settings";
 

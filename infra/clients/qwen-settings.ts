@@ -15,8 +15,8 @@
  * - `model.name`, `telemetry.enabled`, `privacy.usageStatisticsEnabled` (default true in 0.24.4).
  * @module
  */
-import { PROXY_AUTH_HEADERS, type Endpoint, type EndpointConfig } from "vlm-analyzer/endpoint-config";
-import type { JsonObject } from "vlm-analyzer/settings-file";
+import { PROXY_AUTH_HEADERS, type Endpoint, type EndpointConfig } from "@qwen-code-modal/contract";
+import type { JsonObject } from "../core/files";
 
 /** The variable qwen-code reads the coder's API key from (`envKey`). */
 export const CODER_API_KEY_ENV = "QCM_CODER_API_KEY";

@@ -216,7 +216,7 @@ export const stackSettingsSchema = z
     workspace: modalLabel.optional(),
     /** Which deployments to deploy (keys of `deployments`). */
     enabled: z.array(z.string()).min(1, "must name at least one deployment"),
-    /** Where `pulumi up` writes the exported endpoint config (default: see vlm-analyzer/endpoint-config). */
+    /** Where `pulumi up` writes the exported endpoint config (default: see infra/core/environment.ts, endpointConfigPath). */
     endpointConfigPath: z.string().min(1).optional(),
     /** Names of the env vars that hold the Modal proxy-auth token id and secret for clients. */
     proxyTokenIdEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"),

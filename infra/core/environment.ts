@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse } from "dotenv";
-import { defaultEndpointConfigPath } from "vlm-analyzer/endpoint-config";
+import { defaultEndpointConfigPath } from "@qwen-code-modal/contract";
 import { UserError } from "./errors";
 import { projectRoot } from "./paths";
 

@@ -14,7 +14,7 @@
  * @module
  */
 import { EventEmitter } from "node:events";
-import type { Endpoint, EndpointConfig } from "vlm-analyzer/endpoint-config";
+import type { Endpoint, EndpointConfig } from "@qwen-code-modal/contract";
 import type { PlanEntry } from "../plan/plan";
 import { describeOutcome, httpCall } from "../ops/http";
 import { summarizeVllmMetrics, type VllmMetrics } from "../ops/metrics";

@@ -8,7 +8,7 @@
  * - `GET /api/logs/:name` SSE of `modal app logs --follow` (`line`, `end`);
  * - `POST /api/wake/:name` starts a cold start (phases come as `live` events);
  * - `POST /api/chat` SSE of a streamed coder answer (`delta`, `done`, `error`);
- * - `POST /api/vlm` an image question (JSON in, JSON out).
+ * - `POST /api/vlm` an image question (JSON in, JSON out), through the vlm-analyzer MCP server.
  * The proxy-auth credentials are used here and never sent to the page or printed.
  * @module
  */
@@ -31,7 +31,8 @@ import { guard, newToken } from "./guard";
 import { followLogs } from "./logs-stream";
 import { Monitor, type MonitorOptions } from "./monitor";
 import { loadPlan, type PlanSource } from "./plan-source";
-import { askVlm, chatRequestSchema, streamChat } from "./playground";
+import { chatRequestSchema, streamChat } from "./chat";
+import { ImageQuestions } from "./image-question";
 import { spendView, type SpendView } from "./spend";
 
 /** How to run the dashboard. */
@@ -152,6 +153,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     return { data: parsed.data, name, endpoint, credentials: credentials as ProxyCredentials };
   };
 
+  const imageQuestions = new Map<string, ImageQuestions>();
   const port = { value: 0 };
   const app = new Hono();
   app.use("*", async (c, next) => guard(token, port.value)(c, next));
@@ -228,7 +230,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const call = await playgroundCall(c, vlmRequestSchema, "vlm", "image question");
     if (call.refusal) return call.refusal;
     try {
-      const answer = await askVlm(call.endpoint, call.credentials, Buffer.from(call.data.image, "base64"), call.data.question, c.req.raw.signal);
+      let questions = imageQuestions.get(call.name);
+      if (!questions) {
+        questions = new ImageQuestions(call.endpoint, call.credentials, { PATH: context.environment.vars.PATH, HOME: context.environment.vars.HOME });
+        imageQuestions.set(call.name, questions);
+      }
+      const answer = await questions.ask(Buffer.from(call.data.image, "base64"), call.data.question, c.req.raw.signal);
       return c.json(answer);
     } catch (err) {
       return c.json({ error: clean((err as Error).message) }, 502);
@@ -255,6 +262,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     close: async () => {
       monitor.stop();
       feed.stop();
+      await Promise.all([...imageQuestions.values()].map((q) => q.close()));
       for (const c of clients) void c.close();
       clients.clear();
       await new Promise<void>((resolve) => {

@@ -5,7 +5,7 @@
  * @module
  */
 import { request } from "undici";
-import type { EndpointConfig } from "vlm-analyzer/endpoint-config";
+import type { EndpointConfig } from "@qwen-code-modal/contract";
 
 /** What one call returned. */
 export interface HttpOutcome {

@@ -2,7 +2,7 @@
  * `logs`: the `modal app logs` command line for a deployment's app.
  * @module
  */
-import type { EndpointConfig } from "vlm-analyzer/endpoint-config";
+import type { EndpointConfig } from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
 
 /** What to show. */

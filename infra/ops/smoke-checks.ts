@@ -4,7 +4,7 @@
  * @module
  */
 import { createParser } from "eventsource-parser";
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import { describeOutcome, httpCall } from "./http";
 import { redBlockImage, triangleImage } from "./smoke-images";
 

@@ -4,7 +4,7 @@
  * Endpoints are checked at the same time, so their cold starts overlap.
  * @module
  */
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import type { ClientContext } from "../clients/context";
 import { proxyAuthHeaders } from "../clients/credentials";
 import { checkModels, checkToolCall, checkVision, type CheckResult } from "./smoke-checks";

@@ -4,7 +4,7 @@
  * request, since any request would start a container (and bill GPU time); `wake` asks anyway.
  * @module
  */
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import type { ClientContext } from "../clients/context";
 import { proxyAuthHeaders } from "../clients/credentials";
 import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "./http";

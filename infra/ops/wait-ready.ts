@@ -5,7 +5,7 @@
  * wait at once.
  * @module
  */
-import type { Endpoint, EndpointConfig } from "vlm-analyzer/endpoint-config";
+import type { Endpoint, EndpointConfig } from "@qwen-code-modal/contract";
 import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "./http";
 
 /** How long and how often to poll. */

@@ -5,8 +5,8 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { copyFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { rm } from "node:fs/promises";
+import { writeFileAtomically } from "../core/files";
 
 /** Inputs: where to write, and the JSON text (already validated by the program). */
 export interface EndpointConfigFileInputs {
@@ -15,13 +15,7 @@ export interface EndpointConfigFileInputs {
 }
 
 async function writeAtomically(i: EndpointConfigFileInputs): Promise<void> {
-  await mkdir(dirname(i.path), { recursive: true });
-  await copyFile(i.path, `${i.path}.bak`).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== "ENOENT") throw err;
-  });
-  const tmp = `${i.path}.${process.pid}.tmp`;
-  await writeFile(tmp, i.content, { mode: 0o644 });
-  await rename(tmp, i.path);
+  await writeFileAtomically(i.path, i.content, { mode: 0o644, backup: true });
 }
 
 /** The provider; exported for tests. */

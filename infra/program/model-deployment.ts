@@ -4,7 +4,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import type { PreparedDeployment } from "../prepare";
 import type { ModalCredentials } from "../core/environment";
 import { ModalApp } from "../provider/modal-app";

@@ -5,7 +5,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { endpointConfigSchema, ENDPOINT_CONFIG_VERSION, type Endpoint } from "vlm-analyzer/endpoint-config";
+import { endpointConfigSchema, ENDPOINT_CONFIG_VERSION, type Endpoint } from "@qwen-code-modal/contract";
 import type { CredentialSource } from "../config/credentials";
 import type { ResolvedConfig } from "../config/resolve";
 import type { Prepared } from "../prepare";

@@ -5,26 +5,15 @@
  * @module
  */
 import { z } from "zod";
-import { endpointForRole, readEndpointConfig, defaultEndpointConfigPath, ENDPOINT_CONFIG_ENV } from "./endpoint-config.js";
+import {
+  defaultEndpointConfigPath,
+  ENDPOINT_CONFIG_ENV,
+  endpointForRole,
+  readEndpointConfig,
+  VLM_ANALYZER_DEFAULT_TIMEOUT_SECONDS as DEFAULT_TIMEOUT_SECONDS,
+  VLM_ANALYZER_ENV as CONFIG_ENV,
+} from "@qwen-code-modal/contract";
 
-/** Environment variables the server reads (see mcp/README.md). */
-export const CONFIG_ENV = {
-  /** OpenAI base URL of the VLM, e.g. `https://ws--qcm-vlm-serve.modal.run/v1`. */
-  endpoint: "VLM_ENDPOINT",
-  /** Served model name sent as `model`. */
-  model: "VLM_MODEL",
-  /** Total time one tool call may spend on the endpoint, including a cold start; seconds. */
-  timeout: "VLM_TIMEOUT",
-  /** Visual-token budget per image (see {@link DEFAULT_MAX_IMAGE_TOKENS}). */
-  maxImageTokens: "VLM_MAX_IMAGE_TOKENS",
-  /** Largest image file accepted, bytes. */
-  maxImageBytes: "VLM_MAX_IMAGE_BYTES",
-  /** Most tokens the model may generate per answer (`max_tokens`). */
-  maxOutputTokens: "VLM_MAX_OUTPUT_TOKENS",
-  /** Default names of the Modal proxy-auth token variables (the endpoint config may name others). */
-  tokenId: "MODAL_PROXY_TOKEN_ID",
-  tokenSecret: "MODAL_PROXY_TOKEN_SECRET",
-} as const;
 
 /**
  * Default visual-token budget per image: 1,280 tokens. Qwen3-VL encodes 16×16 px patches and merges
@@ -32,8 +21,6 @@ export const CONFIG_ENV = {
  * (source: Qwen3-VL model card and `Qwen3VLProcessor` defaults, patch_size 16, merge_size 2).
  */
 export const DEFAULT_MAX_IMAGE_TOKENS = 1280;
-/** Default timeout: 600 s, enough for a Modal cold start of a 32B FP8 model (weights load + compile). */
-export const DEFAULT_TIMEOUT_SECONDS = 600;
 /** Default largest image file: 50 MB (a 4K PNG screenshot is 2 to 15 MB). */
 export const DEFAULT_MAX_IMAGE_BYTES = 50 * 1024 * 1024;
 /** Default answer length cap: 8,192 tokens (Thinking models spend many tokens on reasoning first). */

@@ -2,12 +2,14 @@
  * Builds the `vlm-analyzer` MCP server (tools only) for a configuration.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { VLM_ANALYZER_SERVER_NAME as SERVER_NAME } from "@qwen-code-modal/contract";
 import type { ServerConfig } from "./config.js";
 import { registerTools } from "./tools.js";
 
-/** Server name announced in the MCP `initialize` result and used as the registration key. */
-export const SERVER_NAME = "vlm-analyzer";
+/** The built stdio entry point of this package (`dist/index.js`): what an agent's MCP entry runs. */
+export const SERVER_ENTRY_PATH = fileURLToPath(new URL("./index.js", import.meta.url));
 /** Server version announced in `initialize`. */
 export const SERVER_VERSION = "0.1.0";
 

@@ -11,7 +11,7 @@
 import { Agent, errors as undiciErrors, request } from "undici";
 import type { AssistantMessage } from "./answer.js";
 import type { ServerConfig } from "./config.js";
-import { PROXY_AUTH_HEADERS } from "./endpoint-config.js";
+import { PROXY_AUTH_HEADERS } from "@qwen-code-modal/contract";
 import { ToolFailure } from "./errors.js";
 
 /** Statuses that mean "not ready yet" on Modal: bad gateway, unavailable, gateway timeout. */

@@ -158,7 +158,7 @@ describe.runIf(chromiumAvailable())("dashboard in headless Chromium (modal CLI s
     expect(logCall?.argv).toEqual(["app", "logs", "qcm-coder", "--follow"]);
   });
 
-  it("answers an image question dropped on the VLM panel", async () => {
+  it("answers an image question dropped on the VLM panel, asked through the vlm-analyzer MCP server", async () => {
     const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#d03020" } }).png().toBuffer();
     await page.evaluate(async (base64) => {
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { EndpointConfig } from "vlm-analyzer/endpoint-config";
+import type { EndpointConfig } from "@qwen-code-modal/contract";
 import { Monitor, type LiveDeployment } from "../../infra/dashboard/monitor";
 import type { AppListRow } from "../../infra/provider/modal-cli";
 import type { PlanEntry } from "../../infra/plan/plan";

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
-import { parseEndpointConfig } from "vlm-analyzer/endpoint-config";
+import { parseEndpointConfig } from "@qwen-code-modal/contract";
 
 const harness = resolve(__dirname, "program-harness.cjs");
 const TOKEN_ID = "ak-mockId001";

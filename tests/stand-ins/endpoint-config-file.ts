@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { EndpointConfig, EndpointRole } from "vlm-analyzer/endpoint-config";
+import type { EndpointConfig, EndpointRole } from "@qwen-code-modal/contract";
 import type { VllmStandIn } from "./vllm-endpoint.js";
 
 /** The coder's facts as the real deployment has them (served name from the stand-in). */

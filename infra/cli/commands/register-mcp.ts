@@ -6,19 +6,19 @@
  * @module
  */
 import { resolve } from "node:path";
-import { ENDPOINT_CONFIG_ENV, defaultEndpointConfigPath, readEndpointConfig } from "vlm-analyzer/endpoint-config";
+import { ENDPOINT_CONFIG_ENV, readEndpointConfig } from "@qwen-code-modal/contract";
+import { buildServerEntry, type McpServerEntry } from "../../clients/mcp-entry";
 import {
-  buildServerEntry,
   claudeProjectConfigPath,
   defaultClaudeUserConfigPath,
   defaultQwenSettingsPath,
   registerWithClaudeCode,
   registerWithQwenCode,
-  type McpServerEntry,
-} from "vlm-analyzer/registration";
-import type { JsonFileUpdate } from "vlm-analyzer/settings-file";
-import type { Command } from "../command";
+} from "../../clients/mcp-registration";
+import { resolveEnvironment, type Environment } from "../../core/environment";
 import { UserError } from "../../core/errors";
+import type { JsonFileUpdate } from "../../core/files";
+import type { Command } from "../command";
 import { parseCommandArgs } from "../options";
 
 const USAGE =
@@ -43,8 +43,8 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 }
 
 /** The server entry: token variable names from the endpoint config when it exists, else the defaults. */
-async function entryFor(configOption: string | undefined, timeout: string | undefined): Promise<McpServerEntry> {
-  const configPath = resolve(configOption ?? defaultEndpointConfigPath());
+async function entryFor(environment: Environment, configOption: string | undefined, timeout: string | undefined): Promise<McpServerEntry> {
+  const configPath = resolve(configOption ?? environment.endpointConfigPath);
   let tokenEnv: { id: string; secret: string } | undefined;
   try {
     const config = await readEndpointConfig(configPath);
@@ -78,14 +78,15 @@ export const registerMcpCommand: Command = {
     const values = parseCommandArgs("register-mcp", args, OPTIONS, USAGE).values;
     const client = oneOf("client", values.client, ["qwen", "claude", "all"] as const);
     const scope = oneOf("scope", values.scope, ["user", "project"] as const);
-    const entry = await entryFor(values.config, values.timeout);
+    const environment = resolveEnvironment();
+    const entry = await entryFor(environment, values.config, values.timeout);
     if (client !== "claude") {
-      console.log(report("qwen-code", await registerWithQwenCode(values["qwen-settings"] ?? defaultQwenSettingsPath(), entry)));
+      console.log(report("qwen-code", await registerWithQwenCode(values["qwen-settings"] ?? defaultQwenSettingsPath(environment.vars), entry)));
     }
     if (client !== "qwen") {
       const path =
         values["claude-config"] ??
-        (scope === "project" ? claudeProjectConfigPath(resolve(values["project-dir"] ?? ".")) : defaultClaudeUserConfigPath());
+        (scope === "project" ? claudeProjectConfigPath(resolve(values["project-dir"] ?? ".")) : defaultClaudeUserConfigPath(environment.vars));
       console.log(report(`Claude Code (${scope} scope)`, await registerWithClaudeCode(path, entry)));
     }
     const { MODAL_PROXY_TOKEN_ID: id, MODAL_PROXY_TOKEN_SECRET: secret } = entry.env;

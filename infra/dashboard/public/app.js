@@ -443,7 +443,6 @@ $("vlm-form").addEventListener("submit", async (e) => {
     out.replaceChildren(
       h("div", { "data-role": "vlm-answer" }, body.answer),
       ...(body.reasoning ? [h("details", { class: "reasoning" }, h("summary", {}, "reasoning"), body.reasoning)] : []),
-      h("div", { class: "note" }, `sent ${body.sent.width}×${body.sent.height}, ${int(body.sent.bytes)} bytes, ${body.sent.visualTokens} visual tokens`),
     );
   } catch (err) {
     out.textContent = `error: ${err.message}`;

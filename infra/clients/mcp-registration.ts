@@ -1,7 +1,7 @@
 /**
- * Registering the `vlm-analyzer` stdio server with coding agents, by merging one entry into their
- * settings files (atomic write, `.bak` backup, idempotent: see settings-file.ts). Secrets are never
- * written: the entry's env holds `${VAR}` references that the agent expands from its own environment.
+ * Registering the `vlm-analyzer` stdio server (entry: ./mcp-entry.ts) with coding agents, by merging
+ * one entry into their settings files (atomic write, `.bak` backup, idempotent: see
+ * infra/core/files.ts). Secrets are never written: the entry's env holds `${VAR}` references.
  *
  * - qwen-code: `mcpServers["vlm-analyzer"]` in `~/.qwen/settings.json` with `command`, `args`,
  *   `env`, `timeout` (milliseconds) and `alwaysLoadTools: true` (otherwise qwen-code 0.24 hides MCP
@@ -17,67 +17,21 @@
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { CONFIG_ENV, DEFAULT_TIMEOUT_SECONDS } from "./config.js";
-import { SERVER_NAME } from "./server.js";
-import { updateJsonFile, type JsonFileUpdate, type JsonObject } from "./settings-file.js";
-
-/** The built server entry point of this package (`dist/index.js`). */
-export const SERVER_ENTRY_PATH = fileURLToPath(new URL("./index.js", import.meta.url));
+import { VLM_ANALYZER_DEFAULT_TIMEOUT_SECONDS, VLM_ANALYZER_ENV, VLM_ANALYZER_SERVER_NAME } from "@qwen-code-modal/contract";
+import type { Variables } from "../core/environment";
+import { updateJsonFile, type JsonFileUpdate, type JsonObject } from "../core/files";
+import { buildServerEntry, type McpServerEntry } from "./mcp-entry";
 
 /** Extra time an agent waits for a tool call beyond the server's own VLM_TIMEOUT, seconds. */
 const AGENT_TIMEOUT_MARGIN_SECONDS = 60;
 
-/** What {@link buildServerEntry} needs; every field has a default. */
-export interface ServerEntryOptions {
-  /** Program that runs the server; default the absolute path of the Node running this code (agents may find an older `node` on PATH). */
-  command?: string;
-  /** Server script; default {@link SERVER_ENTRY_PATH}. */
-  entryPath?: string;
-  /**
-   * Names of the environment variables that hold the Modal proxy-auth token id and secret in the
-   * agent's environment (the endpoint config's `proxyAuth`); default `MODAL_PROXY_TOKEN_ID` / `MODAL_PROXY_TOKEN_SECRET`.
-   */
-  tokenEnv?: { id: string; secret: string };
-  /** Pin the endpoint (not secret); when absent the server reads the endpoint config at start. */
-  endpoint?: { baseUrl: string; model: string };
-  /** VLM_TIMEOUT for the server, seconds; default 600. */
-  timeoutSeconds?: number;
-}
-
-/** A stdio MCP server entry as both agents read it. */
-export interface McpServerEntry {
-  command: string;
-  args: string[];
-  /** Values are literals (non-secret) or `${VAR}` references. */
-  env: Record<string, string>;
-}
-
-/** `${NAME}`: a reference the agent expands from its environment. */
-const ref = (name: string) => `\${${name}}`;
-
-/** Builds the server entry: command, args, and an env with `${VAR}` references for the tokens. */
-export function buildServerEntry(options: ServerEntryOptions = {}): McpServerEntry {
-  const tokenEnv = options.tokenEnv ?? { id: CONFIG_ENV.tokenId, secret: CONFIG_ENV.tokenSecret };
-  const env: Record<string, string> = {
-    [CONFIG_ENV.tokenId]: ref(tokenEnv.id),
-    [CONFIG_ENV.tokenSecret]: ref(tokenEnv.secret),
-    [CONFIG_ENV.timeout]: String(options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
-  };
-  if (options.endpoint) {
-    env[CONFIG_ENV.endpoint] = options.endpoint.baseUrl;
-    env[CONFIG_ENV.model] = options.endpoint.model;
-  }
-  return { command: options.command ?? process.execPath, args: [options.entryPath ?? SERVER_ENTRY_PATH], env };
-}
-
 /** `~/.qwen/settings.json` (qwen-code's user settings). */
-export function defaultQwenSettingsPath(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultQwenSettingsPath(env: Variables): string {
   return join(env.HOME || homedir(), ".qwen", "settings.json");
 }
 
 /** `~/.claude.json`, or `$CLAUDE_CONFIG_DIR/.claude.json` when that is set (Claude Code's user config). */
-export function defaultClaudeUserConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultClaudeUserConfigPath(env: Variables): string {
   return join(env.CLAUDE_CONFIG_DIR || env.HOME || homedir(), ".claude.json");
 }
 
@@ -106,12 +60,12 @@ function mergeServer(path: string, name: string, entry: JsonObject): (settings: 
 
 /**
  * Registers the server for qwen-code.
- * @param settingsPath - default {@link defaultQwenSettingsPath}.
+ * @param settingsPath - e.g. {@link defaultQwenSettingsPath}.
  * @param entry - default {@link buildServerEntry}().
  * @returns what was written; `changed: false` when it was already registered so.
  */
 export function registerWithQwenCode(
-  settingsPath: string = defaultQwenSettingsPath(),
+  settingsPath: string,
   entry: McpServerEntry = buildServerEntry(),
 ): Promise<JsonFileUpdate> {
   return updateJsonFile(settingsPath, qwenCodeRegistration(settingsPath, entry));
@@ -126,10 +80,10 @@ export function qwenCodeRegistration(
   settingsPath: string,
   entry: McpServerEntry = buildServerEntry(),
 ): (settings: JsonObject) => JsonObject {
-  const seconds = Number(entry.env[CONFIG_ENV.timeout] ?? DEFAULT_TIMEOUT_SECONDS);
+  const seconds = Number(entry.env[VLM_ANALYZER_ENV.timeout] ?? VLM_ANALYZER_DEFAULT_TIMEOUT_SECONDS);
   // qwen-code's `timeout` is per tool call, in milliseconds (default 600,000): longer than the server's own.
   const timeout = (seconds + AGENT_TIMEOUT_MARGIN_SECONDS) * 1000;
-  return mergeServer(settingsPath, SERVER_NAME, { ...entry, timeout, alwaysLoadTools: true });
+  return mergeServer(settingsPath, VLM_ANALYZER_SERVER_NAME, { ...entry, timeout, alwaysLoadTools: true });
 }
 
 /**
@@ -141,5 +95,5 @@ export function registerWithClaudeCode(
   configPath: string,
   entry: McpServerEntry = buildServerEntry(),
 ): Promise<JsonFileUpdate> {
-  return updateJsonFile(configPath, mergeServer(configPath, SERVER_NAME, { type: "stdio", ...entry }));
+  return updateJsonFile(configPath, mergeServer(configPath, VLM_ANALYZER_SERVER_NAME, { type: "stdio", ...entry }));
 }

@@ -1,19 +1,14 @@
 /**
- * The playground's two calls, made server-side so the proxy-auth credentials never reach the page:
- * - a streamed chat with the coder (`POST /v1/chat/completions`, `stream: true`; vLLM's OpenAI
- *   chunks read with eventsource-parser), yielded as text and reasoning deltas;
- * - an image question to the VLM, through the vlm-analyzer's own image preparation (sharp, visual
- *   token budget) and client (retries through a cold start, Modal's redirects).
- * Either call starts a container when the app is scaled to zero: the page says so before sending.
+ * The playground's chat with the coder, made server-side so the proxy-auth credentials never reach
+ * the page: `POST /v1/chat/completions` with `stream: true` (undici's fetch, which follows Modal's
+ * 303 redirect), vLLM's OpenAI chunks read with eventsource-parser and yielded as text and
+ * reasoning deltas. It starts a container when the app is scaled to zero: the page says so.
  * @module
  */
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { fetch } from "undici";
 import { z } from "zod";
-import { analyzeImages } from "vlm-analyzer/analyze";
-import { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_TIMEOUT_SECONDS } from "vlm-analyzer/config";
-import type { Endpoint } from "vlm-analyzer/endpoint-config";
-import { prepareImage } from "vlm-analyzer/image-encode";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import type { ProxyCredentials } from "../clients/credentials";
 import { proxyAuthHeaders } from "../clients/credentials";
 import { redact } from "../provider/redact";
@@ -84,36 +79,4 @@ export async function* streamChat(
     }
   }
   yield { finish, completionTokens };
-}
-
-/** The VLM's answer to an image question. */
-export interface VlmAnswer {
-  answer: string;
-  reasoning?: string;
-  /** What was sent: pixels, bytes, visual tokens. */
-  sent: { width: number; height: number; bytes: number; visualTokens: number };
-}
-
-/**
- * Asks the VLM one question about one image (any format sharp reads), as vlm-analyzer would.
- * @throws Error (vlm-analyzer's ToolFailure) with a message for the user: not an image, endpoint
- * refused, timed out after {@link DEFAULT_TIMEOUT_SECONDS} s, no answer. Never contains the credentials.
- */
-export async function askVlm(endpoint: Endpoint, credentials: ProxyCredentials, image: Buffer, question: string, signal: AbortSignal): Promise<VlmAnswer> {
-  if (image.length > DEFAULT_MAX_IMAGE_BYTES) throw new Error(`the image is ${image.length} bytes; the limit is ${DEFAULT_MAX_IMAGE_BYTES}`);
-  const prepared = await prepareImage(image, "the dropped image", DEFAULT_MAX_IMAGE_TOKENS);
-  const config = {
-    baseUrl: endpoint.baseUrl,
-    model: endpoint.model,
-    tokenId: credentials.tokenId,
-    tokenSecret: credentials.tokenSecret,
-    timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
-    maxImageTokens: DEFAULT_MAX_IMAGE_TOKENS,
-    maxImageBytes: DEFAULT_MAX_IMAGE_BYTES,
-    maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS,
-  };
-  const result = await analyzeImages(config, [{ image: prepared }], question, true, { signal });
-  const texts = result.content.map((c) => (c.type === "text" ? c.text : ""));
-  const { width, height, bytes, visualTokens } = prepared.sent;
-  return { answer: texts[0], reasoning: texts[1]?.replace(/^Reasoning:\n/, ""), sent: { width, height, bytes, visualTokens } };
 }

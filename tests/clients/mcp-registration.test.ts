@@ -2,7 +2,9 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildServerEntry, registerWithClaudeCode, registerWithQwenCode, SERVER_ENTRY_PATH } from "../src/registration.js";
+import { SERVER_ENTRY_PATH } from "vlm-analyzer";
+import { buildServerEntry } from "../../infra/clients/mcp-entry";
+import { registerWithClaudeCode, registerWithQwenCode } from "../../infra/clients/mcp-registration";
 
 let dir: string;
 beforeAll(async () => {

@@ -1,0 +1,7 @@
+/**
+ * `@qwen-code-modal/contract`: what the deployer (infra/) and the `vlm-analyzer` MCP server (mcp/)
+ * agree on, and nothing else. Either side may change its internals freely; a change here changes both.
+ * @module
+ */
+export * from "./endpoint-config.js";
+export * from "./vlm-analyzer.js";

@@ -1,0 +1,44 @@
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { updateJsonFile, writeFileAtomically } from "../../infra/core/files";
+
+describe("writeFileAtomically / updateJsonFile", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "qcm-files-"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("creates folders, applies the mode, keeps a backup on request and leaves no temporary file", async () => {
+    const path = join(dir, "a", "b", "file.txt");
+    expect(await writeFileAtomically(path, "one", { mode: 0o640, backup: true })).toBeUndefined();
+    expect((await stat(path)).mode & 0o777).toBe(0o640);
+    expect(await writeFileAtomically(path, "two", { backup: true })).toBe(`${path}.bak`);
+    expect(await readFile(path, "utf8")).toBe("two");
+    expect(await readFile(`${path}.bak`, "utf8")).toBe("one");
+    expect((await stat(path)).mode & 0o777).toBe(0o640); // an existing file keeps its mode
+    expect((await readdir(join(dir, "a", "b"))).sort()).toEqual(["file.txt", "file.txt.bak"]);
+  });
+
+  it("serializes concurrent writes to one path: the last one wins, whole", async () => {
+    const path = join(dir, "race.txt");
+    const texts = Array.from({ length: 20 }, (_, i) => `${i}`.repeat(10_000));
+    await Promise.all(texts.map((t) => writeFileAtomically(path, t)));
+    expect(await readFile(path, "utf8")).toBe(texts.at(-1));
+  });
+
+  it("updates a JSON object file keeping its mode, and writes nothing when nothing changes", async () => {
+    const path = join(dir, "settings.json");
+    await writeFile(path, JSON.stringify({ keep: 1 }), { mode: 0o644 });
+    const update = await updateJsonFile(path, (s) => ({ ...s, added: true }));
+    expect(update).toEqual({ path, changed: true, backupPath: `${path}.bak` });
+    expect(JSON.parse(await readFile(path, "utf8"))).toEqual({ keep: 1, added: true });
+    expect((await stat(path)).mode & 0o777).toBe(0o644);
+    expect(await updateJsonFile(path, (s) => s)).toEqual({ path, changed: false });
+    const fresh = join(dir, "new", "settings.json");
+    await updateJsonFile(fresh, () => ({ a: 1 }));
+    expect((await stat(fresh)).mode & 0o777).toBe(0o600);
+  });
+});

@@ -81,6 +81,8 @@ export const endpointConfigSchema = z.object({
   /** Names of the environment variables that hold the Modal proxy-auth token id and secret. */
   proxyAuth: z.object({ tokenIdEnv: envVarName, tokenSecretEnv: envVarName }),
   endpoints: z.record(z.string().min(1), endpointSchema),
+  /** The stack's monthly budget (`qwen-code-modal:budget`), for `status` and `spend`; absent when none is set. */
+  budget: z.object({ usdPerMonth: z.number().positive() }).optional(),
 });
 export type EndpointConfig = z.infer<typeof endpointConfigSchema>;
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
 import type { Deployment } from "../config/schema";
+import { gpuOptions, gpuSpec } from "../modal/gpus";
 import { projectRoot } from "../core/paths";
 import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
 
@@ -86,7 +87,7 @@ export function compareWithConfig(report: ShimReport, d: Deployment): string[] {
   if (!server) return problems;
   const opts = report.deploy_time[name] ?? {};
   expect("server kind", server.kind, snapshot ? "class" : "function");
-  expect("gpus", server.gpus, [d.gpuCount === 1 ? d.gpu : `${d.gpu}:${d.gpuCount}`]);
+  expect("gpus", server.gpus, gpuOptions(d.gpu).map((g) => gpuSpec(g, d.gpuCount)));
   expect("volumes", server.volumes, plan.volumes.map((v) => v.mountPath).sort());
   expect("HF token secrets", server.secrets, d.hfSecretName ? 1 : 0);
   expect("web servers", Object.keys(server.web_servers), [SERVE_FUNCTION]);

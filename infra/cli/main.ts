@@ -15,10 +15,14 @@ import { smokeCommand } from "./commands/smoke";
 import { statusCommand } from "./commands/status";
 import { logsCommand } from "./commands/logs";
 import { registerMcpCommand } from "./commands/register-mcp";
+import { spendCommand } from "./commands/spend";
+import { historyCommand } from "./commands/history";
+import { warmCommand } from "./commands/warm";
+import { coolCommand } from "./commands/cool";
 import { dashboardCommand } from "./commands/dashboard";
 
 /** Every subcommand, in `help` order. Each lives in its own file under commands/. */
-const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, logsCommand, dashboardCommand, registerMcpCommand];
+const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, logsCommand, registerMcpCommand, spendCommand, historyCommand, warmCommand, coolCommand, dashboardCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

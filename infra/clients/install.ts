@@ -8,12 +8,12 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../core/errors";
 import { updateJsonFile, type JsonFileUpdate, type JsonObject } from "../core/files";
-import { projectRoot } from "../core/paths";
 import type { EndpointContext } from "./context";
 import { requireEndpoint } from "./context";
 import { proxyCredentials } from "./credentials";
+import { findClaudeCode } from "./claude-code";
 import { vlmAnalyzerEntry } from "./mcp-entry";
-import { defaultClaudeUserConfigPath, defaultQwenSettingsPath, qwenCodeRegistration, registerWithClaudeCode } from "./mcp-registration";
+import { defaultQwenSettingsPath, qwenCodeRegistration, registerWithClaudeCode } from "./mcp-registration";
 import { writeQodal } from "./qodal";
 import { ensureQwenCode } from "./qwen-code";
 import { applyCoderSettings } from "./qwen-settings";
@@ -28,8 +28,10 @@ export interface InstallOptions {
   qwenBin?: string;
   /** Endpoint config to bake into the wrapper and the MCP entry (default: looked up at run time). */
   configPath?: string;
-  /** Claude Code user config for the vlm-analyzer entry; default `~/.claude.json`. */
-  claudeConfigPath?: string;
+  /** Claude Code's config folder (`CLAUDE_CONFIG_DIR`) for the vlm-analyzer entry; default: Claude Code's own (`~/.claude.json`). */
+  claudeConfigDir?: string;
+  /** Claude Code executable; default `claude` on PATH, else the project's. */
+  claudeBin?: string;
 }
 
 /** Runs a settings-file update; its errors (corrupt file, left untouched) are for the user. */
@@ -42,7 +44,7 @@ async function userFileUpdate(update: () => Promise<JsonFileUpdate>): Promise<Js
 }
 
 /** The compiled CLI the wrapper runs. @throws UserError when the project is not built. */
-export function cliEntry(root = projectRoot()): string {
+export function cliEntry(root: string): string {
   const entry = join(root, "dist", "infra", "cli", "main.js");
   if (!existsSync(entry)) throw new UserError(`${entry} is missing: build the project first (npm run build)`);
   return entry;
@@ -71,17 +73,20 @@ export async function install(context: EndpointContext, options: InstallOptions,
           (update.backupPath ? ` (previous copy: ${update.backupPath})` : "")
       : `settings: ${settingsPath} already up to date`,
   );
-  if (mcp) {
-    const claudePath = options.claudeConfigPath ?? defaultClaudeUserConfigPath(context.env);
-    const claude = await userFileUpdate(() => registerWithClaudeCode(claudePath, mcp));
-    log(`Claude Code: vlm-analyzer ${claude.changed ? "registered in" : "already registered in"} ${claudePath}`);
+  const claudeBin = options.claudeBin ?? findClaudeCode(context.env, context.environment.root);
+  if (mcp && claudeBin) {
+    const env = options.claudeConfigDir ? { ...context.env, CLAUDE_CONFIG_DIR: resolve(options.claudeConfigDir) } : context.env;
+    const claude = await registerWithClaudeCode({ bin: claudeBin, env }, { scope: "user" }, mcp);
+    log(`Claude Code: vlm-analyzer ${claude.changed ? "registered in" : "already registered in"} ${claude.path}`);
+  } else if (mcp) {
+    log("Claude Code: not found (claude is not on PATH); after installing it, run `qwen-code-modal register-mcp --client claude`");
   } else {
     log("vlm-analyzer: not registered, the endpoint config has no vlm deployment");
   }
 
   const wrote = await writeQodal(options.qodalPath, {
     node: process.execPath,
-    cliEntry: cliEntry(),
+    cliEntry: cliEntry(context.environment.root),
     envFile: resolve(context.envFile),
     configPath: options.configPath && resolve(options.configPath),
     qwenBin: qwen.bin,

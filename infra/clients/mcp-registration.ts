@@ -1,16 +1,16 @@
 /**
- * Registering the `vlm-analyzer` stdio server (entry: ./mcp-entry.ts) with coding agents, by merging
- * one entry into their settings files (atomic write, `.bak` backup, idempotent: see
- * infra/core/files.ts). Secrets are never written: the entry's env holds `${VAR}` references.
+ * Registering the `vlm-analyzer` stdio server (entry: ./mcp-entry.ts) with coding agents,
+ * idempotently. Secrets are never written: the entry's env holds `${VAR}` references.
  *
- * - qwen-code: `mcpServers["vlm-analyzer"]` in `~/.qwen/settings.json` with `command`, `args`,
+ * - qwen-code: merged into its settings file (atomic write, `.bak` backup: infra/core/files.ts):
+ *   `mcpServers["vlm-analyzer"]` in `~/.qwen/settings.json` with `command`, `args`,
  *   `env`, `timeout` (milliseconds) and `alwaysLoadTools: true` (otherwise qwen-code 0.24 hides MCP
  *   tools behind its `tool_search` tool, and the model does not see analyze_image in its tool list).
  *   qwen-code expands `$VAR`/`${VAR}` in settings values (source: qwen-code 0.24.4
  *   `resolveEnvVarsInObject` over user settings; `MCPServerConfig` fields).
  * - Claude Code: `mcpServers["vlm-analyzer"]` with `type: "stdio"` in `<project>/.mcp.json`
  *   (project scope, shared in the repository; Claude Code asks each user to approve it) or at the
- *   top level of `~/.claude.json` (user scope, what `claude mcp add-json --scope user` writes).
+ *   top level of `~/.claude.json` (user scope), written by Claude Code's own `claude mcp add-json`.
  *   Both expand `${VAR}` (source: code.claude.com/docs/en/mcp "Environment variable expansion";
  *   checked with Claude Code 2.1.330 `claude mcp list` in a temporary HOME).
  * @module
@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { VLM_ANALYZER_DEFAULT_TIMEOUT_SECONDS, VLM_ANALYZER_ENV, VLM_ANALYZER_SERVER_NAME } from "@qwen-code-modal/contract";
 import type { Variables } from "../core/environment";
 import { updateJsonFile, type JsonFileUpdate, type JsonObject } from "../core/files";
+import { registerMcpServerWithClaudeCode, type ClaudeCodeCli, type ClaudeScope } from "./claude-code";
 import { buildServerEntry, type McpServerEntry } from "./mcp-entry";
 
 /** Extra time an agent waits for a tool call beyond the server's own VLM_TIMEOUT, seconds. */
@@ -28,16 +29,6 @@ const AGENT_TIMEOUT_MARGIN_SECONDS = 60;
 /** `~/.qwen/settings.json` (qwen-code's user settings). */
 export function defaultQwenSettingsPath(env: Variables): string {
   return join(env.HOME || homedir(), ".qwen", "settings.json");
-}
-
-/** `~/.claude.json`, or `$CLAUDE_CONFIG_DIR/.claude.json` when that is set (Claude Code's user config). */
-export function defaultClaudeUserConfigPath(env: Variables): string {
-  return join(env.CLAUDE_CONFIG_DIR || env.HOME || homedir(), ".claude.json");
-}
-
-/** `<projectDir>/.mcp.json` (Claude Code's project-scope servers). */
-export function claudeProjectConfigPath(projectDir: string): string {
-  return join(projectDir, ".mcp.json");
 }
 
 /**
@@ -87,13 +78,15 @@ export function qwenCodeRegistration(
 }
 
 /**
- * Registers the server for Claude Code in one file: a project's `.mcp.json`
- * ({@link claudeProjectConfigPath}) or the user config ({@link defaultClaudeUserConfigPath}).
- * The tool-call timeout there is Claude Code's `MCP_TOOL_TIMEOUT` environment variable (ms).
+ * Registers the server for Claude Code through its own CLI (`claude mcp add-json`, see
+ * ./claude-code.ts), in the user config or a project's `.mcp.json`. The tool-call timeout there is
+ * Claude Code's `MCP_TOOL_TIMEOUT` environment variable (ms).
+ * @throws UserError for a corrupt config file (left untouched) or a failing `claude`.
  */
 export function registerWithClaudeCode(
-  configPath: string,
+  cli: ClaudeCodeCli,
+  where: ClaudeScope,
   entry: McpServerEntry = buildServerEntry(),
 ): Promise<JsonFileUpdate> {
-  return updateJsonFile(configPath, mergeServer(configPath, VLM_ANALYZER_SERVER_NAME, { type: "stdio", ...entry }));
+  return registerMcpServerWithClaudeCode(cli, where, VLM_ANALYZER_SERVER_NAME, entry);
 }

@@ -8,6 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { Variables } from "../core/environment";
 import { UserError } from "../core/errors";
 import { writeFileAtomically } from "../core/files";
 
@@ -29,7 +30,8 @@ export interface QodalTarget {
 }
 
 /** `~/.local/bin/qodal`. */
-export function defaultQodalPath(home = homedir()): string {
+export function defaultQodalPath(env: Variables): string {
+  const home = env.HOME || homedir();
   return join(home, ".local", "bin", "qodal");
 }
 

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { DEFAULT_DEPLOYMENTS, DEFAULT_STACK_SETTINGS } from "./defaults";
 import { computeCapacity } from "../capacity";
+import { gpuOptions } from "../modal/gpus";
 import { deploymentSchema, stackSettingsSchema, type Deployment, type StackSettings } from "./schema";
 
 /** Pulumi config namespace of this project (`Pulumi.yaml` name). */
@@ -109,10 +110,13 @@ export function resolveConfig(raw: RawStackConfig): ResolvedConfig {
       problems.push(...problemsOf(result.error, input, key));
       continue;
     }
-    // Refuse what cannot hold one max_model_len sequence in GPU memory (infra/capacity).
-    const capacity = computeCapacity(result.data);
-    if (capacity.verdict === "error") {
-      problems.push(`${key}.maxModelLen: got ${result.data.maxModelLen}; does not fit on ${result.data.gpuCount}x ${result.data.gpu}: ${capacity.message}`);
+    // Refuse what cannot hold one max_model_len sequence in GPU memory (infra/capacity), on every
+    // GPU type listed: Modal may schedule the function on any of them.
+    const misfits = gpuOptions(result.data.gpu)
+      .map((gpu) => ({ gpu, capacity: computeCapacity({ ...result.data, gpu }) }))
+      .filter((o) => o.capacity.verdict === "error");
+    if (misfits.length > 0) {
+      problems.push(...misfits.map(({ gpu, capacity }) => `${key}.maxModelLen: got ${result.data.maxModelLen}; does not fit on ${result.data.gpuCount}x ${gpu}: ${capacity.message}`));
       continue;
     }
     deployments[name] = result.data;

@@ -100,6 +100,27 @@ export const REASONING_PARSERS = ["qwen3", "deepseek_r1"] as const;
 /** Most images one prompt may carry: the `vlm-analyzer` compare_images contract (2 to 5 images). */
 export const MAX_IMAGES_PER_PROMPT = 5;
 
+/**
+ * A Modal GPU type, or a list of them in order of preference: Modal takes `gpu: str | list[str]`
+ * and schedules the function on the first type with capacity (modal 1.6.4 `modal/app.py:908,946`
+ * "either a single GPU type or a list of types"; `_functions.py:1242,1255` parses each entry).
+ */
+const gpuChoice = z
+  .union([z.string(), z.array(z.string()).min(1, "must list at least one GPU type").max(GPU_NAMES.length)], {
+    error: `must be a Modal GPU type or a list of them in order of preference (${GPU_NAMES.join(", ")})`,
+  })
+  .superRefine((value, ctx) => {
+    const list = Array.isArray(value) ? value : [value];
+    list.forEach((gpu, i) => {
+      const path = Array.isArray(value) ? [i] : [];
+      if (!(GPU_NAMES as string[]).includes(gpu)) {
+        ctx.addIssue({ code: "custom", path, message: `must be one of Modal's GPU types: ${GPU_NAMES.join(", ")}` });
+      } else if (list.indexOf(gpu) !== i) {
+        ctx.addIssue({ code: "custom", path, message: `${gpu} is already listed; list each GPU type once` });
+      }
+    });
+  });
+
 const seconds = (min: number, max: number, what: string) =>
   z.number().int(`${what} must be a whole number of seconds`).min(min).max(max);
 
@@ -123,8 +144,8 @@ export const deploymentSchema = z
     servedModelName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, "must be 1-128 of letters, digits, '.', '_', ':', '/', '-'"),
     /** vLLM version installed in the image (PyPI `vllm==`). */
     vllmVersion: z.string().regex(/^\d+\.\d+(\.\d+)?(\.post\d+)?$/, "must be a released vLLM version like 0.33.0"),
-    /** Modal GPU type. */
-    gpu: z.enum(GPU_NAMES, { message: `must be one of Modal's GPU types: ${GPU_NAMES.join(", ")}` }),
+    /** Modal GPU type, or a list in order of preference (Modal `gpu=[...]`); each must hold the deployment. */
+    gpu: gpuChoice,
     /** GPUs per container (vLLM tensor parallel size). Modal allows up to 8. */
     gpuCount: z.number().int().min(1).max(8),
     /** vLLM max_model_len: prompt + completion, in tokens. */
@@ -204,6 +225,27 @@ export const deploymentSchema = z
 /** A validated model deployment. */
 export type Deployment = z.infer<typeof deploymentSchema>;
 
+/**
+ * A monthly budget and the usage it must cover (per enabled deployment). Units: USD per month,
+ * hours per day, cold starts per day, days per month. `plan` warns when the expected cost exceeds
+ * the budget; `spend` and `status` show how much of it Modal has billed this month.
+ */
+export const budgetSchema = z
+  .object({
+    /** Most the stack should cost in a calendar month, USD (GPU time, as `plan` estimates it). */
+    usdPerMonth: z.number().positive("must be a positive amount of USD per month"),
+    /** Hours a deployment has a container up on a working day (serving, idle tails, `warm`). */
+    warmHoursPerDay: z.number().min(0).max(24).default(4),
+    /** Cold starts a deployment has on a working day (each pays the startup time). */
+    coldStartsPerDay: z.number().int().min(0).max(1000).default(4),
+    /** Working days a month. */
+    daysPerMonth: z.number().int().min(1).max(31).default(22),
+  })
+  .strict();
+
+/** A validated budget. */
+export type Budget = z.infer<typeof budgetSchema>;
+
 /** Stack-wide settings. */
 export const stackSettingsSchema = z
   .object({
@@ -234,6 +276,8 @@ export const stackSettingsSchema = z
       .optional(),
     /** Bound on one `modal deploy`, seconds (a first deploy with baked weights builds an 80 GB image). */
     deployTimeout: seconds(60, 4 * 3600, "deployTimeout"),
+    /** Monthly budget and expected usage (`qwen-code-modal:budget`); none by default. */
+    budget: budgetSchema.optional(),
   })
   .strict();
 

@@ -44,3 +44,15 @@ export const GPU_TYPES: Readonly<Record<string, GpuType>> = Object.freeze(
 
 /** Modal GPU names, for schema enums and error messages. */
 export const GPU_NAMES = Object.keys(GPU_TYPES) as [string, ...string[]];
+
+/**
+ * The GPU types of a deployment's `gpu` setting, in order of preference (a single type is a list of one).
+ */
+export function gpuOptions(gpu: string | readonly string[]): string[] {
+  return typeof gpu === "string" ? [gpu] : [...gpu];
+}
+
+/** Modal's `gpu=` value for one type and a count per container: `"H200"` or `"H100:2"` (modal `parse_gpu_config`). */
+export function gpuSpec(gpu: string, count: number): string {
+  return count === 1 ? gpu : `${gpu}:${count}`;
+}

@@ -3,7 +3,7 @@
  * @module
  */
 import type { EndpointConfig } from "@qwen-code-modal/contract";
-import { UserError } from "../core/errors";
+import { oneDeployment } from "./select";
 
 /** What to show. */
 export interface LogsRequest {
@@ -19,14 +19,7 @@ export interface LogsRequest {
  * @throws UserError listing the deployments when the choice is missing or unknown.
  */
 export function appForLogs(config: EndpointConfig, deployment: string | undefined): string {
-  const names = Object.keys(config.endpoints);
-  if (!deployment) {
-    if (names.length === 1) return config.endpoints[names[0]].app;
-    throw new UserError(`logs: name a deployment: ${names.join(" or ")}`);
-  }
-  const endpoint = config.endpoints[deployment] ?? Object.values(config.endpoints).find((e) => e.role === deployment);
-  if (!endpoint) throw new UserError(`logs: no deployment "${deployment}" in the endpoint config (it has: ${names.join(", ") || "none"})`);
-  return endpoint.app;
+  return oneDeployment(config, "logs", deployment)[1].app;
 }
 
 /** `modal` arguments: `app logs <app> [--follow] [--tail N]`. */

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { UserError } from "../core/errors";
 import { findOnPath } from "../clients/executables";
 import type { Environment } from "../core/environment";
-import { modalAppList, ModalCliError, type AppListRow } from "../provider/modal-cli";
+import { modalAppList, ModalCliError, type AppListRow, type ModalCliContext } from "../provider/modal-cli";
 
 /**
  * The project's `modal` (`$QCM_MODAL_CLI`, else `.venv/bin/modal`), else `modal` on PATH.
@@ -23,6 +23,22 @@ export function resolveModalCli(environment: Environment): string {
   const onPath = findOnPath("modal", environment.vars.PATH);
   if (!onPath) throw new UserError(`the modal CLI is not installed: run scripts/dev (it makes ${own}) or pip install modal`);
   return onPath;
+}
+
+/**
+ * How an operations command runs the modal CLI: its MODAL_* variables (token, environment) reach
+ * modal, which picks the environment from MODAL_ENVIRONMENT as the real CLI does.
+ */
+export function opsModalContext(modal: string, environment: Environment): ModalCliContext {
+  return { cli: modal, env: { ...environment.modal.variables } };
+}
+
+/**
+ * The last line of a failed modal command's output (modal prints `Error: <message>` last), for a
+ * one-line error.
+ */
+export function modalMessage(err: ModalCliError): string {
+  return err.outputTail.trim().split("\n").at(-1) ?? err.message;
 }
 
 /** A deployed app's running containers, by app name. */
@@ -43,7 +59,7 @@ export async function deployedAppTasks(modal: string, environment: Environment):
  * @throws Error `modal app list failed: <modal's last line>` when the CLI fails or prints something else.
  */
 export async function listApps(modal: string, environment: Environment): Promise<AppListRow[]> {
-  return modalAppList({ cli: modal, env: { ...environment.modal.variables } }, 60).catch((err: unknown) => {
-    throw err instanceof ModalCliError ? new Error(`modal app list failed: ${err.outputTail.trim().split("\n").at(-1)}`) : err;
+  return modalAppList(opsModalContext(modal, environment), 60).catch((err: unknown) => {
+    throw err instanceof ModalCliError ? new Error(`modal app list failed: ${modalMessage(err)}`) : err;
   });
 }

@@ -24,6 +24,8 @@ export interface DeploymentStatus {
   metrics?: VllmMetrics;
   /** Why the state is what it is, or what went wrong. */
   note?: string;
+  /** `warm until …` / `cold` (Modal's min_containers, see ./warm.ts); unset when Modal could not say. */
+  warm?: string;
 }
 
 /** How to look. */
@@ -72,7 +74,7 @@ const num = (v: number | undefined) => (v === undefined ? "-" : String(v));
 
 /** The status as a text table, one row per deployment, then notes. */
 export function formatStatus(rows: DeploymentStatus[]): string {
-  const header = ["deployment", "app", "state", "containers", "latency", "running", "waiting", "KV cache", "prompt tok", "gen tok"];
+  const header = ["deployment", "app", "state", "containers", "latency", "running", "waiting", "KV cache", "prompt tok", "gen tok", "warm"];
   const cells = rows.map((r) => [
     r.deployment,
     r.endpoint.app,
@@ -84,6 +86,7 @@ export function formatStatus(rows: DeploymentStatus[]): string {
     r.metrics?.kvCacheUsage === undefined ? "-" : `${(r.metrics.kvCacheUsage * 100).toFixed(1)}%`,
     num(r.metrics?.promptTokens),
     num(r.metrics?.generationTokens),
+    r.warm ?? "-",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();

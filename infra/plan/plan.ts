@@ -9,6 +9,7 @@ import type { PreparedDeployment } from "../prepare";
 import { computeCapacity, type CapacityReport } from "../capacity";
 import { estimateCost, type CostReport } from "../cost";
 import { estimateStartupSeconds } from "../coldstart";
+import { gpuOptions, gpuSpec } from "../modal/gpus";
 import { predictEndpointUrl } from "../modal/urls";
 import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
 import type { BenchResult } from "../bench/results";
@@ -30,12 +31,26 @@ export interface PlanCost extends CostReport {
   startupSeconds: number | null;
 }
 
+/** One GPU type of a fallback list: what the deployment holds and costs there (USD, tokens). */
+export interface PlanGpuOption {
+  /** Modal `gpu=` entry, e.g. `"H100"` or `"H100:2"`. */
+  gpu: string;
+  usdPerWarmHour: number;
+  usdPerColdStart: number;
+  usdPerIdleTail: number;
+  kvCacheTokens: number | null;
+  verdict: CapacityReport["verdict"];
+}
+
 /** One deployment in the plan. Units: tokens for `maxModelLen`, seconds for `scaledownWindow`. */
 export interface PlanEntry {
   name: string;
   role: string;
   app: string;
+  /** The first GPU type of the deployment's `gpu` (the one Modal tries first). */
   gpu: string;
+  /** Every GPU type listed, in order of preference, with its capacity and cost (one entry without fallbacks). */
+  gpuOptions: PlanGpuOption[];
   model: string;
   revision: string;
   servedModelName: string;
@@ -90,23 +105,39 @@ export function buildPlan(prepared: readonly PreparedDeployment[], settings: Sta
           `set qwen-code-modal:deployments.${name}.modelRevision to a 40-hex commit`,
       );
     }
-    const capacity = computeCapacity(d);
-    if (capacity.verdict === "warn" || capacity.verdict === "unknown") warnings.push(`capacity: ${capacity.message}`);
-    const coldStart = deploymentColdStart(d);
-    const startupSeconds = capacity.known ? estimateStartupSeconds({ mode: d.coldStart, compileCache: d.compileCache }, capacity.weightBytes) : null;
-    const cost = estimateCost({
-      gpu: d.gpu,
-      gpuCount: d.gpuCount,
-      startupSeconds: startupSeconds ?? 0,
-      scaledownWindowSeconds: d.scaledownWindow,
-      rateOverrides: settings.gpuRatesUsdPerSecond,
+    const options = gpuOptions(d.gpu).map((gpu) => {
+      const capacity = computeCapacity({ ...d, gpu });
+      const startupSeconds = capacity.known ? estimateStartupSeconds({ mode: d.coldStart, compileCache: d.compileCache }, capacity.weightBytes) : null;
+      const cost = estimateCost({
+        gpu,
+        gpuCount: d.gpuCount,
+        startupSeconds: startupSeconds ?? 0,
+        scaledownWindowSeconds: d.scaledownWindow,
+        rateOverrides: settings.gpuRatesUsdPerSecond,
+      });
+      return { gpu, capacity, startupSeconds, cost };
     });
+    const { capacity, startupSeconds, cost } = options[0];
+    if (capacity.verdict === "warn" || capacity.verdict === "unknown") warnings.push(`capacity: ${capacity.message}`);
+    for (const o of options.slice(1)) {
+      const differs = o.capacity.message !== capacity.message;
+      if ((o.capacity.verdict === "warn" || o.capacity.verdict === "unknown") && differs) warnings.push(`capacity on fallback ${o.gpu}: ${o.capacity.message}`);
+    }
+    const coldStart = deploymentColdStart(d);
     warnings.push(...coldStart.notes.map((n) => `cold start (${coldStart.mode}): ${n}`));
     return {
       name,
       role: d.role,
       app: d.appName,
-      gpu: d.gpuCount === 1 ? d.gpu : `${d.gpu}:${d.gpuCount}`,
+      gpu: gpuSpec(options[0].gpu, d.gpuCount),
+      gpuOptions: options.map((o) => ({
+        gpu: gpuSpec(o.gpu, d.gpuCount),
+        usdPerWarmHour: o.cost.usdPerWarmHour,
+        usdPerColdStart: o.cost.usdPerColdStart,
+        usdPerIdleTail: o.cost.usdPerIdleTail,
+        kvCacheTokens: o.capacity.known ? o.capacity.kvCacheTokens : null,
+        verdict: o.capacity.verdict,
+      })),
       model: d.modelId,
       revision: d.modelRevision,
       servedModelName: d.servedModelName,
@@ -158,7 +189,10 @@ export function formatPlan(entries: readonly PlanEntry[], modalVersion: string):
     const c = e.capacity;
     const rows: [string, string][] = [
       ["app", e.app],
-      ["gpu", e.gpu],
+      ["gpu", e.gpuOptions.length === 1 ? e.gpu : `${e.gpuOptions.map((o) => o.gpu).join(" > ")} (in order of preference; Modal takes the first with capacity)`],
+      ...(e.gpuOptions.length > 1
+        ? e.gpuOptions.map((o, i): [string, string] => [i === 0 ? "per GPU" : "", `${o.gpu}: ${usd(o.usdPerWarmHour)}/warm hour, ${usd(o.usdPerColdStart)}/cold start, KV cache ${num(o.kvCacheTokens)} tokens [${o.verdict}]`])
+        : []),
       ["model", `${e.model} @ ${e.revision} (served as ${e.servedModelName})`],
       ["context", `${e.maxModelLen.toLocaleString("en-US")} tokens, KV cache ${e.kvCacheDtype}`],
       ["concurrency", `${e.maxInputs} inputs/container, max containers ${e.maxContainers ?? "unlimited"}, scale to zero after ${e.scaledownWindow} s idle`],

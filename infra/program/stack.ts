@@ -10,6 +10,7 @@ import type { CredentialSource } from "../config/credentials";
 import type { ResolvedConfig } from "../config/resolve";
 import type { Prepared } from "../prepare";
 import { buildPlan, type PlanEntry } from "../plan/plan";
+import { budgetOutlook } from "../plan/budget";
 import { EndpointConfigFile } from "./endpoint-config-file";
 import { ModelDeployment } from "./model-deployment";
 
@@ -60,12 +61,15 @@ export function defineStack(inputs: StackInputs): StackOutputs {
       stack: inputs.stackName,
       proxyAuth: { tokenIdEnv: config.settings.proxyTokenIdEnv, tokenSecretEnv: config.settings.proxyTokenSecretEnv },
       endpoints: Object.fromEntries(deployments.map(([name], i) => [name, endpoints[i]])),
+      ...(config.settings.budget ? { budget: { usdPerMonth: config.settings.budget.usdPerMonth } } : {}),
     });
     return `${JSON.stringify(file, null, 2)}\n`;
   });
   const plan = buildPlan(prepared.deployments, config.settings);
   // What plan prints, `pulumi preview` shows too.
   for (const entry of plan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
+  const budget = config.settings.budget ? budgetOutlook(plan, config.settings.budget) : undefined;
+  if (budget?.warning) pulumi.log.warn(budget.warning);
   new EndpointConfigFile("endpoint-config", { path: endpointConfigPath, content }, { dependsOn: deployments.map(([, dep]) => dep) });
   return {
     endpoints: Object.fromEntries(

@@ -49,7 +49,12 @@ function loadExeca(): typeof Execa {
   return (require("execa") as typeof import("execa")).execa;
 }
 
-async function runModal(ctx: ModalCliContext, args: string[], timeoutSeconds: number): Promise<{ output: string; exitCode: number }> {
+/**
+ * Runs `modal <args> [-e ENV]` with the context's environment, streaming redacted lines to `onLine`.
+ * @returns the redacted output (stdout and stderr interleaved) and the exit code.
+ * @throws ModalCliError when modal cannot start or runs past `timeoutSeconds`.
+ */
+export async function runModal(ctx: ModalCliContext, args: string[], timeoutSeconds: number): Promise<{ output: string; exitCode: number }> {
   const argv = ctx.environment ? [...args, "-e", ctx.environment] : args;
   const secrets = Object.values(ctx.env);
   const child = loadExeca()(ctx.cli, argv, {
@@ -75,7 +80,8 @@ async function runModal(ctx: ModalCliContext, args: string[], timeoutSeconds: nu
   return { output, exitCode: result.exitCode };
 }
 
-function fail(ctx: ModalCliContext, args: string[], exitCode: number, output: string): never {
+/** Throws the {@link ModalCliError} of a failed `modal <args>` with the tail of its output. */
+export function fail(ctx: ModalCliContext, args: string[], exitCode: number, output: string): never {
   const argv = ctx.environment ? [...args, "-e", ctx.environment] : args;
   throw new ModalCliError(["modal", ...argv].join(" "), exitCode, output.split("\n").slice(-TAIL_LINES).join("\n"));
 }
@@ -153,7 +159,8 @@ export async function modalAppList(ctx: ModalCliContext, timeoutSeconds = 120): 
   return parsed.data;
 }
 
-function safeJson(text: string): unknown {
+/** Parses text as JSON; `undefined` when it is not. */
+export function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -9,6 +9,7 @@
  */
 import type { Deployment } from "../config/schema";
 import { coldStartShimPlan, type ColdStartShimPlan } from "../coldstart";
+import { gpuOptions, gpuSpec } from "../modal/gpus";
 import { canonicalJson, sha256 } from "./hash";
 import { py, pyKwargs, pyStr, PyCode, type PyValue } from "./python";
 import { vllmArgs } from "./vllm-args";
@@ -52,6 +53,12 @@ export function shimInputsHash(name: string, d: Deployment): string {
 /** The cold-start plan of a deployment. */
 export function deploymentColdStart(d: Deployment): ColdStartShimPlan {
   return coldStartShimPlan({ mode: d.coldStart, compileCache: d.compileCache });
+}
+
+/** Modal's `gpu=` value: one type (`"H200"`, `"H100:2"`), or a list in order of preference. */
+export function renderedGpu(d: Deployment): string | string[] {
+  const specs = gpuOptions(d.gpu).map((g) => gpuSpec(g, d.gpuCount));
+  return specs.length === 1 ? specs[0] : specs;
 }
 
 /** One line per flag with the values that follow it, e.g. `    "--port", "8000",`. */
@@ -161,7 +168,7 @@ export function renderShim(name: string, d: Deployment): RenderedShim {
   const snapshot = plan.decorator === "app.cls";
   const decoratorKwargs = pyKwargs({
     image: new PyCode("image"),
-    gpu: d.gpuCount === 1 ? d.gpu : `${d.gpu}:${d.gpuCount}`,
+    gpu: renderedGpu(d),
     timeout: d.timeout,
     scaledown_window: d.scaledownWindow,
     max_containers: d.maxContainers,

@@ -39,7 +39,8 @@ describe("the claude launcher runs the real Claude Code 2.1.330 (`claude -p`) ag
       context,
       {
         settingsPath: join(home, ".qwen", "settings.json"),
-        claudeConfigPath: join(home, ".claude.json"),
+        claudeConfigDir: home,
+        claudeBin: join(ROOT, "node_modules", ".bin", "claude"),
         qodalPath: join(home, ".local", "bin", "qodal"),
         qwenBin: join(ROOT, "node_modules", ".bin", "qwen"),
         configPath,

@@ -5,11 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEndpointContext } from "../../infra/clients/context";
 import { install } from "../../infra/clients/install";
 import { QODAL_MARKER } from "../../infra/clients/qodal";
+import { projectRoot } from "../../infra/core/paths";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
 
 const SECRET_ID = "ak-standin-0123456789";
 const SECRET = "as-standin-secret-9876543210";
+/** The real Claude Code CLI: install registers vlm-analyzer through `claude mcp add-json`. */
+const CLAUDE = join(projectRoot(), "node_modules", ".bin", "claude");
 
 describe("install: qwen-code settings merge and qodal wrapper (endpoint config of a vLLM stand-in)", () => {
   let dir: string;
@@ -20,7 +23,7 @@ describe("install: qwen-code settings merge and qodal wrapper (endpoint config o
   const lines: string[] = [];
   const run = async (settingsPath: string, qodalPath = join(dir, "bin", "qodal")) => {
     const context = await loadEndpointContext({ config: configPath, "env-file": envFile });
-    await install(context, { settingsPath, qodalPath, qwenBin: "/opt/qwen/bin/qwen", claudeConfigPath: join(dir, "claude.json") }, (l) =>
+    await install(context, { settingsPath, qodalPath, qwenBin: "/opt/qwen/bin/qwen", claudeConfigDir: join(dir, "claude"), claudeBin: CLAUDE }, (l) =>
       lines.push(l),
     );
   };
@@ -94,7 +97,9 @@ describe("install: qwen-code settings merge and qodal wrapper (endpoint config o
     await expect(stat(`${settingsPath}.bak`)).rejects.toThrow(/ENOENT/);
     expect(lines).toContain(`settings: ${settingsPath} already up to date`);
     expect(lines).toContain(`qodal: ${join(dir, "bin", "qodal")} already up to date`);
-    expect(lines).toContain(`Claude Code: vlm-analyzer already registered in ${join(dir, "claude.json")}`);
+    expect(lines).toContain(`Claude Code: vlm-analyzer already registered in ${join(dir, "claude", ".claude.json")}`);
+    const claudeUser = JSON.parse(await readFile(join(dir, "claude", ".claude.json"), "utf8"));
+    expect(claudeUser.mcpServers["vlm-analyzer"]).toMatchObject({ type: "stdio", command: process.execPath });
   });
 
   it("reports a corrupt settings.json and leaves it untouched", async () => {

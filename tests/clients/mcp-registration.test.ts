@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVER_ENTRY_PATH } from "vlm-analyzer";
 import { buildServerEntry } from "../../infra/clients/mcp-entry";
 import { registerWithClaudeCode, registerWithQwenCode } from "../../infra/clients/mcp-registration";
+import { projectRoot } from "../../infra/core/paths";
+
+/** The real Claude Code CLI (devDependency @anthropic-ai/claude-code). */
+const CLAUDE = join(projectRoot(), "node_modules", ".bin", "claude");
 
 let dir: string;
 beforeAll(async () => {
@@ -42,14 +46,30 @@ describe("registration", () => {
     expect((await stat(path)).mtimeMs).toBe(mtime);
   });
 
-  it("writes Claude Code's .mcp.json with type stdio and never a secret value", async () => {
-    const path = join(dir, "project", ".mcp.json");
+  it("registers with the real Claude Code CLI (claude mcp add-json): project .mcp.json and user config, idempotent, never a secret value", async () => {
+    const project = join(dir, "project");
+    const cli = { bin: CLAUDE, env: { HOME: join(dir, "home"), PATH: process.env.PATH, CLAUDE_CONFIG_DIR: join(dir, "claude-config") } };
     process.env.MODAL_PROXY_TOKEN_SECRET_TEST_ONLY = "ws-do-not-write";
-    await registerWithClaudeCode(path, buildServerEntry());
+    const first = await registerWithClaudeCode(cli, { scope: "project", projectDir: project }, buildServerEntry());
+    const path = join(project, ".mcp.json");
+    expect(first).toEqual({ path, changed: true });
     const text = await readFile(path, "utf8");
     expect(JSON.parse(text).mcpServers["vlm-analyzer"]).toEqual({ type: "stdio", ...buildServerEntry() });
     expect(text).not.toContain("ws-do-not-write");
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    const mtime = (await stat(path)).mtimeMs;
+    expect(await registerWithClaudeCode(cli, { scope: "project", projectDir: project }, buildServerEntry())).toEqual({ path, changed: false });
+    expect((await stat(path)).mtimeMs).toBe(mtime);
+    // A different entry replaces the registered one (claude mcp remove, then add-json).
+    const longer = buildServerEntry({ timeoutSeconds: 900 });
+    expect(await registerWithClaudeCode(cli, { scope: "project", projectDir: project }, longer)).toEqual({ path, changed: true });
+    expect(JSON.parse(await readFile(path, "utf8")).mcpServers["vlm-analyzer"]).toEqual({ type: "stdio", ...longer });
+
+    const user = await registerWithClaudeCode(cli, { scope: "user" }, buildServerEntry());
+    expect(user).toEqual({ path: join(dir, "claude-config", ".claude.json"), changed: true });
+    const userText = await readFile(user.path, "utf8");
+    expect(JSON.parse(userText).mcpServers["vlm-analyzer"]).toEqual({ type: "stdio", ...buildServerEntry() });
+    expect(userText).not.toContain("ws-do-not-write");
+    expect((await stat(user.path)).mode & 0o777).toBe(0o600);
   });
 
   it("leaves a corrupt settings file untouched and says so", async () => {
@@ -57,7 +77,12 @@ describe("registration", () => {
     await writeFile(path, "{ not json");
     await expect(registerWithQwenCode(path)).rejects.toThrow(`${path} is not valid JSON`);
     expect(await readFile(path, "utf8")).toBe("{ not json");
-    await writeFile(path, JSON.stringify({ mcpServers: [] }));
-    await expect(registerWithClaudeCode(path)).rejects.toThrow(`${path}: "mcpServers" is not an object`);
+    const project = join(dir, "broken-project");
+    const mcpJson = join(project, ".mcp.json");
+    await mkdir(project);
+    await writeFile(mcpJson, JSON.stringify({ mcpServers: [] }));
+    const cli = { bin: CLAUDE, env: { HOME: join(dir, "home"), PATH: process.env.PATH } };
+    await expect(registerWithClaudeCode(cli, { scope: "project", projectDir: project })).rejects.toThrow(`${mcpJson}: "mcpServers" is not an object`);
+    expect(await readFile(mcpJson, "utf8")).toBe(JSON.stringify({ mcpServers: [] }));
   });
 });

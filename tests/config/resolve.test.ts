@@ -64,6 +64,13 @@ describe("stack config validation", () => {
     ["a context that cannot fit once in the KV cache (capacity)", { deployments: { vlm: { maxModelLen: 1_000_000, kvCacheDtype: "auto" } } }, /^qwen-code-modal:deployments\.vlm\.maxModelLen: got 1000000; does not fit on 1x A100-80GB: the KV cache \([\d.]+ GB\) cannot hold one sequence of max_model_len 1000000 tokens/],
     ["an unknown cold-start mode", { deployments: { vlm: { coldStart: "warm" } } }, /deployments\.vlm\.coldStart: got "warm"; Invalid option: expected one of "image"\|"volume"\|"snapshot"/],
     ["a GPU rate for a GPU Modal does not have", { settings: { gpuRatesUsdPerSecond: { H300: 0.001 } } }, /^qwen-code-modal:gpuRatesUsdPerSecond\.H300: got 0\.001; H300 is not a Modal GPU type; keys must be one of T4, /],
+    ["a GPU fallback list with an unknown type", { deployments: { coder: { gpu: ["H200", "H300"] } } }, /^qwen-code-modal:deployments\.coder\.gpu\.1: got "H300"; must be one of Modal's GPU types/],
+    ["a GPU fallback list naming a type twice", { deployments: { coder: { gpu: ["H200", "B200", "H200"] } } }, /^qwen-code-modal:deployments\.coder\.gpu\.2: got "H200"; H200 is already listed/],
+    ["an empty GPU list", { deployments: { coder: { gpu: [] } } }, /^qwen-code-modal:deployments\.coder\.gpu: got \[\]; must list at least one GPU type/],
+    ["a GPU given as a number", { deployments: { coder: { gpu: 8 } } }, /^qwen-code-modal:deployments\.coder\.gpu: got 8; must be a Modal GPU type or a list of them/],
+    ["a GPU fallback the deployment does not fit (capacity, each option)", { deployments: { vlm: { gpu: ["A100-80GB", "L40S"] } } }, /^qwen-code-modal:deployments\.vlm\.maxModelLen: got 32768; does not fit on 1x L40S: the KV cache/],
+    ["a budget that is not positive", { settings: { budget: { usdPerMonth: 0 } } }, /^qwen-code-modal:budget\.usdPerMonth: got 0; must be a positive amount of USD per month/],
+    ["a budget usage profile over 24 hours a day", { settings: { budget: { usdPerMonth: 100, warmHoursPerDay: 30 } } }, /^qwen-code-modal:budget\.warmHoursPerDay: got 30; Too big/],
     ["model id that is not owner/name", { deployments: { coder: { modelId: "Qwen3-Coder" } } }, /modelId: got "Qwen3-Coder"; must be a Hugging Face repo id/],
   ];
   it.each(cases)("rejects %s with the key path, the bad value and what is allowed", (_what, raw, expected) => {

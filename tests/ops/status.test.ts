@@ -55,9 +55,9 @@ describe("status against vLLM stand-ins and a modal CLI stand-in", () => {
     const result = await status();
     expect(result.exitCode, result.stderr).toBe(0);
     const lines = result.stdout.split("\n");
-    expect(lines[0]).toMatch(/^deployment\s+app\s+state\s+containers\s+latency\s+running\s+waiting\s+KV cache\s+prompt tok\s+gen tok$/);
-    expect(lines[1]).toMatch(/^coder\s+qcm-coder\s+up\s+1\s+\d+ ms\s+2\s+1\s+37\.5%\s+123456\s+7890$/);
-    expect(lines[2]).toMatch(/^vlm\s+qcm-vlm\s+scaled to zero\s+0\s+-\s+-\s+-\s+-\s+-\s+-$/);
+    expect(lines[0]).toMatch(/^deployment\s+app\s+state\s+containers\s+latency\s+running\s+waiting\s+KV cache\s+prompt tok\s+gen tok\s+warm$/);
+    expect(lines[1]).toMatch(/^coder\s+qcm-coder\s+up\s+1\s+\d+ ms\s+2\s+1\s+37\.5%\s+123456\s+7890\s+cold$/);
+    expect(lines[2]).toMatch(/^vlm\s+qcm-vlm\s+scaled to zero\s+0\s+-\s+-\s+-\s+-\s+-\s+-\s+cold$/);
     expect(result.stdout).toContain("vlm: no container running; --wake starts one");
     expect(vlm.requests.length).toBe(vlmRequests);
     const [call] = await modal.calls();

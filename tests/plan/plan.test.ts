@@ -53,6 +53,35 @@ describe("plan (embedded default, no credentials, no network)", () => {
     expect(plan.deployments[0].cost.startupSeconds).toBeLessThan(plan.deployments[1].cost.startupSeconds);
   });
 
+  it("GPU fallback lists: the modal SDK check accepts gpu=[...], plan shows capacity and cost per option; a budget warns", async () => {
+    const path = await configFile({
+      deployments: { coder: { gpu: ["H200", "B200"] }, vlm: { gpu: ["A100-80GB", "H100"] } },
+      settings: { budget: { usdPerMonth: 300, warmHoursPerDay: 4, coldStartsPerDay: 4, daysPerMonth: 22 } },
+    });
+    const result = await runCli(["plan", "--json", "--stack-config", path]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout);
+    const [coder, vlm] = plan.deployments;
+    expect(coder.gpuOptions.map((o: { gpu: string }) => o.gpu)).toEqual(["H200", "B200"]);
+    const b200 = estimateCost({ gpu: "B200", gpuCount: 1, startupSeconds: 0, scaledownWindowSeconds: 0 });
+    expect(coder.gpuOptions[1].usdPerWarmHour).toBeCloseTo(b200.usdPerWarmHour, 9);
+    expect(coder.gpuOptions[1].kvCacheTokens).toBeGreaterThan(coder.gpuOptions[0].kvCacheTokens);
+    expect(vlm.gpuOptions.map((o: { gpu: string }) => o.gpu)).toEqual(["A100-80GB", "H100"]);
+    // Budget: the dearest option per deployment, 4 h warm + 4 cold starts a day for 22 days.
+    const month = (o: { usdPerWarmHour: number; usdPerColdStart: number }) => 22 * (4 * o.usdPerWarmHour + 4 * o.usdPerColdStart);
+    expect(plan.budget.lines).toEqual([
+      { deployment: "coder", gpu: "B200", usdPerMonth: expect.closeTo(month(coder.gpuOptions[1]), 6) },
+      { deployment: "vlm", gpu: "H100", usdPerMonth: expect.closeTo(month(vlm.gpuOptions[1]), 6) },
+    ]);
+    expect(plan.budget.warning).toMatch(/^budget: the usage profile \(4 h warm \+ 4 cold starts a day, 22 days a month\) is expected to cost \$\d+\.\d\d\/month, over the budget of \$300\.00/);
+    const text = (await runCli(["plan", "--stack-config", path])).stdout;
+    expect(text).toMatch(/\n  gpu +H200 > B200 \(in order of preference/);
+    expect(text).toMatch(/\n  per GPU +H200: \$4\.54\/warm hour/);
+    expect(text).toContain("warning: budget: the usage profile");
+    const roomy = await configFile({ settings: { budget: { usdPerMonth: 5000 } } });
+    expect(JSON.parse((await runCli(["plan", "--json", "--stack-config", roomy])).stdout).budget.warning).toBeUndefined();
+  });
+
   it("refuses a deployment that cannot hold one max_model_len sequence, before rendering", async () => {
     const path = await configFile({ deployments: { vlm: { gpu: "L4" } } });
     const result = await runCli(["plan", "--stack-config", path]);

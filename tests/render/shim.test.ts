@@ -96,6 +96,20 @@ describe("shims checked by the real modal SDK (offline, no credentials)", () => 
     expect(deployments[0].report).toMatchObject({ app_name: "qcm-coder" });
   });
 
+  it("renders a GPU fallback list as gpu=[...] in order, which the real modal SDK registers as is (snapshot class too)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "qcm-shim-"));
+    for (const coldStart of ["image", "snapshot"] as const) {
+      const d = { ...DEFAULT_DEPLOYMENTS.coder, gpu: ["H200", "B200"], gpuCount: 2, coldStart };
+      const shim = renderShim("coder", d);
+      expect(shim.source).toContain('gpu=["H200:2", "B200:2"]');
+      const [path] = await writeShims(dir, [shim]);
+      const { shims } = await runModalCheck([path], PYTHON);
+      expect(compareWithConfig(shims[path], d)).toEqual([]);
+      const swapped = { ...d, gpu: ["B200", "H200"] };
+      expect(compareWithConfig(shims[path], swapped)).toEqual(['gpus: modal sees ["H200:2","B200:2"], config says ["B200:2","H200:2"]']);
+    }
+  });
+
   it("reports a shim whose Modal view differs from the config", async () => {
     const dir = await mkdtemp(join(tmpdir(), "qcm-shim-"));
     const shim = renderShim("coder", DEFAULT_DEPLOYMENTS.coder);

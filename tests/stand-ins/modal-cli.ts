@@ -9,12 +9,29 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MODAL_STAND_IN, type StandInState } from "../support/modal-stand-in";
 
-/** One app row as a test seeds it. */
+/** One app row as a test seeds it: deployed from a function-mode shim (web function `serve`). */
 export interface SeedApp {
   name: string;
   state?: "deployed" | "stopped";
   /** Running containers. */
   tasks: number;
+  /** A min_containers override in force (as after `modal function autoscaler update`). */
+  minContainers?: number;
+  /** Deploy tags of its versions, oldest first (default: one untagged version). */
+  tags?: string[];
+}
+
+/** One billed row as Workspace.billing.report returns it (modal/_workspace.py:378, types.py:531). */
+export interface SeedBillingRow {
+  object_id: string;
+  description: string;
+  environment_name: string;
+  /** ISO 8601, UTC, no zone. */
+  interval_start: string;
+  /** USD, decimal string. */
+  cost: string;
+  cost_by_resource?: Record<string, string>;
+  tags?: Record<string, string>;
 }
 
 /** A written stand-in. */
@@ -25,6 +42,10 @@ export interface ModalCliStandIn {
   setApps(apps: SeedApp[]): Promise<void>;
   /** Calls so far: argv and the MODAL_* variable names it saw. */
   calls(): Promise<{ argv: string[]; modalEnv: string[] }[]>;
+  /** What `modal billing report` returns; `denied` makes it answer as a workspace without billing reports. */
+  setBilling(billing: { denied?: boolean; rows: SeedBillingRow[] }): Promise<void>;
+  /** The whole state (apps with versions and autoscaler overrides). */
+  state(): Promise<StandInState>;
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -39,7 +60,22 @@ export async function writeModalCliStandIn(dir: string, apps: SeedApp[]): Promis
   await writeFile(statePath, JSON.stringify({ apps: [], calls: [] }));
   const setApps = async (list: SeedApp[]) => {
     const state = await read();
-    state.apps = list.map((a, i) => ({ appId: `ap-standin${i}`, name: a.name, env: "main", state: a.state ?? "deployed", tasks: a.tasks }));
+    const at = new Date().toISOString();
+    state.apps = list.map((a, i) => ({
+      appId: `ap-standin${i}`,
+      name: a.name,
+      env: "main",
+      state: a.state ?? "deployed",
+      tasks: a.tasks,
+      deployedAt: at,
+      versions: (a.tags ?? [""]).map((tag, v) => ({ version: v + 1, deployedAt: at, tag, hash: `seed${v}`, strategy: "rolling" })),
+      functions: {
+        serve: {
+          static: { scaledown_window: 300 },
+          overrides: a.minContainers === undefined ? {} : { min_containers: { value: a.minContainers, timestamp: Date.now() / 1000 } },
+        },
+      },
+    }));
     await writeFile(statePath, JSON.stringify(state));
   };
   await setApps(apps);
@@ -47,5 +83,10 @@ export async function writeModalCliStandIn(dir: string, apps: SeedApp[]): Promis
     path,
     setApps,
     calls: async () => (await read()).calls.map(({ argv, modalEnv }) => ({ argv, modalEnv })),
+    setBilling: async (billing) => {
+      const state = await read();
+      await writeFile(statePath, JSON.stringify({ ...state, billing }));
+    },
+    state: read,
   };
 }

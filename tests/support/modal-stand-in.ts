@@ -24,11 +24,17 @@ export interface StandInApp {
   hash?: string;
   strategy?: string;
   url?: string;
+  deployedAt?: string;
+  /** Deployments of the app, oldest first (deploy and rollback add one each). */
+  versions?: { version: number; deployedAt: string; tag: string; hash: string; url?: string; strategy: string; rollbackOf?: number }[];
+  /** Web server function by Modal tag: decorator values and autoscaler overrides in force. */
+  functions?: Record<string, { static: { scaledown_window?: number; max_containers?: number }; overrides: Record<string, { value: number; timestamp: number }> }>;
 }
 
 /** What the stand-in recorded. */
 export interface StandInState {
   apps: StandInApp[];
+  billing?: { denied?: boolean; rows: unknown[] };
   calls: { argv: string[]; tokenId: string | null; hasSecret: boolean; modalEnv: string[] }[];
 }
 

@@ -9,7 +9,7 @@ import { loadEndpointContext } from "../../clients/context";
 import { install } from "../../clients/install";
 import { defaultQodalPath } from "../../clients/qodal";
 
-const USAGE = "[--config FILE] [--env-file FILE] [--settings FILE] [--claude-config FILE] [--qodal PATH] [--qwen-bin PATH]";
+const USAGE = "[--config FILE] [--env-file FILE] [--settings FILE] [--claude-config-dir DIR] [--claude-bin PATH] [--qodal PATH] [--qwen-bin PATH]";
 
 export const installCommand: Command = {
   name: "install",
@@ -18,7 +18,13 @@ export const installCommand: Command = {
     const { values } = parseClientArgs(
       "install",
       args,
-      { settings: { type: "string" }, "claude-config": { type: "string" }, qodal: { type: "string" }, "qwen-bin": { type: "string" } },
+      {
+        settings: { type: "string" },
+        "claude-config-dir": { type: "string" },
+        "claude-bin": { type: "string" },
+        qodal: { type: "string" },
+        "qwen-bin": { type: "string" },
+      },
       USAGE,
     );
     const context = await loadEndpointContext(values);
@@ -26,8 +32,9 @@ export const installCommand: Command = {
       context,
       {
         settingsPath: values.settings,
-        claudeConfigPath: values["claude-config"],
-        qodalPath: values.qodal ?? defaultQodalPath(),
+        claudeConfigDir: values["claude-config-dir"],
+        claudeBin: values["claude-bin"],
+        qodalPath: values.qodal ?? defaultQodalPath(context.env),
         qwenBin: values["qwen-bin"],
         configPath: values.config,
       },

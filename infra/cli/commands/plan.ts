@@ -9,6 +9,7 @@ import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options
 import { prepareDeployments } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
 import { formatLiveRates, liveRates } from "../../plan/live-rates";
+import { budgetOutlook, formatBudgetOutlook } from "../../plan/budget";
 import { defaultBenchDir, readBenchResult } from "../../bench/results";
 
 export const planCommand: Command = {
@@ -30,14 +31,14 @@ export const planCommand: Command = {
       await Promise.all(prepared.deployments.map(async (p) => [p.name, await readBenchResult(benchDir, p.name, p.shim.inputsHash)] as const)),
     );
     const entries = buildPlan(prepared.deployments, config.settings, (name) => measured.get(name) ?? null);
+    const budget = config.settings.budget ? budgetOutlook(entries, config.settings.budget) : undefined;
     // Opt-in: needs Modal credentials and network, unlike the rest of the plan.
     const rates = opts["live-rates"] ? await liveRates(environment) : undefined;
     if (opts.json) {
-      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(rates ? { liveRates: rates } : {}) }, null, 2));
+      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(budget ? { budget } : {}), ...(rates ? { liveRates: rates } : {}) }, null, 2));
     } else {
-      console.log(formatPlan(entries, prepared.modalVersion) + (rates ? `
-
-${formatLiveRates(rates)}` : ""));
+      const extra = [budget ? formatBudgetOutlook(budget) : "", rates ? formatLiveRates(rates) : ""].filter(Boolean);
+      console.log([formatPlan(entries, prepared.modalVersion), ...extra].join("\n\n"));
     }
     return 0;
   },

@@ -1,20 +1,15 @@
 /**
  * `qwen-code-modal register-mcp`: registers the `vlm-analyzer` MCP stdio server with qwen-code
- * (`~/.qwen/settings.json`) and/or Claude Code (`~/.claude.json` user scope or a project's
- * `.mcp.json`). Files are merged (other keys kept), written atomically with a `.bak` backup, and
- * left alone when already registered. Tokens are written as `${VAR}` references, never as values.
+ * (`~/.qwen/settings.json`, merged, written atomically with a `.bak` backup) and/or Claude Code
+ * (`~/.claude.json` user scope or a project's `.mcp.json`, through `claude mcp add-json`). Nothing is
+ * written when already registered. Tokens are written as `${VAR}` references, never as values.
  * @module
  */
 import { resolve } from "node:path";
 import { ENDPOINT_CONFIG_ENV, readEndpointConfig } from "@qwen-code-modal/contract";
 import { buildServerEntry, type McpServerEntry } from "../../clients/mcp-entry";
-import {
-  claudeProjectConfigPath,
-  defaultClaudeUserConfigPath,
-  defaultQwenSettingsPath,
-  registerWithClaudeCode,
-  registerWithQwenCode,
-} from "../../clients/mcp-registration";
+import { findClaudeCode } from "../../clients/claude-code";
+import { defaultQwenSettingsPath, registerWithClaudeCode, registerWithQwenCode } from "../../clients/mcp-registration";
 import { resolveEnvironment, type Environment } from "../../core/environment";
 import { UserError } from "../../core/errors";
 import type { JsonFileUpdate } from "../../core/files";
@@ -23,16 +18,17 @@ import { parseCommandArgs } from "../options";
 
 const USAGE =
   "[--client qwen|claude|all] [--scope user|project] [--project-dir DIR] [--qwen-settings FILE] " +
-  "[--claude-config FILE] [--config ENDPOINTS_JSON] [--timeout SECONDS]";
+  "[--claude-config-dir DIR] [--claude-bin PATH] [--config ENDPOINTS_JSON] [--vlm-timeout SECONDS]";
 
 const OPTIONS = {
   client: { type: "string", default: "all" },
   scope: { type: "string", default: "user" },
   "project-dir": { type: "string" },
   "qwen-settings": { type: "string" },
-  "claude-config": { type: "string" },
+  "claude-config-dir": { type: "string" },
+  "claude-bin": { type: "string" },
   config: { type: "string" },
-  timeout: { type: "string" },
+  "vlm-timeout": { type: "string" },
 } as const;
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
@@ -57,7 +53,7 @@ async function entryFor(environment: Environment, configOption: string | undefin
   if (timeout !== undefined) {
     timeoutSeconds = Number(timeout);
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds <= 0) {
-      throw new UserError(`--timeout must be a whole number of seconds > 0 (got "${timeout}")`);
+      throw new UserError(`--vlm-timeout must be a whole number of seconds > 0 (got "${timeout}")`);
     }
   }
   const entry = buildServerEntry({ tokenEnv, timeoutSeconds });
@@ -79,15 +75,17 @@ export const registerMcpCommand: Command = {
     const client = oneOf("client", values.client, ["qwen", "claude", "all"] as const);
     const scope = oneOf("scope", values.scope, ["user", "project"] as const);
     const environment = resolveEnvironment();
-    const entry = await entryFor(environment, values.config, values.timeout);
+    const entry = await entryFor(environment, values.config, values["vlm-timeout"]);
     if (client !== "claude") {
       console.log(report("qwen-code", await registerWithQwenCode(values["qwen-settings"] ?? defaultQwenSettingsPath(environment.vars), entry)));
     }
     if (client !== "qwen") {
-      const path =
-        values["claude-config"] ??
-        (scope === "project" ? claudeProjectConfigPath(resolve(values["project-dir"] ?? ".")) : defaultClaudeUserConfigPath(environment.vars));
-      console.log(report(`Claude Code (${scope} scope)`, await registerWithClaudeCode(path, entry)));
+      const bin = values["claude-bin"] ?? findClaudeCode(environment.vars, environment.root);
+      if (!bin) throw new UserError("claude is not on PATH: npm install --global @anthropic-ai/claude-code, or pass --claude-bin <path>");
+      const configDir = values["claude-config-dir"];
+      const env = configDir ? { ...environment.vars, CLAUDE_CONFIG_DIR: resolve(configDir) } : environment.vars;
+      const where = scope === "project" ? { scope, projectDir: resolve(values["project-dir"] ?? ".") } : { scope };
+      console.log(report(`Claude Code (${scope} scope)`, await registerWithClaudeCode({ bin, env }, where, entry)));
     }
     const { MODAL_PROXY_TOKEN_ID: id, MODAL_PROXY_TOKEN_SECRET: secret } = entry.env;
     console.log(`The agents expand ${id} and ${secret} from their own environment: export both before starting them.`);

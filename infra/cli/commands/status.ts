@@ -6,7 +6,10 @@
 import type { Command } from "../command";
 import { parseClientArgs, positiveNumber } from "../../clients/cli-options";
 import { loadClientContext } from "../../clients/context";
-import { deployedAppTasks, resolveModalCli } from "../../ops/modal-apps";
+import { deployedAppTasks, opsModalContext, resolveModalCli } from "../../ops/modal-apps";
+import { budgetLine } from "../../ops/spend";
+import { warmStates } from "../../ops/warm";
+import { warmRecordsPath } from "../../ops/warm-records";
 import { collectStatus, formatStatus } from "../../ops/status";
 
 const USAGE = "[--config FILE] [--env-file FILE] [--wake] [--timeout SECONDS]";
@@ -17,12 +20,24 @@ export const statusCommand: Command = {
   async run(args) {
     const { values } = parseClientArgs("status", args, { wake: { type: "boolean" }, timeout: { type: "string" } }, USAGE);
     const context = await loadClientContext(values);
-    const apps = await (async () => deployedAppTasks(resolveModalCli(context.environment), context.environment))().catch((err: Error) => err);
-    const rows = await collectStatus(context, apps, {
-      wake: values.wake ?? false,
-      timeoutMs: positiveNumber("timeout", values.timeout, values.wake ? 600 : 30) * 1000,
-    });
-    console.log(formatStatus(rows));
+    const modal = (() => {
+      try {
+        return resolveModalCli(context.environment);
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    const ctx = modal instanceof Error ? undefined : opsModalContext(modal, context.environment);
+    const apps = modal instanceof Error ? modal : await deployedAppTasks(modal, context.environment).catch((err: Error) => err);
+    const [rows, warm, budget] = await Promise.all([
+      collectStatus(context, apps, {
+        wake: values.wake ?? false,
+        timeoutMs: positiveNumber("timeout", values.timeout, values.wake ? 600 : 30) * 1000,
+      }),
+      ctx && !(apps instanceof Error) ? warmStates(ctx, warmRecordsPath(context.configPath), context.config.endpoints, apps) : new Map<string, string>(),
+      ctx && context.config.budget ? budgetLine(ctx, context.config.budget.usdPerMonth, Object.values(context.config.endpoints).map((e) => e.app), context.environment.modal.environment) : undefined,
+    ]);
+    console.log(formatStatus(rows.map((r) => ({ ...r, warm: warm.get(r.deployment) }))) + (budget ? `\n\n${budget}` : ""));
     return rows.every((r) => r.state === "up" || r.state === "scaled to zero") ? 0 : 1;
   },
 };

@@ -1,0 +1,54 @@
+/**
+ * `qwen-code-modal cool [DEPLOYMENT]`: end a warm period now (min_containers back to 0, so the
+ * app scales to zero after its scaledown window). `--timer ID` is what `warm` runs in the background.
+ * @module
+ */
+import type { Command } from "../command";
+import { UserError } from "../../core/errors";
+import { parseClientArgs } from "../../clients/cli-options";
+import { loadEndpointContext } from "../../clients/context";
+import { deployedAppTasks, opsModalContext, resolveModalCli } from "../../ops/modal-apps";
+import { oneDeployment, someDeployments } from "../../ops/select";
+import { coolExpired, coolFunction, findWebFunction, runWarmTimer } from "../../ops/warm";
+import { putWarmRecord, readWarmRecords, warmRecordsPath } from "../../ops/warm-records";
+
+const USAGE = "[DEPLOYMENT] [--config FILE] [--env-file FILE]";
+
+export const coolCommand: Command = {
+  name: "cool",
+  summary: "end a warm period now: min_containers back to 0 (every deployment, or the one named)",
+  async run(args) {
+    const { values, positionals } = parseClientArgs("cool", args, { timer: { type: "string" } }, USAGE, true);
+    const context = await loadEndpointContext(values);
+    const modal = resolveModalCli(context.environment);
+    const ctx = opsModalContext(modal, context.environment);
+    const recordsPath = warmRecordsPath(context.configPath);
+    if (values.timer) {
+      const [, endpoint] = oneDeployment(context.config, "cool", positionals[0]);
+      await runWarmTimer(ctx, recordsPath, endpoint.app, values.timer);
+      return 0;
+    }
+    await coolExpired(ctx, recordsPath);
+    const records = await readWarmRecords(recordsPath);
+    const chosen = someDeployments(context.config, "cool", positionals[0]);
+    const apps = await deployedAppTasks(modal, context.environment);
+    for (const [name, endpoint] of chosen) {
+      if (!apps.has(endpoint.app)) {
+        // Stopped: nothing runs, and the next deploy starts from the decorator's settings.
+        if (records[endpoint.app]) await putWarmRecord(recordsPath, endpoint.app, undefined);
+        if (positionals[0]) throw new UserError(`cool: ${name}: app ${endpoint.app} is not deployed; nothing to cool`);
+        console.log(`${name} (app ${endpoint.app}) is not deployed`);
+        continue;
+      }
+      const recorded = records[endpoint.app]?.functionRef;
+      const { functionRef, settings } = await findWebFunction(ctx, "cool", name, endpoint, recorded);
+      if (!recorded && !settings.minContainers) {
+        console.log(`${name} (app ${endpoint.app}) is not warm`);
+        continue;
+      }
+      await coolFunction(ctx, recordsPath, endpoint.app, functionRef);
+      console.log(`${name} (app ${endpoint.app}) cooled: min_containers 0; it scales to zero after its scaledown window`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,24 @@
+/**
+ * `qwen-code-modal history [DEPLOYMENT]`: the deployments Modal recorded for each app
+ * (`modal app history --json`), with their tags.
+ * @module
+ */
+import type { Command } from "../command";
+import { parseClientArgs } from "../../clients/cli-options";
+import { loadEndpointContext } from "../../clients/context";
+import { appHistories, formatHistories } from "../../ops/history";
+import { opsModalContext, resolveModalCli } from "../../ops/modal-apps";
+
+const USAGE = "[DEPLOYMENT] [--config FILE] [--env-file FILE] [--json]";
+
+export const historyCommand: Command = {
+  name: "history",
+  summary: "the deployments Modal recorded for each app (modal app history), with their tags",
+  async run(args) {
+    const { values, positionals } = parseClientArgs("history", args, { json: { type: "boolean" } }, USAGE, true);
+    const context = await loadEndpointContext(values);
+    const histories = await appHistories(opsModalContext(resolveModalCli(context.environment), context.environment), context.config, positionals[0]);
+    console.log(values.json ? JSON.stringify(histories, null, 2) : formatHistories(histories));
+    return 0;
+  },
+};

@@ -6,7 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { updateJsonFile } from "../core/files";
+import { writeFileAtomically } from "../core/files";
+import type { Variables } from "../core/environment";
 
 /** Percentiles of a sample, milliseconds or tokens/s; null fields when the sample was empty. */
 export interface Spread {
@@ -72,7 +73,7 @@ export interface BenchResult {
  * Default folder for results: `$XDG_STATE_HOME/qwen-code-modal/bench`, else
  * `~/.local/state/qwen-code-modal/bench`.
  */
-export function defaultBenchDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultBenchDir(env: Variables): string {
   const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state");
   return join(base, "qwen-code-modal", "bench");
 }
@@ -84,7 +85,7 @@ export function benchResultPath(dir: string, deployment: string, configHash: str
 
 /** Saves a result atomically (creating the folder, keeping the previous run as `.bak`); returns the file written. */
 export async function saveBenchResult(path: string, result: BenchResult): Promise<string> {
-  await updateJsonFile(path, () => ({ ...result }), 0o644);
+  await writeFileAtomically(path, `${JSON.stringify(result, null, 2)}\n`, { backup: true });
   return path;
 }
 

@@ -13,6 +13,7 @@ import { qwenCommand } from "./commands/qwen";
 import { claudeCommand } from "./commands/claude";
 import { smokeCommand } from "./commands/smoke";
 import { statusCommand } from "./commands/status";
+import { benchCommand } from "./commands/bench";
 import { logsCommand } from "./commands/logs";
 import { registerMcpCommand } from "./commands/register-mcp";
 import { spendCommand } from "./commands/spend";
@@ -22,7 +23,7 @@ import { coolCommand } from "./commands/cool";
 import { dashboardCommand } from "./commands/dashboard";
 
 /** Every subcommand, in `help` order. Each lives in its own file under commands/. */
-const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, logsCommand, registerMcpCommand, spendCommand, historyCommand, warmCommand, coolCommand, dashboardCommand];
+const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, benchCommand, logsCommand, registerMcpCommand, spendCommand, historyCommand, warmCommand, coolCommand, dashboardCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -193,6 +193,13 @@ export const deploymentSchema = z
     samplingDefaults: samplingDefaultsSchema.optional(),
     /** Further `vllm serve` arguments, one argv entry each (e.g. "--enable-log-requests"). */
     extraVllmArgs: z.array(extraVllmArg),
+    /**
+     * After `modal deploy`, wait until `/health` and `/v1/models` answer with `servedModelName`,
+     * at most this many seconds (`true`: startupTimeout + 300 s, for scheduling a GPU and a cold
+     * start); otherwise `modal app rollback` and fail the update. Not part of the shim: turning it
+     * on or off redeploys nothing.
+     */
+    verifyDeploy: z.union([z.boolean(), z.number().int().min(5).max(7200)], { error: "must be true, false, or a bound in seconds (5-7200)" }).optional(),
   })
   .strict()
   .superRefine((d, ctx) => {

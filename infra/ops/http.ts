@@ -43,11 +43,15 @@ export async function httpCall(url: string, call: HttpCall): Promise<HttpOutcome
     const text = await res.body.text();
     return { status: res.statusCode, text, ms: ms() };
   } catch (err) {
-    const e = err as Error & { code?: string; cause?: { code?: string } };
-    const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
-    const error = timedOut ? `timed out after ${Math.round(call.timeoutMs / 1000)} s` : (e.code ?? e.cause?.code ?? e.message);
-    return { text: "", ms: ms(), error };
+    return { text: "", ms: ms(), error: noResponseReason(err, call.timeoutMs) };
   }
+}
+
+/** Why a call got no response: `timed out after N s`, or the network error's code (`ECONNREFUSED`) or message. */
+export function noResponseReason(err: unknown, timeoutMs: number): string {
+  const e = err as Error & { code?: string; cause?: { code?: string } };
+  const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
+  return timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : (e.code ?? e.cause?.code ?? e.message);
 }
 
 /** The status or the error, for messages: `HTTP 503` or `ECONNREFUSED`. */

@@ -42,3 +42,110 @@ export function summarizeVllmMetrics(text: string): VllmMetrics {
     generationTokens: sum("vllm:generation_tokens_total"),
   };
 }
+
+/**
+ * Cumulative bucket counts of a histogram, summed over label sets, keyed by upper bound (`+Inf`
+ * as Infinity), in ascending order. Read from the raw lines (`<name>_bucket{...,le="x",...} n`)
+ * because parse-prometheus-text-format 1.1.1 drops the labels and count of a labelled histogram.
+ */
+export function histogramBuckets(text: string, name: string): [number, number][] {
+  const prefix = `${name}_bucket`;
+  const sums = new Map<number, number>();
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(prefix) || (line[prefix.length] !== "{" && line[prefix.length] !== " ")) continue;
+    const le = /[{,]le="([^"]+)"/.exec(line)?.[1];
+    const value = Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (le === undefined || !Number.isFinite(value)) continue;
+    const bound = le === "+Inf" ? Infinity : Number(le);
+    sums.set(bound, (sums.get(bound) ?? 0) + value);
+  }
+  return [...sums.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+/** Bucket counts accrued between two readings of the same histogram (`after - before`, per bound). */
+export function bucketDelta(before: [number, number][], after: [number, number][]): [number, number][] {
+  const prior = new Map(before);
+  return after.map(([bound, n]) => [bound, n - (prior.get(bound) ?? 0)]);
+}
+
+/**
+ * The q-quantile (0..1) of a cumulative histogram, interpolated linearly inside the bucket it falls
+ * in (Prometheus `histogram_quantile` semantics); the highest finite bound when it falls in `+Inf`.
+ * @returns null for an empty histogram.
+ */
+export function histogramQuantile(buckets: [number, number][], q: number): number | null {
+  const total = buckets.at(-1)?.[1] ?? 0;
+  if (total <= 0) return null;
+  const rank = q * total;
+  let lowerBound = 0;
+  let lowerCount = 0;
+  for (const [bound, count] of buckets) {
+    if (count >= rank) {
+      if (bound === Infinity) return lowerBound;
+      return count === lowerCount ? bound : lowerBound + ((bound - lowerBound) * (rank - lowerCount)) / (count - lowerCount);
+    }
+    lowerBound = bound;
+    lowerCount = count;
+  }
+  return lowerBound;
+}
+
+/**
+ * The counters an agent workload is judged by, as vLLM 0.33 names them (`v1/metrics/loggers.py`:
+ * `vllm:prefix_cache_queries` 662 and `vllm:prefix_cache_hits` 673, in tokens;
+ * `v1/spec_decode/metrics.py:229-231`: drafts, draft tokens, accepted tokens), each exposed with
+ * the `_total` suffix; summed over engines. Undefined when the page lacks the metric.
+ */
+export interface AgentCounters {
+  prefixCacheQueries?: number;
+  prefixCacheHits?: number;
+  promptTokens?: number;
+  generationTokens?: number;
+  specDrafts?: number;
+  specDraftTokens?: number;
+  specAcceptedTokens?: number;
+}
+
+/** Histograms of `vllm:time_to_first_token_seconds` (loggers.py:931) and `vllm:inter_token_latency_seconds` (loggers.py:941). */
+export interface LatencyHistograms {
+  ttft: [number, number][];
+  interToken: [number, number][];
+}
+
+/** One reading of a `/metrics` page, for deltas between two readings. */
+export interface MetricsReading {
+  counters: AgentCounters;
+  histograms: LatencyHistograms;
+}
+
+/**
+ * Reads the counters and latency histograms of a `/metrics` page.
+ * @throws Error when the text is not Prometheus exposition format.
+ */
+export function readMetrics(text: string): MetricsReading {
+  const families = new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
+  const sum = (name: string) => {
+    const values = families.get(name)?.metrics.map((m) => Number(m.value)).filter((v) => Number.isFinite(v));
+    return values?.length ? values.reduce((a, b) => a + b, 0) : undefined;
+  };
+  return {
+    counters: {
+      prefixCacheQueries: sum("vllm:prefix_cache_queries_total"),
+      prefixCacheHits: sum("vllm:prefix_cache_hits_total"),
+      promptTokens: sum("vllm:prompt_tokens_total"),
+      generationTokens: sum("vllm:generation_tokens_total"),
+      specDrafts: sum("vllm:spec_decode_num_drafts_total"),
+      specDraftTokens: sum("vllm:spec_decode_num_draft_tokens_total"),
+      specAcceptedTokens: sum("vllm:spec_decode_num_accepted_tokens_total"),
+    },
+    histograms: {
+      ttft: histogramBuckets(text, "vllm:time_to_first_token_seconds"),
+      interToken: histogramBuckets(text, "vllm:inter_token_latency_seconds"),
+    },
+  };
+}
+
+/** A ratio of two counter deltas (`hits / queries`), null when undefined or nothing was queried. */
+export function ratio(num: number | undefined, den: number | undefined): number | null {
+  return num === undefined || den === undefined || den <= 0 ? null : num / den;
+}

@@ -3,9 +3,10 @@
  * structured tool call in a streamed completion, the VLM describes generated images sensibly.
  * @module
  */
-import { createParser } from "eventsource-parser";
 import type { Endpoint } from "@qwen-code-modal/contract";
 import { describeOutcome, httpCall } from "./http";
+import { httpStream } from "./http-stream";
+import { summarizeChatStream, TOOL_CALL_MARKUP } from "./chat-stream";
 import { redBlockImage, triangleImage } from "./smoke-images";
 
 /** The outcome of one check. */
@@ -48,44 +49,15 @@ const WEATHER_TOOL = {
   },
 } as const;
 
-interface ToolCallDelta {
-  index: number;
-  id?: string;
-  function?: { name?: string; arguments?: string };
-}
-
-/** Tool calls assembled from streamed `chat.completion.chunk` events. */
-function collectToolCalls(sse: string): { calls: { name: string; arguments: string }[]; content: string; finish?: string } {
-  const calls: { name: string; arguments: string }[] = [];
-  let content = "";
-  let finish: string | undefined;
-  const parser = createParser({
-    onEvent(event) {
-      if (event.data === "[DONE]") return;
-      const chunk = JSON.parse(event.data) as { choices?: { delta?: { content?: string; tool_calls?: ToolCallDelta[] }; finish_reason?: string | null }[] };
-      for (const choice of chunk.choices ?? []) {
-        content += choice.delta?.content ?? "";
-        for (const d of choice.delta?.tool_calls ?? []) {
-          calls[d.index] ??= { name: "", arguments: "" };
-          calls[d.index].name += d.function?.name ?? "";
-          calls[d.index].arguments += d.function?.arguments ?? "";
-        }
-        finish = choice.finish_reason ?? finish;
-      }
-    },
-  });
-  parser.feed(sse);
-  return { calls: calls.filter(Boolean), content, finish };
-}
-
 /**
  * A streamed completion in which the model must call `get_weather` for Paris; passes when a
- * structured `tool_calls` entry with that name and JSON arguments naming Paris comes back.
+ * structured `tool_calls` entry with that name and JSON arguments naming Paris comes back as
+ * deltas, and no tool-call markup (`<tool_call>`, `<function=`) leaked into `content` — the
+ * `qwen3_coder` parser pitfalls of vLLM #30439 / #22975.
  */
 export async function checkToolCall(coder: Endpoint, headers: Record<string, string>, timeoutMs: number): Promise<CheckResult> {
   const name = "streamed tool call";
-  const out = await httpCall(`${coder.baseUrl}/chat/completions`, {
-    method: "POST",
+  const out = await httpStream(`${coder.baseUrl}/chat/completions`, {
     headers,
     timeoutMs,
     json: {
@@ -101,19 +73,23 @@ export async function checkToolCall(coder: Endpoint, headers: Record<string, str
   if (out.status !== 200) return fail(name, out.ms, `${describeOutcome(out)}: ${out.text.slice(0, 200)}`);
   let seen;
   try {
-    seen = collectToolCalls(out.text);
+    seen = summarizeChatStream(out.events);
   } catch (err) {
     return fail(name, out.ms, `the stream is not chat.completion.chunk JSON (${(err as Error).message})`);
   }
-  const call = seen.calls.find((c) => c.name === WEATHER_TOOL.function.name);
+  const call = seen.toolCalls.find((c) => c.name === WEATHER_TOOL.function.name);
   if (!call) {
     return fail(
       name,
       out.ms,
-      `no get_weather entry in tool_calls (finish_reason ${seen.finish ?? "none"}, content ${JSON.stringify(seen.content.slice(0, 120))}): ` +
+      `no get_weather entry in tool_calls (finish_reason ${seen.finishReason ?? "none"}, content ${JSON.stringify(seen.content.slice(0, 120))}): ` +
         "is vLLM started with --enable-auto-tool-choice --tool-call-parser qwen3_coder?",
     );
   }
+  if (TOOL_CALL_MARKUP.test(seen.content)) {
+    return fail(name, out.ms, `tool-call markup leaked into content next to the structured call: ${JSON.stringify(seen.content.slice(0, 120))}`);
+  }
+  if (call.argumentDeltas === 0) return fail(name, out.ms, "get_weather came without argument deltas (arguments not streamed)");
   let args: { city?: unknown };
   try {
     args = JSON.parse(call.arguments) as { city?: unknown };
@@ -130,7 +106,10 @@ function answerText(message: { content?: string | null }): string {
 }
 
 /**
- * Shows the VLM a triangle and a red block; passes when the answer names both.
+ * Shows the VLM a triangle and a red block; passes when the answer names both and, for a
+ * deployment with a reasoning parser (`endpoint.reasoning`), the thinking came split from the
+ * answer: in `message.reasoning` (`reasoning_content` before vLLM 0.10), with no `<think>` tags
+ * left in `content`.
  * @param maxTokens - room for a Thinking model's reasoning plus the answer.
  */
 export async function checkVision(vlm: Endpoint, headers: Record<string, string>, timeoutMs: number, maxTokens = 4096): Promise<CheckResult> {
@@ -157,12 +136,24 @@ export async function checkVision(vlm: Endpoint, headers: Record<string, string>
   });
   if (out.status !== 200) return fail(name, out.ms, `${describeOutcome(out)}: ${out.text.slice(0, 200)}`);
   let answer: string;
+  let message: { content?: string | null; reasoning?: string | null; reasoning_content?: string | null };
   try {
-    answer = answerText((JSON.parse(out.text) as { choices: { message: { content?: string | null } }[] }).choices[0].message);
+    message = (JSON.parse(out.text) as { choices: { message: typeof message }[] }).choices[0].message;
+    answer = answerText(message);
   } catch {
     return fail(name, out.ms, `the answer is not a chat completion: ${out.text.slice(0, 200)}`);
   }
   const missing = images.filter((i) => !answer.toLowerCase().includes(i.expect)).map((i) => i.expect);
   if (missing.length) return fail(name, out.ms, `answer ${JSON.stringify(answer.slice(0, 160))} does not say ${missing.join(" or ")}`);
-  return { name, ok: true, detail: JSON.stringify(answer.slice(0, 80)), ms: out.ms };
+  const reasoning = message.reasoning ?? message.reasoning_content ?? "";
+  if (vlm.reasoning && (/<\/?think>/.test(message.content ?? "") || !reasoning.trim())) {
+    return fail(
+      name,
+      out.ms,
+      `reasoning not split from the answer (reasoning ${reasoning.trim() ? "present" : "empty"}, content ${JSON.stringify((message.content ?? "").slice(0, 80))}): ` +
+        "is vLLM started with --reasoning-parser qwen3?",
+    );
+  }
+  const split = vlm.reasoning ? `, reasoning split (${reasoning.length} chars)` : "";
+  return { name, ok: true, detail: `${JSON.stringify(answer.slice(0, 80))}${split}`, ms: out.ms };
 }

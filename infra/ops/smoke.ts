@@ -1,6 +1,8 @@
 /**
  * `smoke`: every deployed endpoint, end to end — healthy (waiting through a cold start), serving
- * its model, and doing its job (the coder a streamed tool call, the VLM reading images).
+ * its model, and doing its job: the coder a streamed tool call with argument deltas and no markup in
+ * `content` (what qwen-code sees), then a streamed `tool_use` and `count_tokens` on `/v1/messages`
+ * (what Claude Code sees); the VLM reading images, its reasoning split from its answer.
  * Endpoints are checked at the same time, so their cold starts overlap.
  * @module
  */
@@ -8,6 +10,7 @@ import type { Endpoint } from "@qwen-code-modal/contract";
 import type { ClientContext } from "../clients/context";
 import { proxyAuthHeaders } from "../clients/credentials";
 import { checkModels, checkToolCall, checkVision, type CheckResult } from "./smoke-checks";
+import { checkAnthropicToolUse, checkCountTokens } from "./smoke-anthropic";
 import { waitUntilHealthy } from "./wait-ready";
 
 /** Time limits, milliseconds. */
@@ -65,8 +68,14 @@ async function smokeOne(
     : { name: "/health", ok: false, detail: ready.reason, ms: options.coldStartTimeoutMs };
   if (!record(health)) return { deployment, endpoint, checks };
   if (!record(await checkModels(endpoint, headers, options.requestTimeoutMs))) return { deployment, endpoint, checks };
-  const job = endpoint.role === "coder" ? checkToolCall : checkVision;
-  record(await job(endpoint, headers, options.requestTimeoutMs));
+  if (endpoint.role === "vlm") {
+    record(await checkVision(endpoint, headers, options.requestTimeoutMs));
+    return { deployment, endpoint, checks };
+  }
+  // The coder: what qwen-code does (OpenAI tool call), then what Claude Code does (/v1/messages).
+  for (const check of [checkToolCall, checkAnthropicToolUse, checkCountTokens]) {
+    if (!record(await check(endpoint, headers, options.requestTimeoutMs))) break;
+  }
   return { deployment, endpoint, checks };
 }
 

@@ -8,7 +8,7 @@ import type { Endpoint } from "@qwen-code-modal/contract";
 import type { ClientContext } from "../clients/context";
 import { proxyAuthHeaders } from "../clients/credentials";
 import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "./http";
-import { summarizeVllmMetrics, type VllmMetrics } from "./metrics";
+import { histogramQuantile, ratio, readMetrics, summarizeVllmMetrics, type VllmMetrics } from "./metrics";
 import type { AppTasks } from "./modal-apps";
 
 /** One deployment's status. */
@@ -22,10 +22,39 @@ export interface DeploymentStatus {
   /** /health round trip, milliseconds (when asked). */
   latencyMs?: number;
   metrics?: VllmMetrics;
+  /** What a coding agent feels, from the same page (since the server started). */
+  agent?: AgentMetrics;
   /** Why the state is what it is, or what went wrong. */
   note?: string;
   /** `warm until …` / `cold` (Modal's min_containers, see ./warm.ts); unset when Modal could not say. */
   warm?: string;
+}
+
+/**
+ * Agent-facing figures from vLLM's counters and histograms since the server started: prefix-cache
+ * hit rate (tokens), TTFT and inter-token latency percentiles (seconds, interpolated in vLLM's
+ * buckets), speculative-decoding acceptance (accepted / drafted tokens). Null when not measured.
+ */
+export interface AgentMetrics {
+  prefixCacheHitRate: number | null;
+  ttftP50: number | null;
+  ttftP90: number | null;
+  itlP50: number | null;
+  itlP90: number | null;
+  specDecodeAcceptance: number | null;
+}
+
+/** Reads {@link AgentMetrics} from a `/metrics` page. @throws Error when it is not Prometheus text. */
+export function agentMetrics(text: string): AgentMetrics {
+  const { counters: c, histograms: h } = readMetrics(text);
+  return {
+    prefixCacheHitRate: ratio(c.prefixCacheHits, c.prefixCacheQueries),
+    ttftP50: histogramQuantile(h.ttft, 0.5),
+    ttftP90: histogramQuantile(h.ttft, 0.9),
+    itlP50: histogramQuantile(h.interToken, 0.5),
+    itlP90: histogramQuantile(h.interToken, 0.9),
+    specDecodeAcceptance: ratio(c.specAcceptedTokens, c.specDraftTokens),
+  };
 }
 
 /** How to look. */
@@ -56,7 +85,7 @@ async function statusOne(
   const page = await httpCall(`${endpoint.url}/metrics`, { headers, timeoutMs: options.timeoutMs });
   if (page.status !== 200) return { ...base, state: "up", latencyMs: health.ms, note: `/metrics: ${describeOutcome(page)}` };
   try {
-    return { ...base, state: "up", latencyMs: health.ms, metrics: summarizeVllmMetrics(page.text) };
+    return { ...base, state: "up", latencyMs: health.ms, metrics: summarizeVllmMetrics(page.text), agent: agentMetrics(page.text) };
   } catch (err) {
     return { ...base, state: "up", latencyMs: health.ms, note: `/metrics is not Prometheus text (${(err as Error).message})` };
   }
@@ -91,5 +120,23 @@ export function formatStatus(rows: DeploymentStatus[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
   const notes = rows.filter((r) => r.note).map((r) => `${r.deployment}: ${r.note}`);
-  return [line(header), ...cells.map(line), ...(notes.length ? ["", ...notes] : [])].join("\n");
+  return [line(header), ...cells.map(line), ...formatAgentMetrics(rows), ...(notes.length ? ["", ...notes] : [])].join("\n");
+}
+
+const pct = (v: number | null) => (v === null ? "-" : `${(v * 100).toFixed(1)}%`);
+const pair = (a: number | null, b: number | null, unit: "s" | "ms") =>
+  a === null || b === null ? "-" : unit === "s" ? `${a.toFixed(2)} / ${b.toFixed(2)} s` : `${(a * 1000).toFixed(1)} / ${(b * 1000).toFixed(1)} ms`;
+
+/** The agent figures as a second table (deployments with a readable /metrics page only). */
+function formatAgentMetrics(rows: DeploymentStatus[]): string[] {
+  const measured = rows.filter((r) => r.agent);
+  if (measured.length === 0) return [];
+  const header = ["deployment", "prefix-cache hits", "TTFT p50 / p90", "ITL p50 / p90", "spec-decode acceptance"];
+  const cells = measured.map((r) => {
+    const a = r.agent!;
+    return [r.deployment, pct(a.prefixCacheHitRate), pair(a.ttftP50, a.ttftP90, "s"), pair(a.itlP50, a.itlP90, "ms"), a.specDecodeAcceptance === null ? "- (off)" : pct(a.specDecodeAcceptance)];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  return ["", line(header), ...cells.map(line)];
 }

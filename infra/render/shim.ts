@@ -47,7 +47,9 @@ export interface RenderedShim {
 
 /** SHA-256 (hex) of everything a shim is rendered from. */
 export function shimInputsHash(name: string, d: Deployment): string {
-  return sha256(canonicalJson({ template: TEMPLATE_VERSION, name, deployment: d }));
+  // verifyDeploy is what the provider does after deploying, not part of the shim.
+  const { verifyDeploy: _verify, ...rendered } = d;
+  return sha256(canonicalJson({ template: TEMPLATE_VERSION, name, deployment: rendered }));
 }
 
 /** The cold-start plan of a deployment. */

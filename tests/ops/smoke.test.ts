@@ -7,6 +7,7 @@ import { loadClientContext } from "../../infra/clients/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../infra/ops/smoke";
 import { projectRoot } from "../../infra/core/paths";
 import { callFirstTool } from "../stand-ins/coder-routes";
+import { anthropicCountTokensRoute, anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
 
@@ -25,7 +26,12 @@ describe("smoke against vLLM stand-ins (coder and VLM)", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "qcm-smoke-"));
-    coder = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, respond: callFirstTool({ city: "Paris" }) });
+    coder = await startVllmStandIn({
+      model: "qwen3-coder-next",
+      proxyAuth: AUTH,
+      respond: callFirstTool({ city: "Paris" }),
+      routes: [anthropicMessagesRoute("unused", { toolInput: { city: "Paris" } }), anthropicCountTokensRoute()],
+    });
     vlm = await startVllmStandIn({ model: "qwen3-vl", proxyAuth: AUTH, respond: () => ({ reasoning: "A shape and a colour.", content: "Triangle, red." }) });
     configPath = join(dir, "endpoints.json");
     await writeStandInEndpointConfig(configPath, { coder, vlm });
@@ -48,9 +54,12 @@ describe("smoke against vLLM stand-ins (coder and VLM)", () => {
     expect(smokePassed(results)).toBe(true);
     expect(waits).toEqual(["coder: HTTP 503", "coder: HTTP 503", "coder: HTTP 503"]);
     const coderChecks = results.find((r) => r.deployment === "coder")!.checks;
-    expect(coderChecks.map((c) => c.name)).toEqual(["/health", "/v1/models", "streamed tool call"]);
+    expect(coderChecks.map((c) => c.name)).toEqual(["/health", "/v1/models", "streamed tool call", "/v1/messages tool_use (Claude Code)", "/v1/messages/count_tokens"]);
     expect(coderChecks[0].detail).toMatch(/cold start/);
     expect(coderChecks[2].detail).toBe('get_weather({"city":"Paris"})');
+    expect(coderChecks[3].detail).toMatch(/^tool_use get_weather\(\{"city":"Paris"\}\) in 2 input_json_delta\(s\)$/);
+    expect(coderChecks[4].detail).toMatch(/^\d+ input tokens$/);
+    expect(results.find((r) => r.deployment === "vlm")!.checks[2].detail).toBe('"Triangle, red.", reasoning split (21 chars)');
     const sent = coder.completions().at(-1)!;
     expect(sent.body).toMatchObject({ model: "qwen3-coder-next", stream: true, tools: [{ function: { name: "get_weather" } }] });
     const vlmSent = vlm.completions().at(-1)!;

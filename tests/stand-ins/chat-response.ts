@@ -36,6 +36,8 @@ export interface ChatReply {
    * is sent after the time all its pieces take.
    */
   pieceDelayMs?: number;
+  /** Time before the first token of a streamed answer (prefill), milliseconds; default 0. */
+  firstTokenDelayMs?: number;
 }
 
 interface Placed {
@@ -112,7 +114,9 @@ function pieces(text: string, size = 12): string[] {
 /**
  * Streams a reply as `chat.completion.chunk` server-sent events ending with `data: [DONE]`:
  * a role delta, reasoning deltas, content deltas, tool-call deltas, a finish chunk, and a usage
- * chunk when `includeUsage`.
+ * chunk when `includeUsage`. Tool calls stream the way vLLM 0.33's tool parsers send them
+ * (`vllm/parser/engine/parser_engine.py:959, 989`): first `{index, id, type: "function",
+ * function: {name}}`, then `{index, function: {arguments: <fragment>}}` per fragment.
  */
 export async function streamCompletion(
   res: ServerResponse,
@@ -133,6 +137,7 @@ export async function streamCompletion(
         choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
       })}\n\n`,
     );
+  await pause(reply.firstTokenDelayMs ?? 0);
   chunk({ role: "assistant", content: "" });
   const { content, extra } = place(reply, style);
   for (const [key, text] of Object.entries(extra)) {
@@ -145,7 +150,13 @@ export async function streamCompletion(
     await pause(delay);
     chunk({ content: p });
   }
-  if (reply.toolCalls?.length) chunk({ tool_calls: toolCallsJson(reply.toolCalls) });
+  for (const [index, call] of (reply.toolCalls ?? []).entries()) {
+    chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name } }] });
+    for (const p of pieces(call.arguments)) {
+      await pause(delay);
+      chunk({ tool_calls: [{ index, function: { arguments: p } }] });
+    }
+  }
   chunk({}, reply.finishReason ?? (reply.toolCalls?.length ? "tool_calls" : "stop"));
   if (includeUsage) {
     res.write(

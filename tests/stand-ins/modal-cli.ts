@@ -46,6 +46,8 @@ export interface ModalCliStandIn {
   setBilling(billing: { denied?: boolean; rows: SeedBillingRow[] }): Promise<void>;
   /** The whole state (apps with versions and autoscaler overrides). */
   state(): Promise<StandInState>;
+  /** The web endpoint URL every later deploy prints (a local vLLM stand-in), or Modal's shape again with undefined. */
+  setDeployUrl(url: string | undefined): Promise<void>;
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -88,5 +90,9 @@ export async function writeModalCliStandIn(dir: string, apps: SeedApp[]): Promis
       await writeFile(statePath, JSON.stringify({ ...state, billing }));
     },
     state: read,
+    setDeployUrl: async (url) => {
+      const state = await read();
+      await writeFile(statePath, JSON.stringify({ ...state, deployUrl: url }));
+    },
   };
 }

@@ -32,7 +32,7 @@ function reporter(): SmokeReporter {
 
 export const smokeCommand: Command = {
   name: "smoke",
-  summary: "check every endpoint end to end (health, models, tool call, images); waits through a cold start",
+  summary: "check every endpoint end to end (health, models, streamed tool call, /v1/messages tool_use + count_tokens, images + reasoning split); waits through a cold start",
   async run(args) {
     const { values } = parseClientArgs(
       "smoke",

@@ -19,7 +19,7 @@ export function formatBenchResult(r: BenchResult, savedTo?: string): string {
   const w = r.workload;
   const head =
     `bench: ${r.target.deployment ?? "endpoint"} (${r.target.model}) at ${r.target.url}: ${w.sessions} sessions x ${w.turns} turns, ` +
-    `~${n(w.contextTokens)}-token contexts growing ~${n(w.turnTokens)} tokens a turn${r.target.configHash ? `, config ${r.target.configHash.slice(0, 12)}` : ""}`;
+    `~${n(w.contextTokens)}-token contexts${w.firstPromptTokens ? ` (first prompts ${n(Math.round(w.firstPromptTokens))} tokens by the server's count)` : ""} growing ~${n(w.turnTokens)} tokens a turn${r.target.configHash ? `, config ${r.target.configHash.slice(0, 12)}` : ""}`;
   const table = [
     ["", "p50", "p90", "n"],
     row("TTFT, first turn (uncached)", r.ttft.firstTurnMs, s),

@@ -40,6 +40,8 @@ export interface BenchResult {
     maxTokens: number;
     /** Where the source text came from. */
     corpus: string;
+    /** Prompt tokens of the first turns as the server counted them (usage), mean; null without usage. */
+    firstPromptTokens: number | null;
   };
   /** Client-side time to first token: first turn of each session (nothing cached) and later turns. */
   ttft: { firstTurnMs: Spread; laterTurnsMs: Spread };

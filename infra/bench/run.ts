@@ -206,6 +206,7 @@ export async function runBench(target: BenchTarget, options: BenchOptions): Prom
       turnTokens: options.turnTokens,
       maxTokens: options.maxTokens,
       corpus: corpus.description,
+      firstPromptTokens: spread(turns.filter((t) => t.turn === 0 && t.promptTokens > 0).map((t) => t.promptTokens)).mean,
     },
     ttft: {
       firstTurnMs: spread(turns.filter((t) => t.turn === 0).flatMap((t) => (t.ttftMs === undefined ? [] : [t.ttftMs]))),

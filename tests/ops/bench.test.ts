@@ -54,7 +54,7 @@ describe("bench against the vLLM stand-in with engine emulation (prefix cache, T
     expect(result.exitCode, result.stderr + result.stdout).toBe(0);
     const out = result.stdout;
     console.log(out); // the table, in the CI log (issue 13: "bench runs against the stand-in in CI and prints its table")
-    expect(out).toMatch(/^bench: coder \(qwen3-coder-next\) at http:\/\/127\.0\.0\.1:\d+: 2 sessions x 3 turns, ~8,000-token contexts growing ~400 tokens a turn, config [0-9a-f]{12}/);
+    expect(out).toMatch(/^bench: coder \(qwen3-coder-next\) at http:\/\/127\.0\.0\.1:\d+: 2 sessions x 3 turns, ~8,000-token contexts \(first prompts [\d,]+ tokens by the server's count\) growing ~400 tokens a turn, config [0-9a-f]{12}/);
     expect(out).toMatch(/TTFT, first turn \(uncached\)\s+[\d.]+ s\s+[\d.]+ s\s+2\n/);
     expect(out).toMatch(/TTFT, later turns \(cached prefix\)\s+[\d.]+ s\s+[\d.]+ s\s+4\n/);
     expect(out).toMatch(/prefix-cache hit rate\s+\d+\.\d% \([\d,]+ of [\d,]+ queried tokens, \/metrics delta\)/);

@@ -10,10 +10,10 @@
  * docs/agent-endpoints.md ("Why our own driver").
  * @module
  */
-import { describeOutcome, httpCall } from "../ops/http";
-import { httpStream } from "../ops/http-stream";
-import { summarizeChatStream, TOOL_CALL_MARKUP } from "../ops/chat-stream";
-import { bucketDelta, histogramQuantile, ratio, readMetrics, type MetricsReading } from "../ops/metrics";
+import { describeOutcome, httpCall } from "../endpoints/http";
+import { httpStream } from "../endpoints/http-stream";
+import { summarizeChatStream, TOOL_CALL_MARKUP } from "../endpoints/chat-stream";
+import { bucketDelta, histogramQuantile, ratio, readMetrics, type MetricsReading } from "../endpoints/metrics";
 import { CHARS_PER_TOKEN, loadCorpus } from "./corpus";
 import { AgentSession, asksForTool, type WorkloadShape } from "./workload";
 import type { BenchResult, Spread } from "./results";

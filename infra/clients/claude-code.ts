@@ -15,7 +15,7 @@ import { execa } from "execa";
 import type { Variables } from "../core/environment";
 import { UserError } from "../core/errors";
 import { readJsonObject, type JsonFileUpdate } from "../core/files";
-import { findOnPath } from "./executables";
+import { findOnPath } from "../core/executables";
 
 /** A Claude Code CLI and the environment it runs with. */
 export interface ClaudeCodeCli {

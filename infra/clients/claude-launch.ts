@@ -14,16 +14,16 @@
  *   Claude Code does not know the model's.
  * - `ENABLE_TOOL_SEARCH=false`: at a base URL that is not Anthropic's, Claude Code otherwise defers
  *   MCP tools behind its ToolSearch tool; this keeps vlm-analyzer's tools in the request's `tools`.
- * - `MCP_CONNECTION_NONBLOCKING=false`: Claude Code 2.1 otherwise starts the first turn while MCP
- *   servers still connect (offering `WaitForMcpServers` instead of their tools), so on a busy machine
- *   vlm-analyzer's tools were missing from the first request; it now waits for them (bounded by
- *   Claude Code's own MCP connect timeout).
  * - `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1`: no telemetry, error reporting or update checks.
+ * - `MCP_CONNECTION_NONBLOCKING=0`: wait for the MCP servers (vlm-analyzer) to connect before the
+ *   first request. Claude Code 2.1.330 connects them in the background by default
+ *   (`MCP_CONNECTION_NONBLOCKING !== false` in its binary), so on a busy machine the first turn of
+ *   `claude -p` went out without vlm-analyzer's tools.
  * @module
  */
 import type { Endpoint } from "@qwen-code-modal/contract";
-import { proxyAuthHeaders } from "./credentials";
-import type { ClientContext } from "./context";
+import { proxyAuthHeaders } from "../endpoints/credentials";
+import type { ClientContext } from "../endpoints/context";
 import type { LaunchSpec } from "./qwen-launch";
 
 /** `Authorization` token sent to the coder: not a secret, vLLM runs without `--api-key`. */
@@ -48,8 +48,8 @@ export function claudeEnvironment(context: ClientContext, coder: Endpoint): Node
     CLAUDE_CODE_MAX_CONTEXT_TOKENS: String(coder.maxModelLen),
     CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(coder.maxModelLen),
     ENABLE_TOOL_SEARCH: "false",
-    MCP_CONNECTION_NONBLOCKING: "false",
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    MCP_CONNECTION_NONBLOCKING: "0",
   };
   delete env.ANTHROPIC_API_KEY;
   return env;

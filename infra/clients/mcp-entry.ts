@@ -7,7 +7,7 @@
 import { resolve } from "node:path";
 import { ENDPOINT_CONFIG_ENV, VLM_ANALYZER_DEFAULT_TIMEOUT_SECONDS, VLM_ANALYZER_ENV } from "@qwen-code-modal/contract";
 import { SERVER_ENTRY_PATH } from "vlm-analyzer";
-import type { EndpointContext } from "./context";
+import type { EndpointContext } from "../endpoints/context";
 
 /** What {@link buildServerEntry} needs; every field has a default. */
 export interface ServerEntryOptions {

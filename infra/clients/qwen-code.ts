@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { execa } from "execa";
 import { UserError } from "../core/errors";
-import { findOnPath } from "./executables";
+import { findOnPath } from "../core/executables";
 
 /** The qwen-code release the settings keys were checked against (see qwen-settings.ts). */
 export const QWEN_CODE_PACKAGE = "@qwen-code/qwen-code@0.24.4";

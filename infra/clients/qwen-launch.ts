@@ -8,7 +8,7 @@
  * @module
  */
 import type { Endpoint } from "@qwen-code-modal/contract";
-import type { ClientContext } from "./context";
+import type { ClientContext } from "../endpoints/context";
 import { CODER_API_KEY_ENV, CODER_API_KEY_PLACEHOLDER } from "./qwen-settings";
 
 /** A program to run: its arguments and whole environment. */

@@ -67,6 +67,8 @@ export interface Environment {
    * writes it and the clients read it, unless the stack config or `--config` names another file.
    */
   endpointConfigPath: string;
+  /** The deploy-events file the provider appends to and the dashboard follows: see {@link deployEventsPath}. */
+  deployEventsPath: string;
 }
 
 /** Inputs of {@link resolveEnvironment}; all optional. */
@@ -96,7 +98,19 @@ export function resolveEnvironment(sources: EnvironmentSources = {}): Environmen
     vars,
     modal: modalEnvironment(vars, root),
     endpointConfigPath: defaultEndpointConfigPath(vars),
+    deployEventsPath: deployEventsPath(vars),
   };
+}
+
+/**
+ * Where the ModalApp provider records deploy progress (infra/provider/deploy-events.ts) for the
+ * dashboard: `$QCM_DEPLOY_EVENTS`, else `$XDG_STATE_HOME/qwen-code-modal/deploy-events.jsonl`
+ * (`~/.local/state/...` when XDG_STATE_HOME is unset).
+ */
+export function deployEventsPath(vars: Variables): string {
+  if (vars.QCM_DEPLOY_EVENTS) return vars.QCM_DEPLOY_EVENTS;
+  const base = vars.XDG_STATE_HOME || join(vars.HOME || homedir(), ".local", "state");
+  return join(base, "qwen-code-modal", "deploy-events.jsonl");
 }
 
 /**

@@ -1,21 +1,24 @@
 /**
  * The playground's chat with the coder, made server-side so the proxy-auth credentials never reach
- * the page: `POST /v1/chat/completions` with `stream: true` (undici's fetch, which follows Modal's
- * 303 redirect), vLLM's OpenAI chunks read with eventsource-parser and yielded as text and
- * reasoning deltas. It starts a container when the app is scaled to zero: the page says so.
+ * the page: `POST /v1/chat/completions` with `stream: true` through endpoints/http-stream (which
+ * follows Modal's 303 to the result URL), each `chat.completion.chunk` passed on as text and
+ * reasoning deltas as it arrives. It starts a container when the app is scaled to zero: the page
+ * says so before sending.
  * @module
  */
-import { EventSourceParserStream } from "eventsource-parser/stream";
-import { fetch } from "undici";
 import { z } from "zod";
 import type { Endpoint } from "@qwen-code-modal/contract";
-import type { ProxyCredentials } from "../clients/credentials";
-import { proxyAuthHeaders } from "../clients/credentials";
+import { proxyAuthHeaders, type ProxyCredentials } from "../endpoints/credentials";
+import { describeOutcome } from "../endpoints/http";
+import { httpStream } from "../endpoints/http-stream";
 import { redact } from "../provider/redact";
 
 /** Most characters one chat message may have, and most messages one request may carry. */
 const MAX_MESSAGE_CHARS = 200_000;
 const MAX_MESSAGES = 200;
+
+/** Limit for one answer, cold start included: 600 s (as vlm-analyzer's default). */
+const CHAT_TIMEOUT_MS = 600_000;
 
 /** A chat request from the page. */
 export const chatRequestSchema = z.object({
@@ -31,7 +34,16 @@ export const chatRequestSchema = z.object({
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
 /** One piece of a streamed answer. */
-export type ChatDelta = { content?: string; reasoning?: string } | { finish: string | null; completionTokens?: number };
+export interface ChatDelta {
+  content?: string;
+  reasoning?: string;
+}
+
+/** How the answer ended. */
+export interface ChatEnd {
+  finish: string | null;
+  completionTokens?: number;
+}
 
 interface Chunk {
   choices?: { delta?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null }; finish_reason?: string | null }[];
@@ -39,44 +51,46 @@ interface Chunk {
 }
 
 /**
- * Streams a chat answer from an endpoint.
- * @throws Error `HTTP <status>: <body excerpt>` (redacted) when the endpoint refuses; network errors as undici reports them.
+ * Streams a chat answer from an endpoint, calling `onDelta` as pieces arrive.
+ * @throws Error `HTTP <status>: <body excerpt>` (redacted) when the endpoint refuses, or why no answer came.
  */
-export async function* streamChat(
+export async function streamChat(
   endpoint: Endpoint,
   credentials: ProxyCredentials,
   request: ChatRequest,
   signal: AbortSignal,
-): AsyncGenerator<ChatDelta> {
-  const res = await fetch(`${endpoint.baseUrl}/chat/completions`, {
-    method: "POST",
-    headers: { ...proxyAuthHeaders(credentials), "content-type": "application/json", accept: "text/event-stream" },
-    body: JSON.stringify({
-      model: endpoint.model,
-      messages: request.messages,
-      stream: true,
-      stream_options: { include_usage: true },
-      max_tokens: request.maxTokens,
-    }),
-    signal,
-  });
-  if (res.status !== 200 || !res.body) {
-    const text = redact(await res.text().catch(() => ""), [credentials.tokenId, credentials.tokenSecret]);
-    throw new Error(`HTTP ${res.status}: ${text.replace(/\s+/g, " ").trim().slice(0, 300) || "(empty body)"}`);
+  onDelta: (delta: ChatDelta) => void,
+): Promise<ChatEnd> {
+  const end: ChatEnd = { finish: null };
+  const outcome = await httpStream(
+    `${endpoint.baseUrl}/chat/completions`,
+    {
+      method: "POST",
+      headers: proxyAuthHeaders(credentials),
+      json: { model: endpoint.model, messages: request.messages, stream: true, stream_options: { include_usage: true }, max_tokens: request.maxTokens },
+      timeoutMs: CHAT_TIMEOUT_MS,
+      signal,
+    },
+    (event) => {
+      if (event.data === "[DONE]") return;
+      let chunk: Chunk;
+      try {
+        chunk = JSON.parse(event.data) as Chunk;
+      } catch {
+        return;
+      }
+      end.completionTokens = chunk.usage?.completion_tokens ?? end.completionTokens;
+      for (const choice of chunk.choices ?? []) {
+        const content = choice.delta?.content || undefined;
+        const reasoning = choice.delta?.reasoning_content || choice.delta?.reasoning || undefined;
+        if (content || reasoning) onDelta({ ...(content ? { content } : {}), ...(reasoning ? { reasoning } : {}) });
+        end.finish = choice.finish_reason ?? end.finish;
+      }
+    },
+  );
+  if (outcome.status === undefined || outcome.status < 200 || outcome.status >= 300) {
+    const body = redact(outcome.text, [credentials.tokenId, credentials.tokenSecret]).replace(/\s+/g, " ").trim().slice(0, 300);
+    throw new Error(outcome.status === undefined ? describeOutcome(outcome) : `HTTP ${outcome.status}: ${body || "(empty body)"}`);
   }
-  let finish: string | null = null;
-  let completionTokens: number | undefined;
-  const events = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
-  for await (const event of events) {
-    if (event.data === "[DONE]") break;
-    const chunk = JSON.parse(event.data) as Chunk;
-    completionTokens = chunk.usage?.completion_tokens ?? completionTokens;
-    for (const choice of chunk.choices ?? []) {
-      const content = choice.delta?.content ?? undefined;
-      const reasoning = choice.delta?.reasoning_content ?? choice.delta?.reasoning ?? undefined;
-      if (content || reasoning) yield { ...(content ? { content } : {}), ...(reasoning ? { reasoning } : {}) };
-      finish = choice.finish_reason ?? finish;
-    }
-  }
-  yield { finish, completionTokens };
+  return end;
 }

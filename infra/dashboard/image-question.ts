@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { VLM_ANALYZER_DEFAULT_TIMEOUT_SECONDS, VLM_ANALYZER_ENV, type Endpoint } from "@qwen-code-modal/contract";
-import type { ProxyCredentials } from "../clients/credentials";
+import type { ProxyCredentials } from "../endpoints/credentials";
 import { buildServerEntry } from "../clients/mcp-entry";
 
 /** Largest image accepted from the page, bytes (vlm-analyzer's own default limit is larger). */

@@ -16,8 +16,8 @@
 import { EventEmitter } from "node:events";
 import type { Endpoint, EndpointConfig } from "@qwen-code-modal/contract";
 import type { PlanEntry } from "../plan/plan";
-import { describeOutcome, httpCall } from "../ops/http";
-import { summarizeVllmMetrics, type VllmMetrics } from "../ops/metrics";
+import { describeOutcome, httpCall } from "../endpoints/http";
+import { summarizeVllmMetrics, type VllmMetrics } from "../endpoints/metrics";
 import type { AppListRow } from "../provider/modal-cli";
 import { waitUntilHealthy } from "../ops/wait-ready";
 

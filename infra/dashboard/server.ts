@@ -20,11 +20,11 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { z } from "zod";
-import type { EndpointContext } from "../clients/context";
-import { proxyAuthHeaders, proxyCredentials, type ProxyCredentials } from "../clients/credentials";
+import type { ResolvedConfig } from "../config/resolve";
+import type { EndpointContext } from "../endpoints/context";
+import { proxyAuthHeaders, proxyCredentials, type ProxyCredentials } from "../endpoints/credentials";
 import { listApps, resolveModalCli } from "../ops/modal-apps";
 import { projectRoot } from "../core/paths";
-import { deployEventsPath } from "../provider/deploy-events";
 import { redact } from "../provider/redact";
 import { DeployFeed } from "./deploy-feed";
 import { guard, newToken } from "./guard";
@@ -41,9 +41,11 @@ export interface DashboardOptions {
   port: number;
   /** Endpoint config and environment (the `--config` / `--env-file` of every client command). */
   context: EndpointContext;
-  /** `--stack-config` for the plan figures (default: the embedded defaults). */
-  stackConfig?: string;
-  /** The deploy-events file to follow (default: infra/provider/deploy-events `deployEventsPath`). */
+  /** Loads the stack config for the plan figures (`--stack-config FILE`, else the embedded defaults). */
+  stackConfig: () => Promise<ResolvedConfig>;
+  /** Where the stack config comes from, for the page: `defaults` or the file. */
+  stackConfigFrom: string;
+  /** The deploy-events file to follow (default: the environment's `deployEventsPath`). */
   deployEvents?: string;
   monitor?: MonitorOptions;
 }
@@ -98,7 +100,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const secrets = credentials instanceof Error ? [] : [credentials.tokenId, credentials.tokenSecret];
   const clean = (text: string) => redact(text, secrets);
 
-  let plan: PlanSource = { entries: new Map(), from: options.stackConfig ?? "defaults" };
+  let plan: PlanSource = { entries: new Map() };
   const monitor = new Monitor(
     {
       config: context.config,
@@ -113,7 +115,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const text = JSON.stringify(data);
     for (const c of clients) void c.writeSSE({ event, data: text }).catch(() => clients.delete(c));
   };
-  const feed = new DeployFeed(options.deployEvents ?? deployEventsPath(context.env), (event, progress) => {
+  const feed = new DeployFeed(options.deployEvents ?? context.environment.deployEventsPath, (event, progress) => {
     broadcast("deploy", { event, progress });
     if (event.kind === "done" || event.kind === "failed") void monitor.refreshApps();
   });
@@ -125,7 +127,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     stack: context.config.stack,
     endpointConfig: context.configPath,
     deployments: Object.entries(context.config.endpoints).map(([name, e]) => ({ name, ...e, plan: plan.entries.get(name) ?? null })),
-    planFrom: plan.from,
+    planFrom: options.stackConfigFrom,
     planError: plan.error ? clean(plan.error) : undefined,
     credentialsProblem: credentials instanceof Error ? credentials.message : undefined,
     live: monitor.snapshot(),
@@ -201,13 +203,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         await stream.writeSSE({ event: "end", data: JSON.stringify({ reason: (err as Error).message }) });
         return;
       }
-      const logs = followLogs(modal, endpoint.app, context.environment, secrets);
-      stream.onAbort(() => logs.stop());
-      for await (const line of logs.lines) {
-        if (stream.aborted) break;
-        await stream.writeSSE({ event: "line", data: JSON.stringify({ line }) });
-      }
-      await stream.writeSSE({ event: "end", data: JSON.stringify(await logs.done) });
+      const stop = new AbortController();
+      stream.onAbort(() => stop.abort());
+      const send = (line: string) => void stream.writeSSE({ event: "line", data: JSON.stringify({ line }) }).catch(() => stop.abort());
+      const end = await followLogs(modal, endpoint.app, context.environment, secrets, stop.signal, send).then(
+        (exitCode) => ({ exitCode }),
+        (err: Error) => ({ reason: clean(err.message) }),
+      );
+      if (!stream.aborted) await stream.writeSSE({ event: "end", data: JSON.stringify(end) });
     });
   });
   app.post("/api/chat", bodyLimit({ maxSize: 4 * 1024 * 1024 }), async (c) => {
@@ -217,9 +220,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const abort = new AbortController();
       stream.onAbort(() => abort.abort());
       try {
-        for await (const delta of streamChat(call.endpoint, call.credentials, call.data, abort.signal)) {
-          await stream.writeSSE({ event: "finish" in delta ? "done" : "delta", data: JSON.stringify(delta) });
-        }
+        const send = (delta: object) => void stream.writeSSE({ event: "delta", data: JSON.stringify(delta) }).catch(() => abort.abort());
+        const end = await streamChat(call.endpoint, call.credentials, call.data, abort.signal, send);
+        await stream.writeSSE({ event: "done", data: JSON.stringify(end) });
       } catch (err) {
         if (!abort.signal.aborted) await stream.writeSSE({ event: "error", data: JSON.stringify({ message: clean((err as Error).message) }) });
       }

@@ -7,7 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { UserError } from "../core/errors";
-import { findOnPath } from "../clients/executables";
+import { findOnPath } from "../core/executables";
 import type { Environment } from "../core/environment";
 import { modalAppList, ModalCliError, type AppListRow, type ModalCliContext } from "../provider/modal-cli";
 

@@ -12,8 +12,8 @@
  * @module
  */
 import type { Endpoint } from "@qwen-code-modal/contract";
-import { describeOutcome, httpCall } from "./http";
-import { httpStream } from "./http-stream";
+import { describeOutcome, httpCall } from "../endpoints/http";
+import { httpStream } from "../endpoints/http-stream";
 import type { CheckResult } from "./smoke-checks";
 
 /** The tool offered, in Anthropic's shape (`input_schema`). */

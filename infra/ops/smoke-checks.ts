@@ -4,9 +4,9 @@
  * @module
  */
 import type { Endpoint } from "@qwen-code-modal/contract";
-import { describeOutcome, httpCall } from "./http";
-import { httpStream } from "./http-stream";
-import { summarizeChatStream, TOOL_CALL_MARKUP } from "./chat-stream";
+import { describeOutcome, httpCall } from "../endpoints/http";
+import { httpStream } from "../endpoints/http-stream";
+import { summarizeChatStream, TOOL_CALL_MARKUP } from "../endpoints/chat-stream";
 import { redBlockImage, triangleImage } from "./smoke-images";
 
 /** The outcome of one check. */

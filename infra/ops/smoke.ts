@@ -7,8 +7,8 @@
  * @module
  */
 import type { Endpoint } from "@qwen-code-modal/contract";
-import type { ClientContext } from "../clients/context";
-import { proxyAuthHeaders } from "../clients/credentials";
+import type { ClientContext } from "../endpoints/context";
+import { proxyAuthHeaders } from "../endpoints/credentials";
 import { checkModels, checkToolCall, checkVision, type CheckResult } from "./smoke-checks";
 import { checkAnthropicToolUse, checkCountTokens } from "./smoke-anthropic";
 import { waitUntilHealthy } from "./wait-ready";

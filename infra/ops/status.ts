@@ -5,10 +5,10 @@
  * @module
  */
 import type { Endpoint } from "@qwen-code-modal/contract";
-import type { ClientContext } from "../clients/context";
-import { proxyAuthHeaders } from "../clients/credentials";
-import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "./http";
-import { histogramQuantile, ratio, readMetrics, summarizeVllmMetrics, type VllmMetrics } from "./metrics";
+import type { ClientContext } from "../endpoints/context";
+import { proxyAuthHeaders } from "../endpoints/credentials";
+import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "../endpoints/http";
+import { histogramQuantile, ratio, readMetrics, summarizeVllmMetrics, type VllmMetrics } from "../endpoints/metrics";
 import type { AppTasks } from "./modal-apps";
 
 /** One deployment's status. */

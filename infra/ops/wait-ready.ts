@@ -6,7 +6,7 @@
  * @module
  */
 import type { Endpoint, EndpointConfig } from "@qwen-code-modal/contract";
-import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "./http";
+import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "../endpoints/http";
 
 /** How long and how often to poll. */
 export interface WaitOptions {
@@ -23,7 +23,10 @@ export interface WaitOptions {
 /** The result of {@link waitUntilHealthy}. */
 export type ReadyOutcome = { ready: true; waitedMs: number; healthMs: number } | { ready: false; reason: string };
 
-/** Polls `<url>/health` until 200 or a final answer. Never throws. */
+/**
+ * Polls `<url>/health` until 200 or a final answer. Never throws. When the time is up, the reason
+ * names the last answer the endpoint gave (an HTTP status), not a last attempt cut short by the bound.
+ */
 export async function waitUntilHealthy(
   endpoint: Endpoint,
   headers: Record<string, string>,
@@ -32,6 +35,7 @@ export async function waitUntilHealthy(
 ): Promise<ReadyOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
+  let lastAnswer: string | undefined;
   for (;;) {
     const left = options.timeoutMs - elapsed();
     const outcome = await httpCall(`${endpoint.url}/health`, { headers, timeoutMs: Math.max(1, Math.min(options.attemptTimeoutMs, left)) });
@@ -39,8 +43,9 @@ export async function waitUntilHealthy(
     if (isAuthRejection(outcome.status)) return { ready: false, reason: authRejectedMessage(proxyAuth, outcome.status!) };
     if (outcome.status === 404) return { ready: false, reason: `${endpoint.url}/health answered 404: is a vLLM server deployed there?` };
     const last = describeOutcome(outcome);
+    if (outcome.status !== undefined) lastAnswer = last;
     if (elapsed() + options.pollMs >= options.timeoutMs) {
-      return { ready: false, reason: `not healthy after ${Math.round(elapsed() / 1000)} s (last answer: ${last})` };
+      return { ready: false, reason: `not healthy after ${Math.round(elapsed() / 1000)} s (last answer: ${lastAnswer ?? last})` };
     }
     options.onWaiting?.(elapsed(), last);
     await new Promise((r) => setTimeout(r, options.pollMs));

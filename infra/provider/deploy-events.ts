@@ -10,18 +10,15 @@
  * ```
  * Lines are the provider's already-redacted modal CLI output; nothing else is written (no
  * credentials, no shim source). Writing never fails a deploy: an unwritable file is skipped.
- * The file is rotated to `<file>.1` past {@link MAX_EVENTS_BYTES}.
+ * The file is rotated to `<file>.1` past {@link MAX_EVENTS_BYTES}. Where it is: infra/core/environment
+ * `deployEventsPath` (`$QCM_DEPLOY_EVENTS`, else under `$XDG_STATE_HOME` or `~/.local/state`).
  *
  * Everything here is plain `node:fs`, so Pulumi's closure serializer can capture it with the
  * provider (tests/provider/serialize proves the provider still serializes).
  * @module
  */
 import { appendFileSync, mkdirSync, renameSync, statSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-
-/** Environment variable naming the events file (overrides the default place). */
-export const DEPLOY_EVENTS_ENV = "QCM_DEPLOY_EVENTS";
+import { dirname } from "node:path";
 
 /** Size at which the file is rotated, bytes (1 MiB). */
 export const MAX_EVENTS_BYTES = 1024 * 1024;
@@ -40,21 +37,11 @@ export type DeployEvent =
 export type DeployEventInput = DeployEvent extends infer E ? (E extends DeployEvent ? Omit<E, "at"> : never) : never;
 
 /**
- * Where the events go: `$QCM_DEPLOY_EVENTS`, else `$XDG_STATE_HOME/qwen-code-modal/deploy-events.jsonl`
- * (`~/.local/state/...` when XDG_STATE_HOME is unset).
- */
-export function deployEventsPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env[DEPLOY_EVENTS_ENV]) return env[DEPLOY_EVENTS_ENV];
-  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state");
-  return join(base, "qwen-code-modal", "deploy-events.jsonl");
-}
-
-/**
  * Appends one event, stamped with the current time. Never throws: a deploy must not fail because
  * its progress could not be recorded.
- * @param path - the events file (default {@link deployEventsPath}).
+ * @param path - the events file (infra/core/environment `deployEventsPath`).
  */
-export function appendDeployEvent(event: DeployEventInput, path: string = deployEventsPath()): void {
+export function appendDeployEvent(path: string, event: DeployEventInput): void {
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     try {

@@ -22,11 +22,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { parse as parseDotenv } from "dotenv";
 import { canonicalJson, sha256 } from "../render/hash";
-import type { ModalCredentials } from "../core/environment";
-import { appendDeployEvent } from "./deploy-events";
+import { deployEventsPath, type ModalCredentials } from "../core/environment";
+import { appendDeployEvent as appendTo, type DeployEventInput } from "./deploy-events";
 import { modalAppList, modalAppStop, modalDeploy, type ModalCliContext } from "./modal-cli";
 
 export type { ModalCredentials };
+
+/** Records deploy progress for the dashboard, in the file this operation's environment names. */
+function appendDeployEvent(event: DeployEventInput): void {
+  appendTo(deployEventsPath(process.env), event);
+}
 
 /** Plain inputs of a ModalApp, as the provider receives them. Units: seconds. */
 export interface ModalAppInputs {

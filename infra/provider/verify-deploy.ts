@@ -6,7 +6,7 @@
  * "not yet". A 401/403 (proxy credentials) ends the wait at once.
  * @module
  */
-import { describeOutcome, httpCall, isAuthRejection } from "../ops/http";
+import { describeOutcome, httpCall, isAuthRejection } from "../endpoints/http";
 
 /** What to check and how long to wait. Units: seconds. */
 export interface VerifyRequest {

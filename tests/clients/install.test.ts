@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEndpointContext } from "../../infra/clients/context";
+import { loadEndpointContext } from "../../infra/endpoints/context";
 import { install } from "../../infra/clients/install";
 import { QODAL_MARKER } from "../../infra/clients/qodal";
 import { projectRoot } from "../../infra/core/paths";

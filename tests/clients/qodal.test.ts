@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEndpointContext } from "../../infra/clients/context";
+import { loadEndpointContext } from "../../infra/endpoints/context";
 import { install } from "../../infra/clients/install";
 import { projectRoot } from "../../infra/core/paths";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";

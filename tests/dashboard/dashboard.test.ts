@@ -132,11 +132,11 @@ describe.runIf(chromiumAvailable())("dashboard in headless Chromium (modal CLI s
   });
 
   it("shows a pulumi up deploy as it happens, from the deploy-events file", async () => {
-    appendDeployEvent({ app: "qcm-vlm", kind: "start", op: "deploy" }, world.eventsPath);
-    appendDeployEvent({ app: "qcm-vlm", kind: "line", text: "✓ Created objects." }, world.eventsPath);
+    appendDeployEvent(world.eventsPath, { app: "qcm-vlm", kind: "start", op: "deploy" });
+    appendDeployEvent(world.eventsPath, { app: "qcm-vlm", kind: "line", text: "✓ Created objects." });
     await expect.poll(() => page.getAttribute("#card-vlm .progress", "data-phase"), { timeout: 10_000 }).toBe("objects");
     expect(await page.textContent("#card-vlm .progress")).toContain("50%");
-    appendDeployEvent({ app: "qcm-vlm", kind: "done", op: "deploy", urls: { serve: world.vlm.url } }, world.eventsPath);
+    appendDeployEvent(world.eventsPath, { app: "qcm-vlm", kind: "done", op: "deploy", urls: { serve: world.vlm.url } });
     await expect.poll(() => page.getAttribute("#card-vlm .progress", "data-phase"), { timeout: 10_000 }).toBe("deployed");
     expect(await page.textContent("#deploy-lines")).toContain("qcm-vlm ✓ Created objects.");
   });

@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DeployFeed, type DeployProgress } from "../../infra/dashboard/deploy-feed";
 import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
-import { appendDeployEvent, deployEventsPath, type DeployEvent } from "../../infra/provider/deploy-events";
+import { deployEventsPath } from "../../infra/core/environment";
+import { appendDeployEvent, type DeployEvent } from "../../infra/provider/deploy-events";
 import { modalAppProvider, type ModalAppInputs } from "../../infra/provider/modal-app";
 import { renderShim } from "../../infra/render/shim";
 import { FAKE_CREDENTIALS, MODAL_STAND_IN, standInWorld } from "../support/modal-stand-in";
@@ -74,7 +75,7 @@ describe("deploy events: the ModalApp provider writes them, the dashboard follow
   });
 
   it("the feed reads history, skips torn lines, and starts over after a rotation", async () => {
-    appendDeployEvent({ app: "a", kind: "start", op: "deploy" }, eventsPath);
+    appendDeployEvent(eventsPath, { app: "a", kind: "start", op: "deploy" });
     await appendFile(eventsPath, "not json\n");
     feed = new DeployFeed(eventsPath, () => {}, 50);
     feed.start();
@@ -85,7 +86,7 @@ describe("deploy events: the ModalApp provider writes them, the dashboard follow
     await appendFile(eventsPath, JSON.stringify({ at: "2026-01-01T00:00:00Z", app: "a", kind: "line", text: "Building image im-1" }).slice(30) + "\n");
     await expect.poll(() => feed!.progress.get("a")?.phase).toBe("image");
     await writeFile(eventsPath, ""); // rotated
-    appendDeployEvent({ app: "b", kind: "start", op: "stop" }, eventsPath);
+    appendDeployEvent(eventsPath, { app: "b", kind: "start", op: "stop" });
     await expect.poll(() => feed!.progress.get("b")?.phase).toBe("stopping");
   });
 

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loadClientContext } from "../../infra/clients/context";
+import { loadClientContext } from "../../infra/endpoints/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../infra/ops/smoke";
 import { anthropicCountTokensRoute, anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { loadClientContext } from "../../infra/clients/context";
+import { loadClientContext } from "../../infra/endpoints/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../infra/ops/smoke";
 import { projectRoot } from "../../infra/core/paths";
 import { callFirstTool } from "../stand-ins/coder-routes";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../infra/core/paths";
-import { histogramBuckets, histogramQuantile } from "../../infra/ops/metrics";
+import { histogramBuckets, histogramQuantile } from "../../infra/endpoints/metrics";
 import { agentMetrics } from "../../infra/ops/status";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { writeModalCliStandIn } from "../stand-ins/modal-cli";

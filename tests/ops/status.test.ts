@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { summarizeVllmMetrics } from "../../infra/ops/metrics";
+import { summarizeVllmMetrics } from "../../infra/endpoints/metrics";
 import { projectRoot } from "../../infra/core/paths";
 import { vllmMetricsRoute } from "../stand-ins/coder-routes";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";

@@ -3,22 +3,16 @@
  * as its model (vLLM's Anthropic Messages API), vlm-analyzer's tools directly usable.
  * @module
  */
-import { join } from "node:path";
 import type { Command } from "../command";
 import { UserError } from "../../core/errors";
-import { parseClientArgs } from "../../clients/cli-options";
+import { parseClientArgs } from "../client-options";
 import { claudeLaunchSpec } from "../../clients/claude-launch";
-import { loadClientContext, requireEndpoint } from "../../clients/context";
-import { findOnPath, runAttached } from "../../clients/executables";
+import { loadClientContext, requireEndpoint } from "../../endpoints/context";
+import { findClaudeCode } from "../../clients/claude-code";
+import { runAttached } from "../../core/executables";
 import { splitAtDoubleDash } from "../../clients/passthrough";
-import { projectRoot } from "../../core/paths";
 
 const USAGE = "[--config FILE] [--env-file FILE] [--claude-bin PATH] [-- claude arguments]";
-
-/** `claude` on PATH, else the project's own (`@anthropic-ai/claude-code` dev dependency). */
-function defaultClaudeBin(path: string | undefined): string | undefined {
-  return findOnPath("claude", path) ?? findOnPath("claude", join(projectRoot(), "node_modules", ".bin"));
-}
 
 export const claudeCommand: Command = {
   name: "claude",
@@ -28,7 +22,7 @@ export const claudeCommand: Command = {
     const { values } = parseClientArgs("claude", own, { "claude-bin": { type: "string" } }, USAGE);
     const context = await loadClientContext(values);
     const coder = requireEndpoint(context, "coder");
-    const bin = values["claude-bin"] ?? defaultClaudeBin(context.env.PATH);
+    const bin = values["claude-bin"] ?? findClaudeCode(context.env, context.environment.root);
     if (!bin) throw new UserError("claude is not on PATH: npm install --global @anthropic-ai/claude-code, or pass --claude-bin <path>");
     const spec = claudeLaunchSpec(context, coder, bin, rest);
     return runAttached(spec.command, spec.args, spec.env);

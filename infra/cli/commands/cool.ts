@@ -5,8 +5,8 @@
  */
 import type { Command } from "../command";
 import { UserError } from "../../core/errors";
-import { parseClientArgs } from "../../clients/cli-options";
-import { loadEndpointContext } from "../../clients/context";
+import { parseClientArgs } from "../client-options";
+import { loadEndpointContext } from "../../endpoints/context";
 import { deployedAppTasks, opsModalContext, resolveModalCli } from "../../ops/modal-apps";
 import { oneDeployment, someDeployments } from "../../ops/select";
 import { coolExpired, coolFunction, findWebFunction, runWarmTimer } from "../../ops/warm";

@@ -7,11 +7,11 @@
 import { execa } from "execa";
 import type { Command } from "../command";
 import { UserError } from "../../core/errors";
-import { parseClientArgs, positiveNumber } from "../../clients/cli-options";
-import { loadEndpointContext } from "../../clients/context";
-import { findOnPath } from "../../clients/executables";
+import { parseClientArgs, positiveNumber } from "../client-options";
+import { loadEndpointContext } from "../../endpoints/context";
+import { findOnPath } from "../../core/executables";
 import { startDashboard } from "../../dashboard/server";
-import { stackConfigOption } from "../options";
+import { loadStackConfig, stackConfigOption } from "../options";
 
 const USAGE = "[--port N] [--no-open] [--refresh SECONDS] [--config FILE] [--env-file FILE] [--stack-config FILE]";
 
@@ -41,7 +41,8 @@ export const dashboardCommand: Command = {
     const refreshMs = positiveNumber("refresh", values.refresh, 5) * 1000;
     const context = await loadEndpointContext(values);
     const monitor = { metricsIntervalMs: refreshMs, appsIntervalMs: 4 * refreshMs };
-    const dashboard = await startDashboard({ port, context, stackConfig: values["stack-config"], monitor }).catch((err: NodeJS.ErrnoException) => {
+    const stackConfig = () => loadStackConfig(values["stack-config"]);
+    const dashboard = await startDashboard({ port, context, stackConfig, stackConfigFrom: values["stack-config"] ?? "defaults", monitor }).catch((err: NodeJS.ErrnoException) => {
       throw err.code === "EADDRINUSE" ? new UserError(`port ${port} on 127.0.0.1 is in use: pass --port with another number (0 picks a free one)`) : err;
     });
     console.log(`dashboard: ${dashboard.url}`);

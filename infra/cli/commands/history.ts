@@ -4,8 +4,8 @@
  * @module
  */
 import type { Command } from "../command";
-import { parseClientArgs } from "../../clients/cli-options";
-import { loadEndpointContext } from "../../clients/context";
+import { parseClientArgs } from "../client-options";
+import { loadEndpointContext } from "../../endpoints/context";
 import { appHistories, formatHistories } from "../../ops/history";
 import { opsModalContext, resolveModalCli } from "../../ops/modal-apps";
 

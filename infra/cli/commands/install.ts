@@ -4,8 +4,8 @@
  * @module
  */
 import type { Command } from "../command";
-import { parseClientArgs } from "../../clients/cli-options";
-import { loadEndpointContext } from "../../clients/context";
+import { parseClientArgs } from "../client-options";
+import { loadEndpointContext } from "../../endpoints/context";
 import { install } from "../../clients/install";
 import { defaultQodalPath } from "../../clients/qodal";
 

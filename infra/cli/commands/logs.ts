@@ -3,9 +3,9 @@
  * @module
  */
 import type { Command } from "../command";
-import { parseClientArgs, positiveNumber } from "../../clients/cli-options";
-import { loadEndpointContext } from "../../clients/context";
-import { runAttached } from "../../clients/executables";
+import { parseClientArgs, positiveNumber } from "../client-options";
+import { loadEndpointContext } from "../../endpoints/context";
+import { runAttached } from "../../core/executables";
 import { appForLogs, modalLogsArgs } from "../../ops/logs";
 import { resolveModalCli } from "../../ops/modal-apps";
 

@@ -5,9 +5,9 @@
  */
 import type { Command } from "../command";
 import { UserError } from "../../core/errors";
-import { parseClientArgs } from "../../clients/cli-options";
-import { loadClientContext, requireEndpoint } from "../../clients/context";
-import { findOnPath, runAttached } from "../../clients/executables";
+import { parseClientArgs } from "../client-options";
+import { loadClientContext, requireEndpoint } from "../../endpoints/context";
+import { findOnPath, runAttached } from "../../core/executables";
 import { splitAtDoubleDash } from "../../clients/passthrough";
 import { qwenLaunchSpec } from "../../clients/qwen-launch";
 

@@ -3,8 +3,8 @@
  * @module
  */
 import type { Command } from "../command";
-import { parseClientArgs, positiveNumber } from "../../clients/cli-options";
-import { loadClientContext } from "../../clients/context";
+import { parseClientArgs, positiveNumber } from "../client-options";
+import { loadClientContext } from "../../endpoints/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../ops/smoke";
 
 const USAGE = "[--config FILE] [--env-file FILE] [--timeout SECONDS] [--request-timeout SECONDS] [--poll-interval SECONDS]";

@@ -4,8 +4,8 @@
  * @module
  */
 import type { Command } from "../command";
-import { parseClientArgs, positiveNumber } from "../../clients/cli-options";
-import { loadClientContext } from "../../clients/context";
+import { parseClientArgs, positiveNumber } from "../client-options";
+import { loadClientContext } from "../../endpoints/context";
 import { deployedAppTasks, opsModalContext, resolveModalCli } from "../../ops/modal-apps";
 import { budgetLine } from "../../ops/spend";
 import { warmStates } from "../../ops/warm";

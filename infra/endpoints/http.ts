@@ -27,6 +27,8 @@ export interface HttpCall {
   json?: unknown;
   /** Limit for the whole call, milliseconds. */
   timeoutMs: number;
+  /** Ends the call early (e.g. the page that asked went away). */
+  signal?: AbortSignal;
 }
 
 /** Sends one request and reads the whole answer. Never throws. */
@@ -38,13 +40,19 @@ export async function httpCall(url: string, call: HttpCall): Promise<HttpOutcome
       method: call.method ?? "GET",
       headers: call.json === undefined ? call.headers : { ...call.headers, "content-type": "application/json" },
       body: call.json === undefined ? undefined : JSON.stringify(call.json),
-      signal: AbortSignal.timeout(call.timeoutMs),
+      signal: callSignal(call),
     });
     const text = await res.body.text();
     return { status: res.statusCode, text, ms: ms() };
   } catch (err) {
     return { text: "", ms: ms(), error: noResponseReason(err, call.timeoutMs) };
   }
+}
+
+/** The call's time limit, and its own signal when it has one. */
+export function callSignal(call: HttpCall): AbortSignal {
+  const limit = AbortSignal.timeout(Math.max(1, Math.round(call.timeoutMs)));
+  return call.signal ? AbortSignal.any([limit, call.signal]) : limit;
 }
 
 /** Why a call got no response: `timed out after N s`, or the network error's code (`ECONNREFUSED`) or message. */

@@ -6,13 +6,13 @@ import { accessSync, constants } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { delimiter, join } from "node:path";
 import { execa } from "execa";
-import { UserError } from "../core/errors";
+import { UserError } from "./errors";
 
 /**
  * The first executable file named `name` in the PATH directories, like `command -v`.
  * @returns its path, or undefined when none is found.
  */
-export function findOnPath(name: string, path: string | undefined = process.env.PATH): string | undefined {
+export function findOnPath(name: string, path: string | undefined): string | undefined {
   for (const dir of (path ?? "").split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, name);

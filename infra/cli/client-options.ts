@@ -5,7 +5,7 @@
  */
 import type { ParseArgsOptionsConfig } from "node:util";
 import { UserError } from "../core/errors";
-import { parseCommandArgs } from "../cli/options";
+import { parseCommandArgs } from "./options";
 
 /** Options every client/operations command accepts. */
 export const COMMON_OPTIONS = {

@@ -3,5 +3,7 @@
  * agree on, and nothing else. Either side may change its internals freely; a change here changes both.
  * @module
  */
+export * from "./answer.js";
 export * from "./endpoint-config.js";
+export * from "./redact.js";
 export * from "./vlm-analyzer.js";

@@ -3,7 +3,7 @@
  * structured tool call in a streamed completion, the VLM describes generated images sensibly.
  * @module
  */
-import type { Endpoint } from "@qwen-code-modal/contract";
+import { splitReasoning, type AssistantMessage, type Endpoint } from "@qwen-code-modal/contract";
 import { describeOutcome, httpCall } from "../endpoints/http";
 import { httpStream } from "../endpoints/http-stream";
 import { summarizeChatStream, TOOL_CALL_MARKUP } from "../endpoints/chat-stream";
@@ -100,11 +100,6 @@ export async function checkToolCall(coder: Endpoint, headers: Record<string, str
   return { name, ok: true, detail: `get_weather(${call.arguments})`, ms: out.ms };
 }
 
-/** Strips a reasoning block a Thinking model left in `content` (no reasoning parser). */
-function answerText(message: { content?: string | null }): string {
-  return (message.content ?? "").replace(/^[\s\S]*<\/think>/, "").trim();
-}
-
 /**
  * Shows the VLM a triangle and a red block; passes when the answer names both and, for a
  * deployment with a reasoning parser (`endpoint.reasoning`), the thinking came split from the
@@ -136,10 +131,10 @@ export async function checkVision(vlm: Endpoint, headers: Record<string, string>
   });
   if (out.status !== 200) return fail(name, out.ms, `${describeOutcome(out)}: ${out.text.slice(0, 200)}`);
   let answer: string;
-  let message: { content?: string | null; reasoning?: string | null; reasoning_content?: string | null };
+  let message: AssistantMessage;
   try {
-    message = (JSON.parse(out.text) as { choices: { message: typeof message }[] }).choices[0].message;
-    answer = answerText(message);
+    message = (JSON.parse(out.text) as { choices: { message: AssistantMessage }[] }).choices[0].message;
+    answer = splitReasoning(message).answer;
   } catch {
     return fail(name, out.ms, `the answer is not a chat completion: ${out.text.slice(0, 200)}`);
   }

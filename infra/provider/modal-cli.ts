@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { execa as Execa } from "execa";
 import { z } from "zod";
 import { parseDeployOutput, type DeployResult } from "./deploy-output";
-import { redact } from "./redact";
+import { redact } from "@qwen-code-modal/contract/redact";
 
 /** How to run the modal CLI. */
 export interface ModalCliContext {

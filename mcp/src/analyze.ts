@@ -4,7 +4,7 @@
  * @module
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { splitReasoning } from "./answer.js";
+import { splitReasoning } from "@qwen-code-modal/contract";
 import type { ServerConfig } from "./config.js";
 import { ToolFailure } from "./errors.js";
 import type { PreparedImage } from "./image-encode.js";

@@ -9,7 +9,7 @@
  * @module
  */
 import { Agent, errors as undiciErrors, request } from "undici";
-import type { AssistantMessage } from "./answer.js";
+import { redact, type AssistantMessage } from "@qwen-code-modal/contract";
 import type { ServerConfig } from "./config.js";
 import { PROXY_AUTH_HEADERS } from "@qwen-code-modal/contract";
 import { ToolFailure } from "./errors.js";
@@ -62,13 +62,8 @@ export interface ChatCompletion {
 /** Connection pool shared by all calls; undici's own header/body timeouts are off, the call deadline rules. */
 const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0, connections: 32 });
 
-/** Removes the proxy-auth secrets from text that came from elsewhere (e.g. an echoed error body). */
-function redact(text: string, config: ServerConfig): string {
-  return text.split(config.tokenSecret).join("[redacted]").split(config.tokenId).join("[redacted]");
-}
-
 function excerpt(text: string, config: ServerConfig): string {
-  const flat = redact(text, config).replace(/\s+/g, " ").trim();
+  const flat = redact(text, [config.tokenId, config.tokenSecret]).replace(/\s+/g, " ").trim();
   return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat || "(empty body)";
 }
 
@@ -153,7 +148,7 @@ export async function createChatCompletion(
     }
     if (err instanceof ToolFailure) throw err;
     if (isConnectionError(err)) throw new ToolFailure(`cannot reach the VLM endpoint ${url}: ${last}`);
-    throw new ToolFailure(`calling the VLM endpoint ${url} failed: ${redact((err as Error).message, config)}`);
+    throw new ToolFailure(`calling the VLM endpoint ${url} failed: ${redact((err as Error).message, [config.tokenId, config.tokenSecret])}`);
   } finally {
     clearInterval(ticker);
   }

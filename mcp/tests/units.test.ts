@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { splitReasoning } from "../src/answer.js";
+import { splitReasoning } from "@qwen-code-modal/contract";
 import { captureTools, sessionKind } from "../src/capture-tools.js";
 import { fitToTokenBudget, visualTokens } from "../src/image-budget.js";
 

@@ -1,5 +1,7 @@
 /**
- * Keeps credentials out of everything the provider prints or throws.
+ * Keeps credentials out of everything printed, thrown or logged: the deployer's modal CLI output
+ * and the MCP server's error excerpts. No imports, so that Pulumi's closure serializer can copy it
+ * into the provider by value (the provider imports it by its own subpath, `@qwen-code-modal/contract/redact`).
  * @module
  */
 

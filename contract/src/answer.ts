@@ -1,5 +1,6 @@
 /**
- * Separating a Qwen3-VL Thinking model's reasoning from its final answer.
+ * Separating a Thinking model's reasoning from its final answer, as the endpoints return it: the
+ * one reader of that format for the MCP server's answers and the deployer's smoke check.
  *
  * vLLM with a reasoning parser returns the thinking in the message's `reasoning_content` field
  * (vLLM < 0.10) or `reasoning` (vLLM ≥ 0.10) and the answer in `content`; without one, the

@@ -11,7 +11,7 @@ import type { Endpoint } from "@qwen-code-modal/contract";
 import { proxyAuthHeaders, type ProxyCredentials } from "../endpoints/credentials";
 import { describeOutcome } from "../endpoints/http";
 import { httpStream } from "../endpoints/http-stream";
-import { redact } from "../provider/redact";
+import { redact } from "@qwen-code-modal/contract";
 
 /** Most characters one chat message may have, and most messages one request may carry. */
 const MAX_MESSAGE_CHARS = 200_000;

@@ -8,7 +8,7 @@
 import type { Environment } from "../core/environment";
 import { opsModalContext } from "../ops/modal-apps";
 import { modalAppLogsFollow } from "../provider/modal-cli";
-import { redact } from "../provider/redact";
+import { redact } from "@qwen-code-modal/contract";
 
 /**
  * Follows an app's logs until `signal` aborts or modal ends.

@@ -25,7 +25,7 @@ import type { EndpointContext } from "../endpoints/context";
 import { proxyAuthHeaders, proxyCredentials, type ProxyCredentials } from "../endpoints/credentials";
 import { listApps, resolveModalCli } from "../ops/modal-apps";
 import { projectRoot } from "../core/paths";
-import { redact } from "../provider/redact";
+import { redact } from "@qwen-code-modal/contract";
 import { DeployFeed } from "./deploy-feed";
 import { guard, newToken } from "./guard";
 import { followLogs } from "./logs-stream";

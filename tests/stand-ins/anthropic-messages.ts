@@ -19,14 +19,22 @@ interface MessagesBody {
   model?: string;
   stream?: boolean;
   tools?: { name: string }[];
-  messages?: unknown[];
+  messages?: { role: string; content: unknown }[];
   system?: unknown;
 }
 
 /** Options of {@link anthropicMessagesRoute}. */
 export interface MessagesRouteOptions {
-  /** Answer offered tools with a call to the first one, with this input. */
+  /** Answer offered tools with a call to one of them (`toolName`, default the first), with this input. */
   toolInput?: object;
+  /** Which offered tool to call (e.g. Claude Code's `Read`). */
+  toolName?: string;
+}
+
+/** Whether the last message carries a `tool_result` block (the client ran the tool): then answer in text. */
+function afterToolResult(body: MessagesBody): boolean {
+  const content = body.messages?.at(-1)?.content;
+  return Array.isArray(content) && content.some((b) => (b as { type?: string }).type === "tool_result");
 }
 
 /** The `/v1/messages` route; every request is recorded by the stand-in core. */
@@ -38,7 +46,8 @@ export function anthropicMessagesRoute(answer = "stand-in answer from /v1/messag
       const body = record.body as MessagesBody | undefined;
       if (!body?.model) return json(400, { type: "error", error: { type: "invalid_request_error", message: "model: Field required" } });
       const usage = { input_tokens: 12, output_tokens: 6 };
-      const tool = options.toolInput && body.tools?.[0];
+      const offered = options.toolName ? body.tools?.find((t) => t.name === options.toolName) : body.tools?.[0];
+      const tool = options.toolInput && !afterToolResult(body) && offered;
       const toolUse = tool ? { type: "tool_use", id: "chatcmpl-tool-standin-anthropic", name: tool.name, input: options.toolInput } : undefined;
       if (!body.stream) {
         return json(200, {

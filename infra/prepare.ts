@@ -14,6 +14,9 @@ import { renderShim, type RenderedShim } from "./render/shim";
 import { writeShims } from "./render/write";
 import { shimsDir } from "./core/paths";
 import { UserError } from "./core/errors";
+import type { ImageEditDeployment } from "./config/image-edit-schema";
+import { renderImageEditShim } from "./render/image-edit-shim";
+import { compareImageEditWithConfig } from "./check/image-edit-check";
 
 /** A deployment whose shim rendered and passed the modal SDK check. */
 export interface PreparedDeployment {
@@ -37,11 +40,21 @@ export class ShimCheckError extends UserError {
   }
 }
 
+/** An image-edit deployment whose shim rendered and passed the modal SDK check. */
+export interface PreparedImageEdit {
+  name: string;
+  deployment: ImageEditDeployment;
+  shim: RenderedShim;
+  report: ShimReport;
+}
+
 /** The result of {@link prepareDeployments}. */
 export interface Prepared {
   /** Version of the modal SDK that checked the shims. */
   modalVersion: string;
   deployments: PreparedDeployment[];
+  /** Enabled image-edit deployments (none unless `enabled` names one). */
+  imageEdits: PreparedImageEdit[];
 }
 
 /**
@@ -55,7 +68,8 @@ export async function prepareDeployments(
   options: { python: string; write?: boolean; dir?: string },
 ): Promise<Prepared> {
   const entries = Object.entries(config.deployments);
-  const shims = entries.map(([name, d]) => renderShim(name, d));
+  const imageEntries = Object.entries(config.imageEdits ?? {});
+  const shims = [...entries.map(([name, d]) => renderShim(name, d)), ...imageEntries.map(([name, d]) => renderImageEditShim(name, d))];
   const scratch = await mkdtemp(join(tmpdir(), "qcm-shims-"));
   try {
     const paths = await writeShims(scratch, shims);
@@ -67,9 +81,16 @@ export async function prepareDeployments(
       if (mismatches.length) problems[name] = mismatches;
       return { name, deployment, shim: shims[i], report };
     });
+    const imageEdits = imageEntries.map(([name, deployment], j) => {
+      const i = entries.length + j;
+      const report = output.shims[paths[i]] ?? { error: "the checker returned no report" };
+      const mismatches = compareImageEditWithConfig(report, deployment);
+      if (mismatches.length) problems[name] = mismatches;
+      return { name, deployment, shim: shims[i], report };
+    });
     if (Object.keys(problems).length) throw new ShimCheckError(problems);
     if (options.write) await writeShims(options.dir ?? shimsDir(), shims);
-    return { modalVersion: output.modal_version, deployments: prepared };
+    return { modalVersion: output.modal_version, deployments: prepared, imageEdits };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -73,6 +73,32 @@ export type Endpoint = z.infer<typeof endpointSchema>;
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
 
+/**
+ * An image-edit deployment (diffusers, not vLLM): a job API and the OpenAI Images API behind proxy
+ * auth, and optionally a bearer-checked endpoint in the DashScope shape qwen-code's `image_gen` sends.
+ */
+export const imageEditEndpointSchema = z.object({
+  role: z.literal("image-edit"),
+  /** Modal app name. */
+  app: z.string().min(1),
+  /** Root URL of the proxy-auth'd web endpoint (job API under `/v1/jobs`, OpenAI `/v1/images/edits`). */
+  url: modalRunUrl,
+  /** Served model name. */
+  model: z.string().min(1),
+  /** Hugging Face repository the pipeline comes from. */
+  modelId: z.string().min(1),
+  /** Input images one edit takes at most. */
+  maxInputImages: z.number().int().positive(),
+  /** Denoising steps when a request names none, and the most a request may ask for. */
+  defaultSteps: z.number().int().positive(),
+  maxSteps: z.number().int().positive(),
+  /** Base URL for qwen-code's `imageModel` route (bearer key, no proxy auth): `<images url>/v1`. */
+  imageGenBaseUrl: modalRunUrl.optional(),
+  /** Name of the environment variable holding that bearer key (its value is never written here). */
+  imageGenKeyEnv: envVarName.optional(),
+});
+export type ImageEditEndpoint = z.infer<typeof imageEditEndpointSchema>;
+
 /** The whole file. Endpoint keys are deployment names (`coder`, `vlm` by default). */
 export const endpointConfigSchema = z.object({
   version: z.literal(ENDPOINT_CONFIG_VERSION),
@@ -81,6 +107,8 @@ export const endpointConfigSchema = z.object({
   /** Names of the environment variables that hold the Modal proxy-auth token id and secret. */
   proxyAuth: z.object({ tokenIdEnv: envVarName, tokenSecretEnv: envVarName }),
   endpoints: z.record(z.string().min(1), endpointSchema),
+  /** Image-edit deployments, when one is deployed. */
+  imageEdits: z.record(z.string().min(1), imageEditEndpointSchema).optional(),
   /** The stack's monthly budget (`qwen-code-modal:budget`), for `status` and `spend`; absent when none is set. */
   budget: z.object({ usdPerMonth: z.number().positive() }).optional(),
 });
@@ -144,6 +172,21 @@ export function parseEndpointConfig(text: string, source: string): EndpointConfi
  * Picks the endpoint that serves a role.
  * @throws Error listing the deployments present when none has that role.
  */
+/**
+ * The first image-edit deployment of the config.
+ * @throws Error naming the stack when none is deployed.
+ */
+export function imageEditEndpoint(config: EndpointConfig): ImageEditEndpoint {
+  const found = Object.values(config.imageEdits ?? {})[0];
+  if (!found) {
+    throw new Error(
+      `the endpoint config of stack ${config.stack} has no image-edit deployment: enable it ` +
+        "(pulumi config set --path 'qwen-code-modal:enabled[2]' image-edit) and run pulumi up",
+    );
+  }
+  return found;
+}
+
 export function endpointForRole(config: EndpointConfig, role: EndpointRole): Endpoint {
   const found = Object.values(config.endpoints).find((e) => e.role === role);
   if (!found) {

@@ -12,7 +12,11 @@ import { projectRoot } from "../core/paths";
 import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
 
 const webServer = z
-  .object({ port: z.number(), startup_timeout: z.number(), requires_proxy_auth: z.boolean(), label: z.string().nullable() })
+  .union([
+    z.object({ port: z.number(), startup_timeout: z.number(), requires_proxy_auth: z.boolean(), label: z.string().nullable() }),
+    // An ASGI app (image-edit shims): Modal calls it in-process, no port.
+    z.object({ asgi: z.literal(true), requires_proxy_auth: z.boolean(), label: z.string().nullable() }),
+  ])
   .nullable();
 
 /** A function, or a class (memory-snapshot mode), as Modal registered it. */
@@ -22,6 +26,8 @@ const serverReport = z.object({
   volumes: z.array(z.string()),
   secrets: z.number(),
   web_servers: z.record(z.string(), webServer),
+  /** A class's `@modal.method`s. */
+  methods: z.array(z.string()).optional(),
   lifecycle: z.object({ enter_snap: z.array(z.string()), enter_restore: z.array(z.string()), exit: z.array(z.string()) }).optional(),
 });
 
@@ -92,8 +98,8 @@ export function compareWithConfig(report: ShimReport, d: Deployment): string[] {
   expect("HF token secrets", server.secrets, d.hfSecretName ? 1 : 0);
   expect("web servers", Object.keys(server.web_servers), [SERVE_FUNCTION]);
   const web = server.web_servers[SERVE_FUNCTION];
-  expect("web server port", web?.port, d.port);
-  expect("startup timeout (s)", web?.startup_timeout, d.startupTimeout);
+  expect("web server port", web && "port" in web ? web.port : undefined, d.port);
+  expect("startup timeout (s)", web && "port" in web ? web.startup_timeout : undefined, d.startupTimeout);
   expect("proxy auth", web?.requires_proxy_auth, true);
   expect("label", web?.label, d.label ?? null);
   expect("timeout (s)", opts.timeout, d.timeout);

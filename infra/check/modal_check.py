@@ -19,6 +19,7 @@ import warnings
 import modal
 from modal._partial_function import _find_partial_methods_for_user_cls, _PartialFunctionFlags
 from modal._utils.async_utils import synchronizer
+from modal_proto import api_pb2
 
 DEPLOY_TIME_KWARGS = (
     "timeout",
@@ -26,6 +27,7 @@ DEPLOY_TIME_KWARGS = (
     "max_containers",
     "enable_memory_snapshot",
     "experimental_options",
+    "schedule",
 )
 
 
@@ -62,7 +64,12 @@ def ast_report(source: str) -> dict:
 
 
 def web_server(config):
-    if config is None or not config.web_server_port:
+    if config is None:
+        return None
+    if config.type == api_pb2.WEBHOOK_TYPE_ASGI_APP:
+        # An ASGI app (image-edit shims): no port of its own, Modal calls the app in-process.
+        return {"asgi": True, "requires_proxy_auth": config.requires_proxy_auth, "label": config.requested_suffix or None}
+    if not config.web_server_port:
         return None
     return {
         "port": config.web_server_port,
@@ -92,6 +99,7 @@ def class_server(cls) -> dict:
     return {
         "kind": "class",
         **resources(raw._class_service_function),
+        "methods": methods(_PartialFunctionFlags.CALLABLE_INTERFACE),
         "web_servers": {name: web_server(pf.params.webhook_config) for name, pf in sorted(web.items())},
         "lifecycle": {
             "enter_snap": methods(_PartialFunctionFlags.ENTER_PRE_SNAPSHOT),

@@ -16,7 +16,7 @@ import { vlmAnalyzerEntry } from "./mcp-entry";
 import { defaultQwenSettingsPath, qwenCodeRegistration, registerWithClaudeCode } from "./mcp-registration";
 import { writeQodal } from "./qodal";
 import { ensureQwenCode } from "./qwen-code";
-import { applyCoderSettings } from "./qwen-settings";
+import { applyCoderSettings, applyVisionAndImageSettings } from "./qwen-settings";
 
 /** Where install writes; every field has a default. */
 export interface InstallOptions {
@@ -64,14 +64,23 @@ export async function install(context: EndpointContext, options: InstallOptions,
   const settingsPath = options.settingsPath ?? defaultQwenSettingsPath(context.env);
   const mcp = vlmAnalyzerEntry(context, options.configPath);
   const registerMcp = mcp ? qwenCodeRegistration(settingsPath, mcp) : (s: JsonObject) => s;
+  let routes: { visionModel?: string; imageModel?: string } = {};
   const update = await userFileUpdate(() =>
-    updateJsonFile(settingsPath, (settings) => registerMcp(applyCoderSettings(settings, coder, context.config.proxyAuth))),
+    updateJsonFile(settingsPath, (settings) => {
+      const merged = registerMcp(applyCoderSettings(settings, coder, context.config.proxyAuth));
+      routes = applyVisionAndImageSettings(merged, context.config);
+      return merged;
+    }),
   );
   log(
     update.changed
       ? `settings: ${settingsPath} updated for ${coder.model} at ${coder.baseUrl}${mcp ? " with vlm-analyzer" : ""}` +
           (update.backupPath ? ` (previous copy: ${update.backupPath})` : "")
       : `settings: ${settingsPath} already up to date`,
+  );
+  log(
+    `qwen-code routes: images pasted into a session go to ${routes.visionModel ?? "(no vlm deployed)"} (visionModel); ` +
+      `image_gen ${routes.imageModel ? `uses ${routes.imageModel} (imageModel)` : "is off (no image-edit deployment with imageApiKeySecret)"}`,
   );
   const claudeBin = options.claudeBin ?? findClaudeCode(context.env, context.environment.root);
   if (mcp && claudeBin) {

@@ -15,7 +15,7 @@
  * - `model.name`, `telemetry.enabled`, `privacy.usageStatisticsEnabled` (default true in 0.24.4).
  * @module
  */
-import { PROXY_AUTH_HEADERS, type Endpoint, type EndpointConfig } from "@qwen-code-modal/contract";
+import { PROXY_AUTH_HEADERS, type Endpoint, type EndpointConfig, type ImageEditEndpoint } from "@qwen-code-modal/contract";
 import type { JsonObject } from "../core/files";
 
 /** The variable qwen-code reads the coder's API key from (`envKey`). */
@@ -47,6 +47,77 @@ export function coderModelProvider(coder: Endpoint, proxyAuth: EndpointConfig["p
       },
     },
   };
+}
+
+/** A provider entry of the vision bridge's model: the VLM, image input declared. */
+export interface QwenVisionProvider extends QwenModelProvider {
+  capabilities: { vision: true };
+  generationConfig: QwenModelProvider["generationConfig"] & { modalities: { image: true } };
+}
+
+/**
+ * The VLM's provider entry, for the vision bridge (`visionModel`): qwen-code 0.24.4 picks it only if
+ * it is image-capable (`isImageCapable`: `modalities.image === true`, chunk-2VS5EEXU.js:7933) and not
+ * the primary model; without `capabilities.agent` the bridge transcribes the image rather than
+ * handing the whole turn to the VLM (bundled docs/configuration/model-providers.md, "Vision").
+ */
+export function vlmModelProvider(vlm: Endpoint, proxyAuth: EndpointConfig["proxyAuth"]): QwenVisionProvider {
+  const base = coderModelProvider(vlm, proxyAuth);
+  return {
+    ...base,
+    capabilities: { vision: true },
+    generationConfig: { ...base.generationConfig, modalities: { image: true } },
+  };
+}
+
+/**
+ * The image-edit deployment's route for qwen-code's `image_gen` (`imageModel`): 0.24.4 needs
+ * `supportsImageGeneration: true`, an HTTPS `baseUrl` and an `envKey` (resolveImageGenerationModel,
+ * chunk-DPEB6S2R.js:158914; normalizeImageGenerationBaseUrl, chunk-YVD6XEO3.js:47), and posts to
+ * `{baseUrl}/services/aigc/multimodal-generation/generation` with `Authorization: Bearer
+ * $envKey` only (chunk-YVD6XEO3.js:73-105): no custom headers, so this route is the bearer-checked
+ * `images` function, not the proxy-auth'd one. `imageOnly` keeps it out of the chat model pickers.
+ */
+export function imageModelProvider(imageEdit: ImageEditEndpoint & { imageGenBaseUrl: string; imageGenKeyEnv: string }): JsonObject {
+  return {
+    id: imageEdit.model,
+    name: `${imageEdit.model} on Modal (${imageEdit.modelId})`,
+    baseUrl: imageEdit.imageGenBaseUrl,
+    envKey: imageEdit.imageGenKeyEnv,
+    supportsImageGeneration: true,
+    imageOnly: true,
+  };
+}
+
+/** Replaces the `modelProviders.openai` entry with the same `id`, or appends it. */
+function upsertOpenAiProvider(settings: JsonObject, entry: { id: string }): void {
+  const providers = section(settings, "modelProviders");
+  const openai = Array.isArray(providers.openai) ? (providers.openai as unknown[]) : [];
+  const at = openai.findIndex((p) => (p as { id?: unknown } | null)?.id === entry.id);
+  if (at >= 0) openai[at] = entry;
+  else openai.push(entry);
+  providers.openai = openai;
+}
+
+/**
+ * Sets the vision bridge to the VLM (`visionModel`, top-level key, read as `settings.visionModel` in
+ * chunk-WH7PDTZL.js:50740) and, when an image-edit deployment with a bearer route is deployed,
+ * `image_gen` to it (`imageModel`, chunk-WH7PDTZL.js:50742). Other keys are kept.
+ * @returns what was set: the VLM's model id and the image model id, if any.
+ */
+export function applyVisionAndImageSettings(settings: JsonObject, config: EndpointConfig): { visionModel?: string; imageModel?: string } {
+  const set: { visionModel?: string; imageModel?: string } = {};
+  const vlm = Object.values(config.endpoints).find((e) => e.role === "vlm");
+  if (vlm) {
+    upsertOpenAiProvider(settings, vlmModelProvider(vlm, config.proxyAuth) as unknown as { id: string });
+    settings.visionModel = set.visionModel = vlm.model;
+  }
+  const imageEdit = Object.values(config.imageEdits ?? {}).find((e) => e.imageGenBaseUrl && e.imageGenKeyEnv);
+  if (imageEdit?.imageGenBaseUrl && imageEdit.imageGenKeyEnv) {
+    upsertOpenAiProvider(settings, imageModelProvider({ ...imageEdit, imageGenBaseUrl: imageEdit.imageGenBaseUrl, imageGenKeyEnv: imageEdit.imageGenKeyEnv }) as { id: string });
+    settings.imageModel = set.imageModel = imageEdit.model;
+  }
+  return set;
 }
 
 /** The object at `key` of `parent`, created when absent or not an object. */

@@ -9,6 +9,8 @@ import { DEFAULT_DEPLOYMENTS, DEFAULT_STACK_SETTINGS } from "./defaults";
 import { computeCapacity } from "../capacity";
 import { gpuOptions } from "../modal/gpus";
 import { deploymentSchema, stackSettingsSchema, type Deployment, type StackSettings } from "./schema";
+import { DEFAULT_IMAGE_EDIT_DEPLOYMENTS, imageEditDeploymentSchema, type ImageEditDeployment } from "./image-edit-schema";
+import { computeDiffusionCapacity } from "../capacity/diffusion";
 
 /** Pulumi config namespace of this project (`Pulumi.yaml` name). */
 export const CONFIG_NAMESPACE = "qwen-code-modal";
@@ -26,6 +28,8 @@ export interface ResolvedConfig {
   settings: StackSettings;
   /** Enabled deployments only, keyed by name, in `settings.enabled` order. */
   deployments: Record<string, Deployment>;
+  /** Enabled image-edit (diffusers) deployments, keyed by name, in `settings.enabled` order. */
+  imageEdits: Record<string, ImageEditDeployment>;
 }
 
 /** Invalid configuration; `message` lists every problem, one a line. Nothing has been rendered or deployed. */
@@ -86,8 +90,9 @@ export function resolveConfig(raw: RawStackConfig): ResolvedConfig {
     problems.push(`${CONFIG_NAMESPACE}:deployments: got ${describe(overrides)}; must be an object keyed by deployment name`);
     throw new ConfigError(problems);
   }
-  const names = new Set([...Object.keys(DEFAULT_DEPLOYMENTS), ...Object.keys(overrides)]);
+  const names = new Set([...Object.keys(DEFAULT_DEPLOYMENTS), ...Object.keys(DEFAULT_IMAGE_EDIT_DEPLOYMENTS), ...Object.keys(overrides)]);
   const deployments: Record<string, Deployment> = {};
+  const imageEdits: Record<string, ImageEditDeployment> = {};
   for (const name of names) {
     const key = `${CONFIG_NAMESPACE}:deployments.${name}`;
     if (!deploymentName.test(name)) {
@@ -99,9 +104,15 @@ export function resolveConfig(raw: RawStackConfig): ResolvedConfig {
       problems.push(`${key}: got ${describe(override)}; must be an object of deployment fields`);
       continue;
     }
+    const imageEditBase = DEFAULT_IMAGE_EDIT_DEPLOYMENTS[name] ?? (override.role === "image-edit" ? DEFAULT_IMAGE_EDIT_DEPLOYMENTS["image-edit"] : undefined);
+    if (imageEditBase) {
+      const imageEdit = resolveImageEdit(key, { ...imageEditBase, ...override }, problems);
+      if (imageEdit) imageEdits[name] = imageEdit;
+      continue;
+    }
     const base = DEFAULT_DEPLOYMENTS[name] ?? Object.values(DEFAULT_DEPLOYMENTS).find((d) => d.role === override.role);
     if (!base) {
-      problems.push(`${key}.role: got ${describe(override.role)}; a new deployment must set role to "coder" or "vlm"`);
+      problems.push(`${key}.role: got ${describe(override.role)}; a new deployment must set role to "coder", "vlm" or "image-edit"`);
       continue;
     }
     const input = { ...base, ...override };
@@ -124,21 +135,40 @@ export function resolveConfig(raw: RawStackConfig): ResolvedConfig {
 
   const settings = settingsResult.success ? settingsResult.data : undefined;
   const enabled: Record<string, Deployment> = {};
+  const enabledImageEdits: Record<string, ImageEditDeployment> = {};
   if (settings) {
     for (const name of settings.enabled) {
       if (!names.has(name)) {
         problems.push(`${CONFIG_NAMESPACE}:enabled: got ${describe(name)}; must name deployments among ${[...names].join(", ")}`);
       } else if (deployments[name]) {
         enabled[name] = deployments[name];
+      } else if (imageEdits[name]) {
+        enabledImageEdits[name] = imageEdits[name];
       }
     }
     const byApp = new Map<string, string>();
-    for (const [name, d] of Object.entries(enabled)) {
+    for (const [name, d] of [...Object.entries(enabled), ...Object.entries(enabledImageEdits)]) {
       const other = byApp.get(d.appName);
       if (other) problems.push(`${CONFIG_NAMESPACE}:deployments.${name}.appName: got ${describe(d.appName)}; already used by deployment ${other}, app names must differ`);
       byApp.set(d.appName, name);
     }
   }
   if (problems.length > 0 || !settings) throw new ConfigError(problems);
-  return { settings, deployments: enabled };
+  return { settings, deployments: enabled, imageEdits: enabledImageEdits };
+}
+
+/** Validates one image-edit deployment and refuses a GPU that cannot hold the pipeline (infra/capacity/diffusion.ts). */
+function resolveImageEdit(key: string, input: Record<string, unknown>, problems: string[]): ImageEditDeployment | undefined {
+  const result = imageEditDeploymentSchema.safeParse(input);
+  if (!result.success) {
+    problems.push(...problemsOf(result.error, input, key));
+    return undefined;
+  }
+  const d = result.data;
+  const capacity = computeDiffusionCapacity({ modelId: d.modelId, gpu: d.gpu, imageSize: d.imageSize, inputImages: d.maxInputImages, trueCfgScale: d.trueCfgScale });
+  if (capacity.verdict === "error") {
+    problems.push(`${key}.gpu: got ${describe(d.gpu)}; ${capacity.message}`);
+    return undefined;
+  }
+  return d;
 }

@@ -11,8 +11,10 @@ import type { EndpointConfig } from "@qwen-code-modal/contract";
 export interface HttpOutcome {
   /** HTTP status; undefined when no response came (see `error`). */
   status?: number;
-  /** Response body as text (empty without a response). */
+  /** Response body as text (empty without a response, and for a `binary` call). */
   text: string;
+  /** Response body as bytes, for a `binary` call. */
+  body?: Buffer;
   /** Milliseconds from sending to the end of the body. */
   ms: number;
   /** Why no response came: `timed out after N s` or the network error. */
@@ -21,7 +23,9 @@ export interface HttpOutcome {
 
 /** A call to make. */
 export interface HttpCall {
-  method?: "GET" | "POST";
+  method?: "GET" | "POST" | "DELETE";
+  /** Keep the body as bytes (`body`) rather than text (an image). */
+  binary?: boolean;
   headers: Record<string, string>;
   /** JSON body (POST). */
   json?: unknown;
@@ -42,6 +46,7 @@ export async function httpCall(url: string, call: HttpCall): Promise<HttpOutcome
       body: call.json === undefined ? undefined : JSON.stringify(call.json),
       signal: callSignal(call),
     });
+    if (call.binary) return { status: res.statusCode, text: "", body: Buffer.from(await res.body.arrayBuffer()), ms: ms() };
     const text = await res.body.text();
     return { status: res.statusCode, text, ms: ms() };
   } catch (err) {

@@ -19,6 +19,9 @@ export interface LogsRequest {
  * @throws UserError listing the deployments when the choice is missing or unknown.
  */
 export function appForLogs(config: EndpointConfig, deployment: string | undefined): string {
+  // Image-edit deployments (their own section of the endpoint config) have apps and logs too.
+  const imageEdit = deployment ? Object.entries(config.imageEdits ?? {}).find(([n, e]) => n === deployment || e.role === deployment) : undefined;
+  if (imageEdit) return imageEdit[1].app;
   return oneDeployment(config, "logs", deployment)[1].app;
 }
 

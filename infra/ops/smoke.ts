@@ -6,12 +6,13 @@
  * Endpoints are checked at the same time, so their cold starts overlap.
  * @module
  */
-import type { Endpoint } from "@qwen-code-modal/contract";
+import type { Endpoint, ImageEditEndpoint } from "@qwen-code-modal/contract";
 import type { ClientContext } from "../endpoints/context";
 import { proxyAuthHeaders } from "../endpoints/credentials";
 import { checkModels, checkToolCall, checkVision, type CheckResult } from "./smoke-checks";
 import { checkAnthropicToolUse, checkCountTokens } from "./smoke-anthropic";
 import { waitUntilHealthy } from "./wait-ready";
+import { checkImageEdit, checkImageEditModels } from "./smoke-image-edit";
 
 /** Time limits, milliseconds. */
 export interface SmokeOptions {
@@ -34,7 +35,7 @@ export interface SmokeReporter {
 /** All checks of one deployment, in order; later checks are skipped after a failure. */
 export interface DeploymentSmoke {
   deployment: string;
-  endpoint: Endpoint;
+  endpoint: Endpoint | ImageEditEndpoint;
   checks: CheckResult[];
 }
 
@@ -46,7 +47,7 @@ export function smokePassed(results: DeploymentSmoke[]): boolean {
 async function smokeOne(
   context: ClientContext,
   deployment: string,
-  endpoint: Endpoint,
+  endpoint: Endpoint | ImageEditEndpoint,
   options: SmokeOptions,
   reporter: SmokeReporter,
 ): Promise<DeploymentSmoke> {
@@ -67,6 +68,12 @@ async function smokeOne(
     ? { name: "/health", ok: true, detail: ready.waitedMs > ready.healthMs ? `healthy after ${Math.round(ready.waitedMs / 1000)} s (cold start)` : "healthy", ms: ready.waitedMs }
     : { name: "/health", ok: false, detail: ready.reason, ms: options.coldStartTimeoutMs };
   if (!record(health)) return { deployment, endpoint, checks };
+  if (endpoint.role === "image-edit") {
+    // The web function answers /health without a GPU; the edit pays the GPU container's cold start.
+    if (!record(await checkImageEditModels(endpoint, headers, options.requestTimeoutMs))) return { deployment, endpoint, checks };
+    record(await checkImageEdit(endpoint, headers, options.coldStartTimeoutMs + options.requestTimeoutMs, options.pollMs));
+    return { deployment, endpoint, checks };
+  }
   if (!record(await checkModels(endpoint, headers, options.requestTimeoutMs))) return { deployment, endpoint, checks };
   if (endpoint.role === "vlm") {
     record(await checkVision(endpoint, headers, options.requestTimeoutMs));
@@ -82,6 +89,8 @@ async function smokeOne(
 /** Runs the checks on every deployment of the endpoint config. Never throws for an endpoint's failure. */
 export async function runSmoke(context: ClientContext, options: SmokeOptions, reporter: SmokeReporter): Promise<DeploymentSmoke[]> {
   return Promise.all(
-    Object.entries(context.config.endpoints).map(([deployment, endpoint]) => smokeOne(context, deployment, endpoint, options, reporter)),
+    [...Object.entries(context.config.endpoints), ...Object.entries(context.config.imageEdits ?? {})].map(([deployment, endpoint]) =>
+      smokeOne(context, deployment, endpoint, options, reporter),
+    ),
   );
 }

@@ -4,7 +4,7 @@
  * request, since any request would start a container (and bill GPU time); `wake` asks anyway.
  * @module
  */
-import type { Endpoint } from "@qwen-code-modal/contract";
+import type { Endpoint, ImageEditEndpoint } from "@qwen-code-modal/contract";
 import type { ClientContext } from "../endpoints/context";
 import { proxyAuthHeaders } from "../endpoints/credentials";
 import { authRejectedMessage, describeOutcome, httpCall, isAuthRejection } from "../endpoints/http";
@@ -14,7 +14,7 @@ import type { AppTasks } from "./modal-apps";
 /** One deployment's status. */
 export interface DeploymentStatus {
   deployment: string;
-  endpoint: Endpoint;
+  endpoint: Endpoint | ImageEditEndpoint;
   /** `up`: /health 200; `scaled to zero`: no container, not asked; `down`: asked, not healthy; `unknown`: not asked. */
   state: "up" | "scaled to zero" | "down" | "unknown";
   /** Running containers per Modal, when known. */
@@ -68,7 +68,7 @@ export interface StatusOptions {
 async function statusOne(
   context: ClientContext,
   deployment: string,
-  endpoint: Endpoint,
+  endpoint: Endpoint | ImageEditEndpoint,
   apps: AppTasks | Error,
   options: StatusOptions,
 ): Promise<DeploymentStatus> {
@@ -82,6 +82,8 @@ async function statusOne(
     const note = isAuthRejection(health.status) ? authRejectedMessage(context.config.proxyAuth, health.status!) : `/health: ${describeOutcome(health)}`;
     return { ...base, state: "down", latencyMs: health.ms, note };
   }
+  // An image-edit app's /health is its CPU web function; it has no vLLM metrics page.
+  if (endpoint.role === "image-edit") return { ...base, state: "up", latencyMs: health.ms, note: "diffusers (no vLLM metrics); jobs run one per GPU container" };
   const page = await httpCall(`${endpoint.url}/metrics`, { headers, timeoutMs: options.timeoutMs });
   if (page.status !== 200) return { ...base, state: "up", latencyMs: health.ms, note: `/metrics: ${describeOutcome(page)}` };
   try {
@@ -96,7 +98,8 @@ async function statusOne(
  * @param apps - running containers per app from Modal, or why Modal could not say.
  */
 export function collectStatus(context: ClientContext, apps: AppTasks | Error, options: StatusOptions): Promise<DeploymentStatus[]> {
-  return Promise.all(Object.entries(context.config.endpoints).map(([name, e]) => statusOne(context, name, e, apps, options)));
+  const all = [...Object.entries(context.config.endpoints), ...Object.entries(context.config.imageEdits ?? {})];
+  return Promise.all(all.map(([name, e]) => statusOne(context, name, e, apps, options)));
 }
 
 const num = (v: number | undefined) => (v === undefined ? "-" : String(v));

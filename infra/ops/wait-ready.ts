@@ -28,7 +28,7 @@ export type ReadyOutcome = { ready: true; waitedMs: number; healthMs: number } |
  * names the last answer the endpoint gave (an HTTP status), not a last attempt cut short by the bound.
  */
 export async function waitUntilHealthy(
-  endpoint: Endpoint,
+  endpoint: Pick<Endpoint, "url">,
   headers: Record<string, string>,
   proxyAuth: EndpointConfig["proxyAuth"],
   options: WaitOptions,

@@ -183,8 +183,11 @@ export function formatMeasured(m: BenchResult): string {
 }
 const num = (n: number | null) => (n === null ? "unknown" : n.toLocaleString("en-US"));
 
-/** Renders the plan as text for a terminal. */
-export function formatPlan(entries: readonly PlanEntry[], modalVersion: string): string {
+/**
+ * Renders the plan as text for a terminal.
+ * @param extraBlocks - further deployments already rendered as blocks (image-edit deployments).
+ */
+export function formatPlan(entries: readonly PlanEntry[], modalVersion: string, extraBlocks: readonly string[] = []): string {
   const blocks = entries.map((e) => {
     const c = e.capacity;
     const rows: [string, string][] = [
@@ -208,5 +211,5 @@ export function formatPlan(entries: readonly PlanEntry[], modalVersion: string):
     const lines = rows.map(([k, v]) => `  ${k.padEnd(12)} ${v}`);
     return [`${e.name} (${e.role})`, ...lines, ...e.warnings.map((w) => `  warning: ${w}`)].join("\n");
   });
-  return `${blocks.join("\n\n")}\n\nShims checked by the modal SDK ${modalVersion}: OK.`;
+  return `${[...blocks, ...extraBlocks].join("\n\n")}\n\nShims checked by the modal SDK ${modalVersion}: OK.`;
 }

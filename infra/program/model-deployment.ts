@@ -10,10 +10,8 @@ import type { ModalCredentials } from "../core/environment";
 import { ModalApp } from "../provider/modal-app";
 import { SERVE_FUNCTION } from "../render/shim";
 
-/** Arguments of a {@link ModelDeployment}. */
-export interface ModelDeploymentArgs {
-  /** The rendered, checked deployment. */
-  prepared: PreparedDeployment;
+/** How a deployment's Modal app is deployed: the same for every kind of deployment. */
+export interface ModalAppArgs {
   /** Modal environment; omitted for the profile default. */
   environment?: string;
   /** modal CLI to deploy with. */
@@ -24,6 +22,40 @@ export interface ModelDeploymentArgs {
   credentials?: pulumi.Output<ModalCredentials>;
   /** Bound on one `modal deploy`, seconds. */
   deployTimeoutSeconds: number;
+}
+
+/** Arguments of a {@link ModelDeployment}. */
+export interface ModelDeploymentArgs extends ModalAppArgs {
+  /** The rendered, checked deployment. */
+  prepared: PreparedDeployment;
+}
+
+/**
+ * The Modal app of one deployment, a child of `parent`.
+ * @param maxContainers - with 1, deploys use `--strategy recreate`: a rolling deploy starts the
+ *   new container beside the old one, impossible with max_containers=1.
+ */
+export function deploymentApp(
+  parent: pulumi.Resource,
+  name: string,
+  app: { appName: string; shimSource: string; maxContainers?: number },
+  args: ModalAppArgs,
+): ModalApp {
+  return new ModalApp(
+    name,
+    {
+      appName: app.appName,
+      environment: args.environment,
+      deploymentName: name,
+      shimSource: app.shimSource,
+      strategy: app.maxContainers === 1 ? "recreate" : "rolling",
+      modalCli: args.modalCli,
+      envFile: args.envFile,
+      deployTimeoutSeconds: args.deployTimeoutSeconds,
+      credentials: args.credentials,
+    },
+    { parent },
+  );
 }
 
 /** One model served by vLLM on Modal behind proxy auth. */
@@ -38,22 +70,7 @@ export class ModelDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qwen-code-modal:index:ModelDeployment", name, {}, opts);
     const d = args.prepared.deployment;
-    const app = new ModalApp(
-      name,
-      {
-        appName: d.appName,
-        environment: args.environment,
-        deploymentName: name,
-        shimSource: args.prepared.shim.source,
-        // A rolling deploy starts the new container beside the old one: impossible with max_containers=1.
-        strategy: d.maxContainers === 1 ? "recreate" : "rolling",
-        modalCli: args.modalCli,
-        envFile: args.envFile,
-        deployTimeoutSeconds: args.deployTimeoutSeconds,
-        credentials: args.credentials,
-      },
-      { parent: this },
-    );
+    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers }, args);
     this.url = app.urls.apply((urls) => {
       const url = urls?.[SERVE_FUNCTION];
       if (!url) throw new Error(`modal deploy of ${d.appName} reported no web endpoint URL for function ${SERVE_FUNCTION}`);

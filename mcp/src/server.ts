@@ -7,6 +7,8 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { VLM_ANALYZER_SERVER_NAME as SERVER_NAME } from "@qwen-code-modal/contract";
 import type { ServerConfig } from "./config.js";
 import { registerTools } from "./tools.js";
+import { registerEditTool } from "./edit-tool.js";
+import type { ImageEditConfig } from "./image-edit-config.js";
 
 /** The built stdio entry point of this package (`dist/index.js`): what an agent's MCP entry runs. */
 export const SERVER_ENTRY_PATH = fileURLToPath(new URL("./index.js", import.meta.url));
@@ -14,10 +16,11 @@ export const SERVER_ENTRY_PATH = fileURLToPath(new URL("./index.js", import.meta
 export const SERVER_VERSION = "0.1.0";
 
 /**
- * Creates the MCP server with its three tools; connect it to a transport to serve.
+ * Creates the MCP server with its three tools, plus `edit_image` when an image-edit deployment is
+ * configured; connect it to a transport to serve.
  * @param env - environment for screen capture (tool choice and PATH); default `process.env`.
  */
-export function createVlmAnalyzerServer(config: ServerConfig, env: NodeJS.ProcessEnv = process.env): McpServer {
+export function createVlmAnalyzerServer(config: ServerConfig, env: NodeJS.ProcessEnv = process.env, imageEdit?: ImageEditConfig): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
@@ -28,5 +31,6 @@ export function createVlmAnalyzerServer(config: ServerConfig, env: NodeJS.Proces
     },
   );
   registerTools(server, config, env);
+  if (imageEdit) registerEditTool(server, config, imageEdit);
   return server;
 }

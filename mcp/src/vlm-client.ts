@@ -13,6 +13,7 @@ import { redact, type AssistantMessage } from "@qwen-code-modal/contract";
 import type { ServerConfig } from "./config.js";
 import { PROXY_AUTH_HEADERS } from "@qwen-code-modal/contract";
 import { ToolFailure } from "./errors.js";
+import { sleep } from "./abortable-sleep.js";
 
 /** Statuses that mean "not ready yet" on Modal: bad gateway, unavailable, gateway timeout. */
 const RETRY_STATUSES = new Set([502, 503, 504]);
@@ -77,20 +78,6 @@ function isConnectionError(err: unknown): boolean {
   );
 }
 
-/** Sleeps `ms`, or rejects when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** Thrown inside the retry loop for an answer worth another attempt. */
 class Retryable extends Error {}

@@ -90,6 +90,9 @@ describe("serving settings: prefix caching, speculative decoding, sampling defau
     expect(mtp.speculativeDecoding.extraWeightBytes).toBeCloseTo(82.1e9 / 48, -6);
     // Two draft tokens widen the conv state: 36 x 2 x 8192 x 2 bytes more per checkpoint.
     expect(mtp.prefixCaching.mambaStateBytesPerCheckpoint! - s.prefixCaching.mambaStateBytesPerCheckpoint!).toBe(36 * 2 * 8192 * 2);
+    // vLLM 0.33's MambaSpec gives 1,130,496 B per layer with 2 draft tokens (docs/agent-endpoints.md): 16 x 69 or 64 x 18 tokens.
+    expect(mtp.prefixCaching.mambaStateBytesPerCheckpoint! / 36).toBe(1_130_496);
+    expect(mtp.prefixCaching.blockTokens).toEqual([1104, 1152]);
     expect(mtp.speculativeDecoding.summary).toMatch(/MTP weights in unsloth\/Qwen3-Coder-Next-FP8-Dynamic: unconfirmed/);
     expect(tokensPerStep(0.8, 2)).toBeCloseTo(1 + 0.8 + 0.64);
   });

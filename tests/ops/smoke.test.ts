@@ -10,6 +10,7 @@ import { callFirstTool } from "../stand-ins/coder-routes";
 import { anthropicCountTokensRoute, anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+import { startImageEditStandIn } from "../stand-ins/image-edit-endpoint";
 
 const AUTH = { tokenId: "sk-standin-smoke-id", tokenSecret: "ss-standin-smoke-secret" };
 const FAST = { coldStartTimeoutMs: 5_000, pollMs: 50, requestTimeoutMs: 5_000 };
@@ -130,5 +131,33 @@ describe("smoke against vLLM stand-ins (coder and VLM)", () => {
     expect(failing.exitCode).toBe(1);
     expect(failing.stdout).toBe("smoke: FAIL (vlm /health)");
     expect(failing.stderr).toContain("… vlm: waiting for a container (cold start)");
+  });
+});
+
+describe("smoke against an image-edit endpoint stand-in (with vLLM stand-ins)", () => {
+  it("checks /v1/models and makes one small edit of a generated image through the job API, then deletes the job", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "qcm-smoke-image-"));
+    const coder = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, respond: callFirstTool({ city: "Paris" }) });
+    const vlm = await startVllmStandIn({ model: "qwen3-vl", proxyAuth: AUTH, respond: () => ({ content: "Triangle, red." }) });
+    const edit = await startImageEditStandIn({ proxyAuth: { id: AUTH.tokenId, secret: AUTH.tokenSecret }, queuedPolls: 2 });
+    try {
+      const configPath = join(dir, "endpoints.json");
+      const written = await writeStandInEndpointConfig(configPath, { coder, vlm });
+      const imageEdits = { "image-edit": { role: "image-edit", app: "qcm-image-edit", url: edit.url, model: "qwen-image-edit", modelId: "Qwen/Qwen-Image-Edit-2511", maxInputImages: 2, defaultSteps: 40, maxSteps: 100 } };
+      await writeFile(configPath, JSON.stringify({ ...written, imageEdits }));
+      const envFile = join(dir, ".env");
+      await writeFile(envFile, `MODAL_PROXY_TOKEN_ID=${AUTH.tokenId}\nMODAL_PROXY_TOKEN_SECRET=${AUTH.tokenSecret}\n`);
+      const results = await runSmoke(await loadClientContext({ config: configPath, "env-file": envFile }), FAST, { waiting: () => {}, checked: () => {} });
+      // The vLLM deployments' checks are the describe above's subject; here, the image-edit one's.
+      const checks = results.find((r) => r.deployment === "image-edit")!.checks;
+      expect(checks.every((c) => c.ok), JSON.stringify(checks)).toBe(true);
+      expect(checks.map((c) => c.name)).toEqual(["/health", "/v1/models", "edit (8 steps, 512x512)"]);
+      expect(checks[2].detail).toMatch(/^edited in \d+ s \(job [0-9a-f]{32}\)$/);
+      expect(edit.requests.filter((r) => r.path.endsWith("/result")).map((r) => r.status)).toEqual([200]);
+      expect(edit.requests.at(-1)).toMatchObject({ method: "DELETE", status: 200 });
+      expect(edit.jobs.size).toBe(0);
+    } finally {
+      await Promise.all([coder.close(), vlm.close(), edit.close()]);
+    }
   });
 });

@@ -76,6 +76,33 @@ describe("Pulumi program under Pulumi's mocks (engine and Modal are stand-ins)",
     expect(run.log).not.toContain(TOKEN_SECRET);
   });
 
+  it("with image-edit enabled, declares three apps and writes the image-edit endpoint into the endpoint config", async () => {
+    const epPath = join(tmpdir(), "qcm-ep-never-written-3.json");
+    const run = await runProgram({ "qwen-code-modal:enabled": '["coder","vlm","image-edit"]', "qwen-code-modal:endpointConfigPath": epPath }, creds);
+    expect(run.error).toBeUndefined();
+    expect(run.resources.map((r) => `${r.type}/${r.name}`)).toEqual([
+      "qwen-code-modal:index:ModelDeployment/coder",
+      "qwen-code-modal:index:ModelDeployment/vlm",
+      "qwen-code-modal:index:ImageEditDeployment/image-edit",
+      "pulumi-nodejs:dynamic:Resource/coder",
+      "pulumi-nodejs:dynamic:Resource/vlm",
+      "pulumi-nodejs:dynamic:Resource/image-edit",
+      "pulumi-nodejs:dynamic:Resource/endpoint-config",
+    ]);
+    const app = run.resources[5].inputs;
+    expect(app).toMatchObject({ appName: "qcm-image-edit", deploymentName: "image-edit", strategy: "rolling" });
+    expect(app.shimSource).toContain("class Editor:");
+    expect(run.outputs!.imageEdits).toEqual({ "image-edit": { app: "qcm-image-edit", url: "https://mock-ws--qcm-image-edit-serve.modal.run", model: "qwen-image-edit" } });
+    expect(run.outputs!.imageEditPlan[0]).toMatchObject({ name: "image-edit", gpu: "H100", steps: 40, capacity: { verdict: "ok" } });
+    expect(run.outputs!.imageEditPlan[0].perImage.usd).toBeGreaterThan(0);
+    const parsed = parseEndpointConfig((run.resources[6].inputs as { content: string }).content, "mock");
+    expect(Object.keys(parsed.endpoints)).toEqual(["coder", "vlm"]);
+    expect(parsed.imageEdits).toEqual({
+      "image-edit": { role: "image-edit", app: "qcm-image-edit", url: "https://mock-ws--qcm-image-edit-serve.modal.run", model: "qwen-image-edit", modelId: "Qwen/Qwen-Image-Edit-2511", maxInputImages: 2, defaultSteps: 40, maxSteps: 100 },
+    });
+    expect(run.log).toContain('image-edit: modelRevision "main" is not pinned');
+  });
+
   it("deploys only the enabled deployments, in the configured Modal environment", async () => {
     const run = await runProgram({ "qwen-code-modal:enabled": '["coder"]', "qwen-code-modal:environment": "staging" }, creds);
     expect(run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => r.name)).toEqual(["coder", "endpoint-config"]);

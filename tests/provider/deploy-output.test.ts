@@ -27,6 +27,20 @@ describe("modal deploy output parsing", () => {
     expect(parseDeployOutput(out).urls).toEqual({ serve: "https://ws--qcm-coder-server-serve.modal.run" });
   });
 
+  it("reads every web function of an image-edit app (ASGI apps, one without proxy auth)", () => {
+    const out = [
+      "✓ Created objects.",
+      "├── ✓ Created function Editor.*.",
+      "├── ✓ Created function cleanup.",
+      "├── ✓ Created web function serve",
+      "│   └── https://ws--qcm-image-edit-serve.modal.run 🔑",
+      "└── ✓ Created web function images",
+      "    └── https://ws--qcm-image-edit-images.modal.run (unauthenticated)",
+      "✓ App deployed in 20.1s! 🎉",
+    ].join("\n");
+    expect(parseDeployOutput(out).urls).toEqual({ serve: "https://ws--qcm-image-edit-serve.modal.run", images: "https://ws--qcm-image-edit-images.modal.run" });
+  });
+
   it("knows a skipped deploy from an unconfirmed one", () => {
     expect(parseDeployOutput("✓ Deployment skipped: no changes detected! ⏭️")).toMatchObject({ skipped: true, confirmed: true });
     expect(parseDeployOutput("✓ Created objects.\nTraceback (most recent call last):")).toMatchObject({ skipped: false, confirmed: false, urls: {} });

@@ -8,6 +8,7 @@ import { resolveEnvironment } from "../../core/environment";
 import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
 import { prepareDeployments } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
+import { buildImageEditPlan, formatImageEditPlan } from "../../plan/image-edit-plan";
 import { formatLiveRates, liveRates } from "../../plan/live-rates";
 import { budgetOutlook, formatBudgetOutlook } from "../../plan/budget";
 import { defaultBenchDir, readBenchResult } from "../../bench/results";
@@ -31,14 +32,15 @@ export const planCommand: Command = {
       await Promise.all(prepared.deployments.map(async (p) => [p.name, await readBenchResult(benchDir, p.name, p.shim.inputsHash)] as const)),
     );
     const entries = buildPlan(prepared.deployments, config.settings, (name) => measured.get(name) ?? null);
+    const imageEdits = buildImageEditPlan(prepared.imageEdits, config.settings);
     const budget = config.settings.budget ? budgetOutlook(entries, config.settings.budget) : undefined;
     // Opt-in: needs Modal credentials and network, unlike the rest of the plan.
     const rates = opts["live-rates"] ? await liveRates(environment) : undefined;
     if (opts.json) {
-      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(budget ? { budget } : {}), ...(rates ? { liveRates: rates } : {}) }, null, 2));
+      console.log(JSON.stringify({ modalVersion: prepared.modalVersion, deployments: entries, ...(imageEdits.length ? { imageEdits } : {}), ...(budget ? { budget } : {}), ...(rates ? { liveRates: rates } : {}) }, null, 2));
     } else {
       const extra = [budget ? formatBudgetOutlook(budget) : "", rates ? formatLiveRates(rates) : ""].filter(Boolean);
-      console.log([formatPlan(entries, prepared.modalVersion), ...extra].join("\n\n"));
+      console.log([formatPlan(entries, prepared.modalVersion, formatImageEditPlan(imageEdits)), ...extra].join("\n\n"));
     }
     return 0;
   },

@@ -7,3 +7,4 @@ export * from "./answer.js";
 export * from "./endpoint-config.js";
 export * from "./redact.js";
 export * from "./vlm-analyzer.js";
+export * from "./modal-http.js";

@@ -22,6 +22,12 @@ export const VLM_ANALYZER_ENV = {
   maxImageBytes: "VLM_MAX_IMAGE_BYTES",
   /** Most tokens the model may generate per answer (`max_tokens`). */
   maxOutputTokens: "VLM_MAX_OUTPUT_TOKENS",
+  /**
+   * A dotenv file (the project's `.env`, set by `install`) read for the proxy-auth token variables
+   * when the server's own environment lacks them: the agents start the server without the
+   * variables the launchers load from that file. The same variable names the deployer's env file.
+   */
+  envFile: "QCM_ENV_FILE",
   /** Default names of the Modal proxy-auth token variables (the endpoint config may name others). */
   tokenId: "MODAL_PROXY_TOKEN_ID",
   tokenSecret: "MODAL_PROXY_TOKEN_SECRET",

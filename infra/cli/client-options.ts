@@ -36,3 +36,11 @@ export function positiveNumber(name: string, value: string | undefined, fallback
   if (!Number.isFinite(n) || n <= 0) throw new UserError(`--${name} must be a positive number (got "${value}")`);
   return n;
 }
+
+/** Options of the launchers (`qwen`, `claude`): wake the coder first, within a bound. */
+export const WAKE_OPTIONS = {
+  /** Seconds to wait for the coder's `/health` through a cold start (default 1200). */
+  "wake-timeout": { type: "string" },
+  /** Start the agent without waking the coder first. */
+  "no-wake": { type: "boolean" },
+} as const satisfies ParseArgsOptionsConfig;

@@ -19,9 +19,16 @@
  *   first request. Claude Code 2.1.330 connects them in the background by default
  *   (`MCP_CONNECTION_NONBLOCKING !== false` in its binary), so on a busy machine the first turn of
  *   `claude -p` went out without vlm-analyzer's tools.
+ * - `CLAUDE_CODE_ATTRIBUTION_HEADER=false`: Claude Code otherwise puts an
+ *   `x-anthropic-billing-header: cc_version=…; …` line at the start of the system prompt, which
+ *   changes per conversation and so defeats vLLM's prefix cache for everything after it.
+ *
+ * The launcher leaves tool permissions to Claude Code, except for the documented opt-in
+ * `--allow-vlm-tools`, which pre-approves vlm-analyzer's three read-only tools
+ * ({@link VLM_TOOL_NAMES}) with `--allowedTools`: headless `claude -p` refuses tools nobody approved.
  * @module
  */
-import type { Endpoint } from "@qwen-code-modal/contract";
+import { VLM_ANALYZER_SERVER_NAME, type Endpoint } from "@qwen-code-modal/contract";
 import { proxyAuthHeaders } from "../endpoints/credentials";
 import type { ClientContext } from "../endpoints/context";
 import type { LaunchSpec } from "./qwen-launch";
@@ -50,12 +57,29 @@ export function claudeEnvironment(context: ClientContext, coder: Endpoint): Node
     ENABLE_TOOL_SEARCH: "false",
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     MCP_CONNECTION_NONBLOCKING: "0",
+    CLAUDE_CODE_ATTRIBUTION_HEADER: "false",
   };
   delete env.ANTHROPIC_API_KEY;
   return env;
 }
 
-/** The `claude` command line: the user's arguments, unchanged. */
-export function claudeLaunchSpec(context: ClientContext, coder: Endpoint, claudeBin: string, userArgs: string[]): LaunchSpec {
-  return { command: claudeBin, args: userArgs, env: claudeEnvironment(context, coder) };
+/**
+ * vlm-analyzer's tools as Claude Code names MCP tools (`mcp__<server>__<tool>`); all three only
+ * read images (annotations `readOnlyHint: true`).
+ */
+export const VLM_TOOL_NAMES = ["analyze_image", "analyze_screenshot", "compare_images"].map((t) => `mcp__${VLM_ANALYZER_SERVER_NAME}__${t}`);
+
+/**
+ * The `claude` command line: the user's arguments, then, with `allowVlmTools`,
+ * `--allowedTools <the three vlm tools>` (last, so that the variadic option cannot swallow a prompt).
+ */
+export function claudeLaunchSpec(
+  context: ClientContext,
+  coder: Endpoint,
+  claudeBin: string,
+  userArgs: string[],
+  options: { allowVlmTools?: boolean } = {},
+): LaunchSpec {
+  const args = options.allowVlmTools ? [...userArgs, "--allowedTools", VLM_TOOL_NAMES.join(",")] : userArgs;
+  return { command: claudeBin, args, env: claudeEnvironment(context, coder) };
 }

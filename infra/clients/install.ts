@@ -15,7 +15,7 @@ import { findClaudeCode } from "./claude-code";
 import { vlmAnalyzerEntry } from "./mcp-entry";
 import { defaultQwenSettingsPath, qwenCodeRegistration, registerWithClaudeCode } from "./mcp-registration";
 import { writeQodal } from "./qodal";
-import { ensureQwenCode } from "./qwen-code";
+import { ensureQwenCode, makeRipgrepExecutable } from "./qwen-code";
 import { applyCoderSettings, applyVisionAndImageSettings } from "./qwen-settings";
 
 /** Where install writes; every field has a default. */
@@ -60,6 +60,8 @@ export async function install(context: EndpointContext, options: InstallOptions,
   const coder = requireEndpoint(context, "coder");
   const qwen = await ensureQwenCode(options.qwenBin, context.env, log);
   log(`qwen-code: ${qwen.bin}${qwen.installed ? " (installed)" : ""}`);
+  const ripgrep = makeRipgrepExecutable(qwen.bin);
+  if (ripgrep) log(ripgrep);
 
   const settingsPath = options.settingsPath ?? defaultQwenSettingsPath(context.env);
   const mcp = vlmAnalyzerEntry(context, options.configPath);

@@ -1,7 +1,8 @@
 /**
  * The one builder of the `vlm-analyzer` MCP stdio server entry that `install` and `register-mcp`
- * write into the agents' settings. Secrets are never written: the entry's env holds `${VAR}`
- * references that the agent expands from its own environment.
+ * write into the agents' settings. Secrets are never written: `install`'s entry holds the path of
+ * the project's env file, from which the server reads the proxy tokens as the launchers do;
+ * without one, `${VAR}` references that the agent expands from its own environment.
  * @module
  */
 import { resolve } from "node:path";
@@ -24,27 +25,34 @@ export interface ServerEntryOptions {
   endpoint?: { baseUrl: string; model: string };
   /** The server's VLM_TIMEOUT, seconds; default 600. */
   timeoutSeconds?: number;
+  /**
+   * The project's dotenv file with the proxy tokens (`QCM_ENV_FILE`): the server reads the tokens
+   * from it when its environment lacks them, as the launchers do. The entry then carries no
+   * `${VAR}` references (with them, Claude Code 2.1.330 flags the entry "Missing environment
+   * variables" whenever they are not exported); an exported variable still wins, since both
+   * agents start stdio servers with their own environment.
+   */
+  envFile?: string;
 }
 
 /** A stdio MCP server entry as both agents read it. */
 export interface McpServerEntry {
   command: string;
   args: string[];
-  /** Values are literals (non-secret) or `${VAR}` references. */
+  /** Values are literals (non-secret paths and numbers) or `${VAR}` references. */
   env: Record<string, string>;
 }
 
 /** `${NAME}`: a reference the agent expands from its environment. */
 const ref = (name: string) => `\${${name}}`;
 
-/** Builds the server entry: command, args, and an env with `${VAR}` references for the tokens. */
+/** Builds the server entry: command, args, and an env with the env file's path, or else `${VAR}` references for the tokens. */
 export function buildServerEntry(options: ServerEntryOptions = {}): McpServerEntry {
   const tokenEnv = options.tokenEnv ?? { id: VLM_ANALYZER_ENV.tokenId, secret: VLM_ANALYZER_ENV.tokenSecret };
-  const env: Record<string, string> = {
-    [VLM_ANALYZER_ENV.tokenId]: ref(tokenEnv.id),
-    [VLM_ANALYZER_ENV.tokenSecret]: ref(tokenEnv.secret),
-    [VLM_ANALYZER_ENV.timeout]: String(options.timeoutSeconds ?? VLM_ANALYZER_DEFAULT_TIMEOUT_SECONDS),
-  };
+  const env: Record<string, string> = options.envFile
+    ? { [VLM_ANALYZER_ENV.envFile]: options.envFile }
+    : { [VLM_ANALYZER_ENV.tokenId]: ref(tokenEnv.id), [VLM_ANALYZER_ENV.tokenSecret]: ref(tokenEnv.secret) };
+  env[VLM_ANALYZER_ENV.timeout] = String(options.timeoutSeconds ?? VLM_ANALYZER_DEFAULT_TIMEOUT_SECONDS);
   if (options.endpoint) {
     env[VLM_ANALYZER_ENV.endpoint] = options.endpoint.baseUrl;
     env[VLM_ANALYZER_ENV.model] = options.endpoint.model;
@@ -59,7 +67,7 @@ export function buildServerEntry(options: ServerEntryOptions = {}): McpServerEnt
 export function vlmAnalyzerEntry(context: EndpointContext, explicitConfig?: string): McpServerEntry | undefined {
   if (!Object.values(context.config.endpoints).some((e) => e.role === "vlm")) return undefined;
   const { tokenIdEnv, tokenSecretEnv } = context.config.proxyAuth;
-  const entry = buildServerEntry({ tokenEnv: { id: tokenIdEnv, secret: tokenSecretEnv } });
+  const entry = buildServerEntry({ tokenEnv: { id: tokenIdEnv, secret: tokenSecretEnv }, envFile: resolve(context.envFile) });
   if (explicitConfig) entry.env[ENDPOINT_CONFIG_ENV] = resolve(explicitConfig);
   return entry;
 }

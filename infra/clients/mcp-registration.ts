@@ -1,6 +1,7 @@
 /**
  * Registering the `vlm-analyzer` stdio server (entry: ./mcp-entry.ts) with coding agents,
- * idempotently. Secrets are never written: the entry's env holds `${VAR}` references.
+ * idempotently. Secrets are never written: the entry's env holds the path of the project's env
+ * file (or `${VAR}` references).
  *
  * - qwen-code: merged into its settings file (atomic write, `.bak` backup: infra/core/files.ts):
  *   `mcpServers["vlm-analyzer"]` in `~/.qwen/settings.json` with `command`, `args`,

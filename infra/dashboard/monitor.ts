@@ -19,7 +19,7 @@ import type { PlanEntry } from "../plan/plan";
 import { describeOutcome, httpCall } from "../endpoints/http";
 import { summarizeVllmMetrics, type VllmMetrics } from "../endpoints/metrics";
 import type { AppListRow } from "../provider/modal-cli";
-import { waitUntilHealthy } from "../ops/wait-ready";
+import { waitUntilHealthy } from "../endpoints/wait-ready";
 
 /** One point of the live charts. Rates are per second over the last poll interval. */
 export interface MetricsSample {

@@ -2,13 +2,14 @@
  * A streamed POST to a deployed endpoint (undici), with the time each server-sent event arrived:
  * what `bench` and `smoke` need to see time to first token and argument deltas. Like
  * {@link httpCall} it never throws, and it follows Modal's 303 to the result URL (a GET that
- * blocks until the call finishes; modal.com/docs/guide/webhook-timeouts), up to 20 times as
- * browsers do, keeping the proxy-auth headers.
+ * blocks until the call finishes; modal.com/docs/guide/webhook-timeouts) through the one gateway
+ * client both use (`requestThroughGateway`: same host only, up to 20 times as browsers do, keeping
+ * the proxy-auth headers).
  * @module
  */
-import { request } from "undici";
 import { createParser } from "eventsource-parser";
-import { callSignal, noResponseReason, type HttpCall, type HttpOutcome } from "./http";
+import { requestThroughGateway } from "@qwen-code-modal/contract";
+import { callSignal, noResponse, type HttpCall, type HttpOutcome } from "./http";
 
 /** One server-sent event: its `event:` name (if any), its `data:` text, and when it arrived. */
 export interface TimedEvent {
@@ -21,11 +22,7 @@ export interface TimedEvent {
 /** What a streamed call returned. `text` holds the body only when the status was not 2xx. */
 export interface StreamOutcome extends HttpOutcome {
   events: TimedEvent[];
-  /** 303 redirects followed (Modal's result URL). */
-  redirects: number;
 }
-
-const MAX_REDIRECTS = 20;
 
 /**
  * Sends a JSON POST expecting `text/event-stream`, and records every event with its arrival time.
@@ -39,17 +36,17 @@ export async function httpStream(url: string, call: HttpCall, onEvent?: (e: Time
   const signal = callSignal(call);
   let redirects = 0;
   try {
-    let res = await request(url, {
+    const res = await requestThroughGateway(url, {
       method: call.method ?? "POST",
       headers: { ...call.headers, "content-type": "application/json", accept: "text/event-stream" },
       body: JSON.stringify(call.json),
       signal,
+      onResultUrl: (hop) => {
+        redirects = hop;
+        call.onResultUrl?.(hop);
+      },
     });
-    while (res.statusCode === 303 && typeof res.headers.location === "string" && redirects < MAX_REDIRECTS) {
-      await res.body.dump();
-      redirects += 1;
-      res = await request(new URL(res.headers.location, url).toString(), { method: "GET", headers: call.headers, signal });
-    }
+    redirects = res.redirects;
     if (res.statusCode < 200 || res.statusCode >= 300) {
       return { status: res.statusCode, text: await res.body.text(), ms: ms(), events, redirects };
     }
@@ -65,6 +62,6 @@ export async function httpStream(url: string, call: HttpCall, onEvent?: (e: Time
     parser.feed(decoder.decode());
     return { status: res.statusCode, text: "", ms: ms(), events, redirects };
   } catch (err) {
-    return { text: "", ms: ms(), error: noResponseReason(err, call.timeoutMs), events, redirects };
+    return { ...noResponse(url, call, err, redirects), ms: ms(), events };
   }
 }

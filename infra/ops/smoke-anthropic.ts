@@ -14,7 +14,7 @@
 import type { Endpoint } from "@qwen-code-modal/contract";
 import { describeOutcome, httpCall } from "../endpoints/http";
 import { httpStream } from "../endpoints/http-stream";
-import type { CheckResult } from "./smoke-checks";
+import type { CheckCall, CheckResult } from "./smoke-checks";
 
 /** The tool offered, in Anthropic's shape (`input_schema`). */
 const WEATHER_TOOL = {
@@ -40,12 +40,12 @@ interface AnthropicEvent {
  * get_weather arrives, its `input_json_delta`s join into JSON naming Paris, and the message stops
  * with `tool_use`.
  */
-export async function checkAnthropicToolUse(coder: Endpoint, headers: Record<string, string>, timeoutMs: number): Promise<CheckResult> {
+export async function checkAnthropicToolUse(coder: Endpoint, call: CheckCall): Promise<CheckResult> {
   const name = "/v1/messages tool_use (Claude Code)";
   const fail = (ms: number, detail: string): CheckResult => ({ name, ok: false, detail, ms });
   const out = await httpStream(`${coder.url}/v1/messages`, {
-    headers: { ...headers, ...ANTHROPIC_HEADERS },
-    timeoutMs,
+    ...call,
+    headers: { ...call.headers, ...ANTHROPIC_HEADERS },
     json: { model: coder.model, max_tokens: 256, stream: true, tools: [WEATHER_TOOL], messages: [{ role: "user", content: PROMPT }] },
   });
   if (out.status !== 200) return fail(out.ms, `${describeOutcome(out)}: ${out.text.slice(0, 200)}`);
@@ -80,12 +80,12 @@ export async function checkAnthropicToolUse(coder: Endpoint, headers: Record<str
 }
 
 /** `POST /v1/messages/count_tokens` counts the prompt (Claude Code calls it to size its context). */
-export async function checkCountTokens(coder: Endpoint, headers: Record<string, string>, timeoutMs: number): Promise<CheckResult> {
+export async function checkCountTokens(coder: Endpoint, call: CheckCall): Promise<CheckResult> {
   const name = "/v1/messages/count_tokens";
   const out = await httpCall(`${coder.url}/v1/messages/count_tokens`, {
+    ...call,
     method: "POST",
-    headers: { ...headers, ...ANTHROPIC_HEADERS },
-    timeoutMs,
+    headers: { ...call.headers, ...ANTHROPIC_HEADERS },
     json: { model: coder.model, tools: [WEATHER_TOOL], messages: [{ role: "user", content: PROMPT }] },
   });
   if (out.status !== 200) return { name, ok: false, detail: `${describeOutcome(out)}: ${out.text.slice(0, 200)}`, ms: out.ms };

@@ -4,7 +4,7 @@
  * @module
  */
 import { splitReasoning, type AssistantMessage, type Endpoint } from "@qwen-code-modal/contract";
-import { describeOutcome, httpCall } from "../endpoints/http";
+import { describeOutcome, httpCall, type HttpCall } from "../endpoints/http";
 import { httpStream } from "../endpoints/http-stream";
 import { summarizeChatStream, TOOL_CALL_MARKUP } from "../endpoints/chat-stream";
 import { redBlockImage, triangleImage } from "./smoke-images";
@@ -20,14 +20,17 @@ export interface CheckResult {
   ms: number;
 }
 
+/** How each check calls the endpoint: proxy headers, its time limit (Modal's 303s followed within it), and a hook per 303. */
+export type CheckCall = Pick<HttpCall, "headers" | "timeoutMs" | "onResultUrl">;
+
 function fail(name: string, ms: number, detail: string): CheckResult {
   return { name, ok: false, detail, ms };
 }
 
 /** `GET /v1/models` lists the served model name. */
-export async function checkModels(endpoint: Endpoint, headers: Record<string, string>, timeoutMs: number): Promise<CheckResult> {
+export async function checkModels(endpoint: Endpoint, call: CheckCall): Promise<CheckResult> {
   const name = "/v1/models";
-  const out = await httpCall(`${endpoint.baseUrl}/models`, { headers, timeoutMs });
+  const out = await httpCall(`${endpoint.baseUrl}/models`, call);
   if (out.status !== 200) return fail(name, out.ms, `${describeOutcome(out)}: ${out.text.slice(0, 200)}`);
   let ids: string[] = [];
   try {
@@ -55,11 +58,10 @@ const WEATHER_TOOL = {
  * deltas, and no tool-call markup (`<tool_call>`, `<function=`) leaked into `content` — the
  * `qwen3_coder` parser pitfalls of vLLM #30439 / #22975.
  */
-export async function checkToolCall(coder: Endpoint, headers: Record<string, string>, timeoutMs: number): Promise<CheckResult> {
+export async function checkToolCall(coder: Endpoint, request: CheckCall): Promise<CheckResult> {
   const name = "streamed tool call";
   const out = await httpStream(`${coder.baseUrl}/chat/completions`, {
-    headers,
-    timeoutMs,
+    ...request,
     json: {
       model: coder.model,
       stream: true,
@@ -107,13 +109,12 @@ export async function checkToolCall(coder: Endpoint, headers: Record<string, str
  * left in `content`.
  * @param maxTokens - room for a Thinking model's reasoning plus the answer.
  */
-export async function checkVision(vlm: Endpoint, headers: Record<string, string>, timeoutMs: number, maxTokens = 4096): Promise<CheckResult> {
+export async function checkVision(vlm: Endpoint, call: CheckCall, maxTokens = 4096): Promise<CheckResult> {
   const name = "images (triangle, colour block)";
   const images = [await triangleImage(), await redBlockImage()];
   const out = await httpCall(`${vlm.baseUrl}/chat/completions`, {
+    ...call,
     method: "POST",
-    headers,
-    timeoutMs,
     json: {
       model: vlm.model,
       max_tokens: maxTokens,

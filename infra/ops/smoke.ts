@@ -9,9 +9,9 @@
 import type { Endpoint, ImageEditEndpoint } from "@qwen-code-modal/contract";
 import type { ClientContext } from "../endpoints/context";
 import { proxyAuthHeaders } from "../endpoints/credentials";
-import { checkModels, checkToolCall, checkVision, type CheckResult } from "./smoke-checks";
+import { checkModels, checkToolCall, checkVision, type CheckCall, type CheckResult } from "./smoke-checks";
 import { checkAnthropicToolUse, checkCountTokens } from "./smoke-anthropic";
-import { waitUntilHealthy } from "./wait-ready";
+import { waitUntilHealthy } from "../endpoints/wait-ready";
 import { checkImageEdit, checkImageEditModels } from "./smoke-image-edit";
 
 /** Time limits, milliseconds. */
@@ -66,7 +66,7 @@ async function smokeOne(
   });
   const health: CheckResult = ready.ready
     ? { name: "/health", ok: true, detail: ready.waitedMs > ready.healthMs ? `healthy after ${Math.round(ready.waitedMs / 1000)} s (cold start)` : "healthy", ms: ready.waitedMs }
-    : { name: "/health", ok: false, detail: ready.reason, ms: options.coldStartTimeoutMs };
+    : { name: "/health", ok: false, detail: ready.reason, ms: ready.waitedMs };
   if (!record(health)) return { deployment, endpoint, checks };
   if (endpoint.role === "image-edit") {
     // The web function answers /health without a GPU; the edit pays the GPU container's cold start.
@@ -74,14 +74,21 @@ async function smokeOne(
     record(await checkImageEdit(endpoint, headers, options.coldStartTimeoutMs + options.requestTimeoutMs, options.pollMs));
     return { deployment, endpoint, checks };
   }
-  if (!record(await checkModels(endpoint, headers, options.requestTimeoutMs))) return { deployment, endpoint, checks };
+  const started = performance.now();
+  const call: CheckCall = {
+    headers,
+    timeoutMs: options.requestTimeoutMs,
+    onResultUrl: (hop) =>
+      reporter.waiting(deployment, Math.round(performance.now() - started), `answer not started within Modal's 150 s limit, following the result URL (303 #${hop})`),
+  };
+  if (!record(await checkModels(endpoint, call))) return { deployment, endpoint, checks };
   if (endpoint.role === "vlm") {
-    record(await checkVision(endpoint, headers, options.requestTimeoutMs));
+    record(await checkVision(endpoint, call));
     return { deployment, endpoint, checks };
   }
   // The coder: what qwen-code does (OpenAI tool call), then what Claude Code does (/v1/messages).
   for (const check of [checkToolCall, checkAnthropicToolUse, checkCountTokens]) {
-    if (!record(await check(endpoint, headers, options.requestTimeoutMs))) break;
+    if (!record(await check(endpoint, call))) break;
   }
   return { deployment, endpoint, checks };
 }

@@ -61,8 +61,10 @@ export function agentMetrics(text: string): AgentMetrics {
 export interface StatusOptions {
   /** Ask the endpoints even when Modal says no container runs (starts one) or Modal cannot say. */
   wake: boolean;
-  /** Limit per request, milliseconds. */
+  /** Limit per request, milliseconds (Modal's 303s followed within it). */
   timeoutMs: number;
+  /** Called when a request is held past Modal's limit and its result URL is followed (a cold start). */
+  onHeld?: (deployment: string, line: string) => void;
 }
 
 async function statusOne(
@@ -77,14 +79,17 @@ async function statusOne(
   if (!options.wake && containers === 0) return { ...base, state: "scaled to zero", note: "no container running; --wake starts one" };
   if (!options.wake && apps instanceof Error) return { ...base, state: "unknown", note: `${apps.message}; --wake asks the endpoint (may start a container)` };
   const headers = proxyAuthHeaders(context.credentials);
-  const health = await httpCall(`${endpoint.url}/health`, { headers, timeoutMs: options.timeoutMs });
+  const started = performance.now();
+  const onResultUrl = (hop: number) =>
+    options.onHeld?.(deployment, `held by Modal past its 150 s limit (cold start), following the result URL (303 #${hop}), ${Math.round((performance.now() - started) / 1000)} s so far`);
+  const health = await httpCall(`${endpoint.url}/health`, { headers, timeoutMs: options.timeoutMs, onResultUrl });
   if (health.status !== 200) {
     const note = isAuthRejection(health.status) ? authRejectedMessage(context.config.proxyAuth, health.status!) : `/health: ${describeOutcome(health)}`;
     return { ...base, state: "down", latencyMs: health.ms, note };
   }
   // An image-edit app's /health is its CPU web function; it has no vLLM metrics page.
   if (endpoint.role === "image-edit") return { ...base, state: "up", latencyMs: health.ms, note: "diffusers (no vLLM metrics); jobs run one per GPU container" };
-  const page = await httpCall(`${endpoint.url}/metrics`, { headers, timeoutMs: options.timeoutMs });
+  const page = await httpCall(`${endpoint.url}/metrics`, { headers, timeoutMs: options.timeoutMs, onResultUrl });
   if (page.status !== 200) return { ...base, state: "up", latencyMs: health.ms, note: `/metrics: ${describeOutcome(page)}` };
   try {
     return { ...base, state: "up", latencyMs: health.ms, metrics: summarizeVllmMetrics(page.text), agent: agentMetrics(page.text) };

@@ -4,6 +4,8 @@
  * config that the deployer writes (environment variables win), and validated with zod at start.
  * @module
  */
+import { readFile } from "node:fs/promises";
+import { parse as parseDotenv } from "dotenv";
 import { z } from "zod";
 import {
   defaultEndpointConfigPath,
@@ -32,10 +34,28 @@ const positiveInt = () => z.coerce.number({ error: "must be a number" }).int("mu
  * A credential value. An agent that cannot expand a `${VAR}` reference in its MCP settings passes
  * it through literally; that is reported as the variable not being exported.
  */
+/** An agent's unexpanded `${VAR}` / `$VAR` reference, passed through literally. */
+const UNEXPANDED = /^\$\{?\w+\}?$/;
+
+/** A usable value: set, non-empty, not an unexpanded reference. */
+const usable = (v: string | undefined) => (v && !UNEXPANDED.test(v) ? v : undefined);
+
+/**
+ * The variables of the `QCM_ENV_FILE` dotenv file, or why it could not be read.
+ * @returns the parsed variables (never logged), or an error text naming the file.
+ */
+async function readEnvFile(path: string): Promise<Record<string, string> | string> {
+  try {
+    return parseDotenv(await readFile(path, "utf8"));
+  } catch (err) {
+    return `${CONFIG_ENV.envFile} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+}
+
 const secretValue = z
   .string()
   .min(1)
-  .refine((v) => !/^\$\{?\w+\}?$/.test(v), {
+  .refine((v) => !UNEXPANDED.test(v), {
     error: "is an unexpanded ${VAR} reference: the agent that started the server does not have that variable; export it before starting the agent",
   });
 
@@ -73,7 +93,8 @@ export interface LoadedConfig {
 /**
  * Loads the configuration. Environment variables win; missing endpoint/model come from the
  * endpoint config file (`$QCM_ENDPOINT_CONFIG` or `~/.config/qwen-code-modal/endpoints.json`), which
- * also names the token variables. The file is only read when something is missing from the environment.
+ * also names the token variables; missing (or unexpanded `${VAR}`) tokens come from the
+ * `$QCM_ENV_FILE` dotenv file. Each file is only read when something is missing from the environment.
  * @throws Error listing every missing or invalid setting and how to provide it; it never contains a secret.
  */
 export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
@@ -92,11 +113,19 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     }
   }
   const tokenEnv = { id: fromFile.tokenIdEnv ?? CONFIG_ENV.tokenId, secret: fromFile.tokenSecretEnv ?? CONFIG_ENV.tokenSecret };
+  let envFileVars: Record<string, string> = {};
+  let envFileProblem: string | undefined;
+  const envFile = env[CONFIG_ENV.envFile];
+  if (envFile && !(usable(env[tokenEnv.id]) && usable(env[tokenEnv.secret]))) {
+    const read = await readEnvFile(envFile);
+    if (typeof read === "string") envFileProblem = read;
+    else envFileVars = read;
+  }
   const raw = {
     baseUrl: env[CONFIG_ENV.endpoint] || fromFile.baseUrl,
     model: env[CONFIG_ENV.model] || fromFile.model,
-    tokenId: env[tokenEnv.id],
-    tokenSecret: env[tokenEnv.secret],
+    tokenId: usable(env[tokenEnv.id]) ?? usable(envFileVars[tokenEnv.id]) ?? env[tokenEnv.id],
+    tokenSecret: usable(env[tokenEnv.secret]) ?? usable(envFileVars[tokenEnv.secret]) ?? env[tokenEnv.secret],
     timeoutSeconds: env[CONFIG_ENV.timeout] || DEFAULT_TIMEOUT_SECONDS,
     maxImageTokens: env[CONFIG_ENV.maxImageTokens] || DEFAULT_MAX_IMAGE_TOKENS,
     maxImageBytes: env[CONFIG_ENV.maxImageBytes] || DEFAULT_MAX_IMAGE_BYTES,
@@ -125,9 +154,8 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     const key = issue.path[0] as keyof typeof raw;
     return raw[key] === undefined && hints[key] ? `missing: ${hints[key]}` : `invalid ${envName[key]}: ${issue.message}`;
   });
-  const fileNote = fileProblem
-    ? ` (no fallback from the endpoint config: ${fileProblem})`
-    : "";
+  const notes = [fileProblem && `no fallback from the endpoint config: ${fileProblem}`, envFileProblem].filter(Boolean);
+  const fileNote = notes.length ? ` (${notes.join("; ")})` : "";
   throw new Error(
     `vlm-analyzer is not configured: ${problems.join("; ")}${fileNote}. ` +
       `Either set the variables or deploy with \`pulumi up\` so that the endpoint config exists ` +

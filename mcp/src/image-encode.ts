@@ -32,18 +32,33 @@ function sniff(data: Buffer): string | undefined {
   return undefined;
 }
 
+/** sharp's default decode limit, pixels (`limitInputPixels`: 0x3FFF × 0x3FFF; sharp docs, constructor). */
+const SHARP_PIXEL_LIMIT = 0x3fff * 0x3fff;
+
+/** The failure for an image over sharp's pixel limit, with its size when the header says it. */
+async function overPixelLimit(data: Buffer, label: string): Promise<ToolFailure> {
+  // The header alone gives the size; nothing is decoded.
+  const meta = await sharp(data, { limitInputPixels: false }).metadata().catch(() => undefined);
+  const size = meta ? `${meta.width}x${meta.height} px (${((meta.width * meta.height) / 1e6).toFixed(0)} megapixels)` : "too large";
+  return new ToolFailure(
+    `${label} is ${size}, over the ${(SHARP_PIXEL_LIMIT / 1e6).toFixed(0)} megapixels this server decodes ` +
+      `(it would need gigabytes of memory, and the model sees at most about 1.3 megapixels of it): downscale or crop it first`,
+  );
+}
+
 /**
  * Prepares one image for the VLM.
  * @param data - file contents (any format sharp reads: PNG, JPEG, WebP, GIF (first frame), TIFF, AVIF, SVG).
  * @param label - how to name the image in errors (its path, or "the screenshot").
  * @param maxTokens - visual-token budget for this image.
- * @throws ToolFailure when the data is not a readable image or has an aspect ratio vLLM rejects.
+ * @throws ToolFailure when the data is not a readable image, is over sharp's pixel limit, or has an aspect ratio vLLM rejects.
  */
 export async function prepareImage(data: Buffer, label: string, maxTokens: number): Promise<PreparedImage> {
   let meta: Metadata;
   try {
     meta = await sharp(data).metadata();
-  } catch {
+  } catch (err) {
+    if (/exceeds pixel limit/.test((err as Error).message)) throw await overPixelLimit(data, label);
     const kind = sniff(data);
     throw new ToolFailure(
       kind

@@ -7,12 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startVllmStandIn, type VllmStandIn } from "../../tests/stand-ins/vllm-endpoint.js";
-import { GLYPHS, pngOf, symbolSvg, trianglesSvg } from "./fixtures/images.js";
+import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../../tests/stand-ins/modal-endpoint.js";
+import { blackPng, GLYPHS, pngOf, symbolSvg, trianglesSvg } from "./fixtures/images.js";
 import { connectServer, SERVER_ENTRY, standInEnv, textOf, type ServerConnection } from "./fixtures/server-process.js";
 
 let dir: string;
-let standIn: VllmStandIn;
+let standIn: ModalEndpointStandIn;
 let server: ServerConnection;
 let star: string;
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vlm-analyzer-bad-"));
   star = join(dir, "star.png");
   await writeFile(star, await pngOf(symbolSvg(GLYPHS.star, 64)));
-  standIn = await startVllmStandIn();
+  standIn = await startModalEndpointStandIn();
   // 200 KB byte limit so that a generated image can exceed it.
   server = await connectServer(standInEnv(standIn, { VLM_MAX_IMAGE_BYTES: String(200 * 1024) }));
 });
@@ -39,7 +39,7 @@ async function failure(name: string, args: Record<string, unknown>): Promise<str
   return textOf(result);
 }
 
-describe("bad inputs to vlm-analyzer over stdio (vLLM stand-in never called)", () => {
+describe("bad inputs to vlm-analyzer over stdio (vLLM stand-in behind the Modal gateway stand-in, never called)", () => {
   it("a missing file names the absolute path", async () => {
     const path = join(dir, "nope.png");
     expect(await failure("analyze_image", { image_path: path, prompt: "x" })).toBe(`no file at ${path}: check the path`);
@@ -100,6 +100,15 @@ describe("bad inputs to vlm-analyzer over stdio (vLLM stand-in never called)", (
     await writeFile(path, await pngOf(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="2000" height="10"><rect width="2000" height="10" fill="red"/></svg>`)));
     expect(await failure("analyze_image", { image_path: path, prompt: "x" })).toBe(
       `${path} is 2000x10 px: the model rejects images whose long side is 200+ times the short side; crop it`,
+    );
+  });
+
+  it("a 20000x20000 PNG is named as over the pixel limit with its size, not as 'not an image'", async () => {
+    const path = join(dir, "huge.png");
+    await writeFile(path, blackPng(20000, 20000));
+    expect(await failure("analyze_image", { image_path: path, prompt: "x" })).toBe(
+      `${path} is 20000x20000 px (400 megapixels), over the 268 megapixels this server decodes ` +
+        "(it would need gigabytes of memory, and the model sees at most about 1.3 megapixels of it): downscale or crop it first",
     );
   });
 

@@ -50,3 +50,20 @@ describe("loadConfig", () => {
     expect(message).not.toContain("ws-very-secret");
   });
 });
+
+describe("loadConfig: proxy tokens from QCM_ENV_FILE (the project's .env) when the agent's environment lacks them", () => {
+  it("reads the endpoint config's token variables from the env file; set (expanded) variables win", async () => {
+    const envFile = join(dir, "project.env");
+    await writeFile(envFile, "MY_ID=wk-file\nMY_SECRET=ws-file\n");
+    const fromFile = await loadConfig({ QCM_ENDPOINT_CONFIG: configPath, QCM_ENV_FILE: envFile, MY_ID: "${MY_ID}" });
+    expect(fromFile.config).toMatchObject({ tokenId: "wk-file", tokenSecret: "ws-file" });
+    const fromEnv = await loadConfig({ QCM_ENDPOINT_CONFIG: configPath, QCM_ENV_FILE: envFile, MY_ID: "wk-env", MY_SECRET: "ws-env" });
+    expect(fromEnv.config).toMatchObject({ tokenId: "wk-env", tokenSecret: "ws-env" });
+  });
+
+  it("names an env file it cannot read, never a secret", async () => {
+    const err = await loadConfig({ QCM_ENDPOINT_CONFIG: configPath, QCM_ENV_FILE: join(dir, "missing.env") }).catch((e: Error) => e);
+    expect((err as Error).message).toContain(`missing: set MY_ID to the Modal proxy-auth token id`);
+    expect((err as Error).message).toContain(`QCM_ENV_FILE ${join(dir, "missing.env")} cannot be read (ENOENT)`);
+  });
+});

@@ -8,21 +8,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startVllmStandIn, type VllmStandIn } from "../../tests/stand-ins/vllm-endpoint.js";
+import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../../tests/stand-ins/modal-endpoint.js";
 import { GLYPHS, pngOf, symbolSvg } from "./fixtures/images.js";
 import { connectServer, standInEnv, textOf, type ServerConnection } from "./fixtures/server-process.js";
 
 const SECRET = "stand-in-secret";
 let dir: string;
 let image: string;
-let standIn: VllmStandIn;
+let standIn: ModalEndpointStandIn;
 let server: ServerConnection;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vlm-analyzer-faults-"));
   image = join(dir, "check.png");
   await writeFile(image, await pngOf(symbolSvg(GLYPHS.check, 96)));
-  standIn = await startVllmStandIn();
+  standIn = await startModalEndpointStandIn();
   server = await connectServer(standInEnv(standIn, { VLM_TIMEOUT: "4" }));
 });
 
@@ -36,7 +36,7 @@ beforeEach(() => standIn.setFault(null));
 
 const args = { image_path: "", prompt: "Is it a check mark?" };
 
-describe("endpoint faults, against the vLLM stand-in", () => {
+describe("endpoint faults, against the vLLM stand-in behind the Modal gateway stand-in", () => {
   it("waits out a cold start (503 for 2.5 s), retrying with backoff and sending progress notifications", async () => {
     standIn.setFault({ status: 503, forMs: 2500 });
     const progress: Progress[] = [];

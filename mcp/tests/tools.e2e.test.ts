@@ -7,12 +7,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startVllmStandIn, type VllmStandIn } from "../../tests/stand-ins/vllm-endpoint.js";
+import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../../tests/stand-ins/modal-endpoint.js";
 import { colourBlocksSvg, GLYPHS, pngOf, screenshotLikePng, SUITS, symbolSvg, trianglesSvg } from "./fixtures/images.js";
 import { connectServer, standInEnv, textOf, type ServerConnection } from "./fixtures/server-process.js";
 
 let dir: string;
-let standIn: VllmStandIn;
+let standIn: ModalEndpointStandIn;
 let server: ServerConnection;
 const files: Record<string, string> = {};
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
   for (const [name, shape] of Object.entries(GLYPHS)) await write(`glyph-${name}.png`, await pngOf(symbolSvg(shape, 128)));
   await write("screen-4k.png", await screenshotLikePng());
   // The stand-in enforces the server's default budget: an image over 1,280 visual tokens is a 400.
-  standIn = await startVllmStandIn({ maxVisualTokensPerImage: 1280 });
+  standIn = await startModalEndpointStandIn({ maxVisualTokensPerImage: 1280 });
   server = await connectServer(standInEnv(standIn));
 });
 
@@ -42,7 +42,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe("vlm-analyzer tools over stdio against the vLLM stand-in", () => {
+describe("vlm-analyzer tools over stdio against the vLLM stand-in (behind the Modal gateway stand-in)", () => {
   it("lists the three tools with titles, annotations and input schemas", async () => {
     const { tools } = await server.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(["analyze_image", "analyze_screenshot", "compare_images"]);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { splitReasoning } from "@qwen-code-modal/contract";
 import { captureTools, sessionKind } from "../src/capture-tools.js";
 import { fitToTokenBudget, visualTokens } from "../src/image-budget.js";
+import { classifyNetworkError, retryDelayMs } from "@qwen-code-modal/contract";
 
 describe("fitToTokenBudget (Qwen3-VL: one visual token per 32x32 px)", () => {
   it("leaves an image that fits alone and never enlarges", () => {
@@ -51,5 +52,37 @@ describe("sessionKind picks the capture tools by session, not by DISPLAY", () =>
   });
   it("finds no session on a headless Linux", () => {
     expect(sessionKind("linux", { XDG_SESSION_TYPE: "tty" })).toBeUndefined();
+  });
+});
+
+describe("retryDelayMs: backoff with a floor, never a busy loop", () => {
+  it("doubles from the 1 s floor to the 15 s cap, with jitter", () => {
+    const mid = () => 0.5;
+    expect([1, 2, 3, 4, 5, 6].map((n) => retryDelayMs(n, 60_000, mid))).toEqual([1_000, 2_000, 4_000, 8_000, 15_000, 15_000]);
+    expect(retryDelayMs(1, 60_000, () => 0)).toBe(1_000);
+    expect(retryDelayMs(3, 60_000, () => 0.999)).toBeCloseTo(4_800, -1);
+  });
+
+  it("shortens the last pause to leave 0.5 s for the last attempt, and gives up rather than pause under the floor", () => {
+    expect(retryDelayMs(4, 3_000, () => 0.5)).toBe(2_500);
+    expect(retryDelayMs(1, 1_499, () => 0.5)).toBeUndefined();
+    expect(retryDelayMs(1, 0, () => 0.5)).toBeUndefined();
+  });
+});
+
+describe("classifyNetworkError: a *.modal.run host always has Modal's gateway answering", () => {
+  const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+  const notFound = Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" });
+  const reset = Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" });
+
+  it("a refused connection is final on *.modal.run, retried elsewhere", () => {
+    expect(classifyNetworkError("https://ws--qcm-vlm-serve.modal.run/v1", refused)).toMatchObject({ code: "ECONNREFUSED", final: true, message: expect.stringContaining("not a cold start") });
+    expect(classifyNetworkError("http://127.0.0.1:8000/v1", refused)).toMatchObject({ code: "ECONNREFUSED", final: false });
+  });
+
+  it("a DNS failure is final everywhere; a dropped connection is retried everywhere", () => {
+    expect(classifyNetworkError("https://ws--x.modal.run/v1", notFound).final).toBe(true);
+    expect(classifyNetworkError("http://vllm.internal/v1", notFound).final).toBe(true);
+    expect(classifyNetworkError("https://ws--x.modal.run/v1", reset).final).toBe(false);
   });
 });

@@ -63,8 +63,9 @@ describe("install: qwen-code settings merge and qodal wrapper (endpoint config o
     expect(s.mcpServers.mine).toEqual({ command: "my-server" });
     expect(s.mcpServers["vlm-analyzer"]).toMatchObject({
       command: process.execPath,
-      env: { MODAL_PROXY_TOKEN_ID: "${MODAL_PROXY_TOKEN_ID}", MODAL_PROXY_TOKEN_SECRET: "${MODAL_PROXY_TOKEN_SECRET}" },
     });
+    // The server reads the tokens from the project's env file itself, as the launchers do: no ${VAR} to export.
+    expect(s.mcpServers["vlm-analyzer"].env).toEqual({ QCM_ENV_FILE: envFile, VLM_TIMEOUT: "600" });
     expect(s.modelProviders.anthropic).toEqual([{ id: "x" }]);
     expect(s.modelProviders.openai[0]).toEqual(userSettings.modelProviders.openai[0]);
     expect(s.modelProviders.openai[1]).toEqual({

@@ -9,16 +9,17 @@ import { projectRoot } from "../../infra/core/paths";
 import { callFirstTool } from "../stand-ins/coder-routes";
 import { anthropicCountTokensRoute, anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
-import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
+import { waitUntilHealthy } from "../../infra/endpoints/wait-ready";
 import { startImageEditStandIn } from "../stand-ins/image-edit-endpoint";
 
 const AUTH = { tokenId: "sk-standin-smoke-id", tokenSecret: "ss-standin-smoke-secret" };
 const FAST = { coldStartTimeoutMs: 5_000, pollMs: 50, requestTimeoutMs: 5_000 };
 
-describe("smoke against vLLM stand-ins (coder and VLM)", () => {
+describe("smoke against vLLM stand-ins (coder and VLM) behind Modal gateway stand-ins", () => {
   let dir: string;
-  let coder: VllmStandIn;
-  let vlm: VllmStandIn;
+  let coder: ModalEndpointStandIn;
+  let vlm: ModalEndpointStandIn;
   let configPath: string;
   let envFile: string;
   const waits: string[] = [];
@@ -27,13 +28,13 @@ describe("smoke against vLLM stand-ins (coder and VLM)", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "qcm-smoke-"));
-    coder = await startVllmStandIn({
+    coder = await startModalEndpointStandIn({
       model: "qwen3-coder-next",
       proxyAuth: AUTH,
       respond: callFirstTool({ city: "Paris" }),
       routes: [anthropicMessagesRoute("unused", { toolInput: { city: "Paris" } }), anthropicCountTokensRoute()],
     });
-    vlm = await startVllmStandIn({ model: "qwen3-vl", proxyAuth: AUTH, respond: () => ({ reasoning: "A shape and a colour.", content: "Triangle, red." }) });
+    vlm = await startModalEndpointStandIn({ model: "qwen3-vl", proxyAuth: AUTH, respond: () => ({ reasoning: "A shape and a colour.", content: "Triangle, red." }) });
     configPath = join(dir, "endpoints.json");
     await writeStandInEndpointConfig(configPath, { coder, vlm });
     envFile = join(dir, ".env");
@@ -97,7 +98,7 @@ describe("smoke against vLLM stand-ins (coder and VLM)", () => {
 
   /** Smoke on one deployment: a fresh stand-in whose model answers with `reply`. */
   async function smokeAlone(role: "coder" | "vlm", model: string, reply: string) {
-    const standIn = await startVllmStandIn({ model, proxyAuth: AUTH, respond: () => ({ content: reply }) });
+    const standIn = await startModalEndpointStandIn({ model, proxyAuth: AUTH, respond: () => ({ content: reply }) });
     try {
       const path = join(dir, `${role}-alone.json`);
       await writeStandInEndpointConfig(path, { [role]: standIn });
@@ -126,19 +127,66 @@ describe("smoke against vLLM stand-ins (coder and VLM)", () => {
     expect(pass.exitCode, pass.stderr).toBe(0);
     expect(pass.stdout).toBe("smoke: PASS (coder, vlm)");
     expect(pass.stderr).toContain("ok   vlm images (triangle, colour block)");
-    vlm.setFault({ status: 500, requests: 100 });
+    vlm.setFault({ status: 503, requests: 100 });
     const failing = await execa(process.execPath, [cli, ...args, "--timeout", "1"], { reject: false });
     expect(failing.exitCode).toBe(1);
     expect(failing.stdout).toBe("smoke: FAIL (vlm /health)");
     expect(failing.stderr).toContain("… vlm: waiting for a container (cold start)");
+    // The time shown is the time waited (about the 1 s bound), not a copy of --timeout.
+    expect(failing.stderr).toMatch(/^FAIL vlm \/health: not healthy after 1 s \(last answer: HTTP 503\) \((0\.[89]|1\.\d) s\)$/m);
+  });
+
+  it("a 500 from /health is not a cold start: it fails at once with the body, and the time shown is the time spent", async () => {
+    vlm.setFault({ status: 500, body: "engine core died", requests: 100 });
+    const started = performance.now();
+    const results = await runSmoke(await context(), { ...FAST, coldStartTimeoutMs: 5_000 }, reporter);
+    const health = results.find((r) => r.deployment === "vlm")!.checks[0];
+    expect(health).toMatchObject({ ok: false, detail: expect.stringMatching(/\/health answered HTTP 500, not a cold start: engine core died; check the deployment's logs$/) });
+    expect(health.ms).toBeLessThan(1_000);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(waits.filter((w) => w.startsWith("vlm"))).toEqual([]);
+  });
+
+  it("wait-ready makes its last poll before the bound instead of giving up one poll early", async () => {
+    // 503 for 0.7 s; bound 1 s, polls every 0.5 s: attempts at 0 and 0.5 s see 503, the last one (0.75 s) sees 200.
+    vlm.setFault({ status: 503, forMs: 700 });
+    const ctx = await context();
+    const ready = await waitUntilHealthy(ctx.config.endpoints.vlm, { "Modal-Key": AUTH.tokenId, "Modal-Secret": AUTH.tokenSecret }, ctx.config.proxyAuth, {
+      timeoutMs: 1_000,
+      pollMs: 500,
+      attemptTimeoutMs: 1_000,
+    });
+    expect(ready).toMatchObject({ ready: true });
+    expect(ready.waitedMs).toBeGreaterThanOrEqual(700);
+  });
+
+  it("passes through a cold start longer than Modal's request limit: /health and the checks follow the 303s", async () => {
+    const slow = await startModalEndpointStandIn(
+      { model: "qwen3-vl", proxyAuth: AUTH, respond: () => ({ reasoning: "A shape and a colour.", content: "Triangle, red.", pieceDelayMs: 150 }) },
+      { coldStartMs: 1_500, requestLimitMs: 400 },
+    );
+    try {
+      const path = join(dir, "vlm-cold.json");
+      await writeStandInEndpointConfig(path, { vlm: slow });
+      const results = await runSmoke(await loadClientContext({ config: path, "env-file": envFile }), FAST, reporter);
+      expect(smokePassed(results), JSON.stringify(results)).toBe(true);
+      expect(slow.gateway.stats.coldStarts).toBe(1);
+      expect(slow.gateway.stats.redirects).toBeGreaterThanOrEqual(3);
+      expect(slow.gateway.stats.unauthorized).toBe(0);
+      // Held during the cold start (/health), and again on the non-streamed image answer (~0.6 s of generation > 0.4 s).
+      expect(waits.filter((w) => w.includes("held by Modal past its 150 s limit, following the result URL (303 #1)"))).toHaveLength(1);
+      expect(waits.filter((w) => w.includes("answer not started within Modal's 150 s limit, following the result URL (303 #1)"))).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
   });
 });
 
 describe("smoke against an image-edit endpoint stand-in (with vLLM stand-ins)", () => {
   it("checks /v1/models and makes one small edit of a generated image through the job API, then deletes the job", async () => {
     const dir = await mkdtemp(join(tmpdir(), "qcm-smoke-image-"));
-    const coder = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, respond: callFirstTool({ city: "Paris" }) });
-    const vlm = await startVllmStandIn({ model: "qwen3-vl", proxyAuth: AUTH, respond: () => ({ content: "Triangle, red." }) });
+    const coder = await startModalEndpointStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, respond: callFirstTool({ city: "Paris" }) });
+    const vlm = await startModalEndpointStandIn({ model: "qwen3-vl", proxyAuth: AUTH, respond: () => ({ content: "Triangle, red." }) });
     const edit = await startImageEditStandIn({ proxyAuth: { id: AUTH.tokenId, secret: AUTH.tokenSecret }, queuedPolls: 2 });
     try {
       const configPath = join(dir, "endpoints.json");

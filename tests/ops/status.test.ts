@@ -8,15 +8,15 @@ import { projectRoot } from "../../infra/core/paths";
 import { vllmMetricsRoute } from "../stand-ins/coder-routes";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { writeModalCliStandIn, type ModalCliStandIn } from "../stand-ins/modal-cli";
-import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
 
 const AUTH = { tokenId: "tk-standin-status-id", tokenSecret: "ts-standin-status-secret" };
 const CLI = join(projectRoot(), "dist", "infra", "cli", "main.js");
 
-describe("status against vLLM stand-ins and a modal CLI stand-in", () => {
+describe("status against vLLM stand-ins behind Modal gateway stand-ins, and a modal CLI stand-in", () => {
   let dir: string;
-  let coder: VllmStandIn;
-  let vlm: VllmStandIn;
+  let coder: ModalEndpointStandIn;
+  let vlm: ModalEndpointStandIn;
   let modal: ModalCliStandIn;
   let configPath: string;
   let envFile: string;
@@ -30,8 +30,12 @@ describe("status against vLLM stand-ins and a modal CLI stand-in", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "qcm-status-"));
     const metrics = { running: 2, waiting: 1, kvCacheUsage: 0.375, promptTokens: 123456, generationTokens: 7890 };
-    coder = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, routes: [vllmMetricsRoute("qwen3-coder-next", metrics)] });
-    vlm = await startVllmStandIn({ model: "qwen3-vl", proxyAuth: AUTH, routes: [vllmMetricsRoute("qwen3-vl", { ...metrics, running: 0 }, true)] });
+    coder = await startModalEndpointStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, routes: [vllmMetricsRoute("qwen3-coder-next", metrics)] }, { warm: true });
+    // Scaled to zero, with a cold start longer than Modal's request limit (scaled down).
+    vlm = await startModalEndpointStandIn(
+      { model: "qwen3-vl", proxyAuth: AUTH, routes: [vllmMetricsRoute("qwen3-vl", { ...metrics, running: 0 }, true)] },
+      { coldStartMs: 1_500, requestLimitMs: 500 },
+    );
     configPath = join(dir, "endpoints.json");
     await writeStandInEndpointConfig(configPath, { coder, vlm });
     envFile = join(dir, ".env");
@@ -44,9 +48,10 @@ describe("status against vLLM stand-ins and a modal CLI stand-in", () => {
   });
 
   it("reads a vLLM-shaped /metrics page (current and pre-0.10 KV-cache names)", async () => {
-    const text = await (await fetch(`${coder.url}/metrics`, { headers: { "Modal-Key": AUTH.tokenId, "Modal-Secret": AUTH.tokenSecret } })).text();
+    // Straight from the vLLM stand-ins (this reads the page format; the gateway is tested below).
+    const text = await (await fetch(`${coder.vllm.url}/metrics`, { headers: { "Modal-Key": AUTH.tokenId, "Modal-Secret": AUTH.tokenSecret } })).text();
     expect(summarizeVllmMetrics(text)).toEqual({ running: 2, waiting: 1, kvCacheUsage: 0.375, promptTokens: 123456, generationTokens: 7890 });
-    const legacy = await (await fetch(`${vlm.url}/metrics`, { headers: { "Modal-Key": AUTH.tokenId, "Modal-Secret": AUTH.tokenSecret } })).text();
+    const legacy = await (await fetch(`${vlm.vllm.url}/metrics`, { headers: { "Modal-Key": AUTH.tokenId, "Modal-Secret": AUTH.tokenSecret } })).text();
     expect(summarizeVllmMetrics(legacy).kvCacheUsage).toBe(0.375);
   });
 
@@ -65,10 +70,13 @@ describe("status against vLLM stand-ins and a modal CLI stand-in", () => {
     expect(call.modalEnv).toEqual(expect.arrayContaining(["MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET"]));
   });
 
-  it("--wake asks the scaled-to-zero app", async () => {
+  it("--wake asks the scaled-to-zero app, following Modal's 303 through a cold start longer than the limit", async () => {
     const result = await status("--wake");
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout.split("\n")[2]).toMatch(/^vlm\s+qcm-vlm\s+up\s+0\s+\d+ ms\s+0\s+1\s+37\.5%/);
+    expect(result.stderr).toMatch(/^… vlm: held by Modal past its 150 s limit \(cold start\), following the result URL \(303 #1\), \d+ s so far$/m);
+    expect(vlm.gateway.stats).toMatchObject({ coldStarts: 1, unauthorized: 0 });
+    expect(vlm.gateway.stats.redirects).toBeGreaterThanOrEqual(2);
   });
 
   it("reports a 401 as down, naming the credential variables, with exit code 1", async () => {

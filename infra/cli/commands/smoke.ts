@@ -14,15 +14,18 @@ const DEFAULT_COLD_START_S = 1200;
 /** Default limit per request once healthy: 5 minutes (a Thinking model reasons before answering). */
 const DEFAULT_REQUEST_S = 300;
 
-/** Progress on stderr: one line per check, a line per 15 s of waiting. */
+/** Progress on stderr: one line per check, a line per 15 s of waiting, a line per 303 followed. */
 function reporter(): SmokeReporter {
   const lastShown = new Map<string, number>();
   return {
     waiting(deployment, elapsedMs, last) {
+      const seconds = Math.round(elapsedMs / 1000);
+      // A 303 followed comes at most once per 150 s: always shown.
+      if (last.includes("result URL")) return void console.error(`… ${deployment}: ${last}, ${seconds} s so far`);
       const step = Math.floor(elapsedMs / 15_000);
       if (lastShown.get(deployment) === step) return;
       lastShown.set(deployment, step);
-      console.error(`… ${deployment}: waiting for a container (cold start), ${Math.round(elapsedMs / 1000)} s so far (last: ${last})`);
+      console.error(`… ${deployment}: waiting for a container (cold start), ${seconds} s so far (last: ${last})`);
     },
     checked(deployment, result) {
       console.error(`${result.ok ? "ok  " : "FAIL"} ${deployment} ${result.name}: ${result.detail} (${(result.ms / 1000).toFixed(1)} s)`);

@@ -33,6 +33,7 @@ export const statusCommand: Command = {
       collectStatus(context, apps, {
         wake: values.wake ?? false,
         timeoutMs: positiveNumber("timeout", values.timeout, values.wake ? 600 : 30) * 1000,
+        onHeld: (deployment, line) => console.error(`… ${deployment}: ${line}`),
       }),
       ctx && !(apps instanceof Error) ? warmStates(ctx, warmRecordsPath(context.configPath), context.config.endpoints, apps) : new Map<string, string>(),
       ctx && context.config.budget ? budgetLine(ctx, context.config.budget.usdPerMonth, Object.values(context.config.endpoints).map((e) => e.app), context.environment.modal.environment) : undefined,

@@ -31,6 +31,7 @@ async function main() {
     if (!env[name]) pulumi.log.warn(`${name} is not set in the environment or .env: qodal and vlm-analyzer need it to call the endpoints (Modal dashboard → Settings → Proxy Auth Tokens)`);
   }
   const prepared = await prepareDeployments(config, { python: environment.modal.python });
+  for (const warning of prepared.warnings) pulumi.log.warn(warning);
   return defineStack({ stackName: pulumi.getStack(), config, prepared, credentials, modalCli: environment.modal.cli, envFile: environment.envFile, endpointConfigPath: environment.endpointConfigPath });
 }
 

@@ -52,6 +52,8 @@ export interface PreparedImageEdit {
 export interface Prepared {
   /** Version of the modal SDK that checked the shims. */
   modalVersion: string;
+  /** The checker's warnings (a modal SDK newer than the one it knows, a check reduced to the public API); show them to the user. */
+  warnings: string[];
   deployments: PreparedDeployment[];
   /** Enabled image-edit deployments (none unless `enabled` names one). */
   imageEdits: PreparedImageEdit[];
@@ -90,7 +92,7 @@ export async function prepareDeployments(
     });
     if (Object.keys(problems).length) throw new ShimCheckError(problems);
     if (options.write) await writeShims(options.dir ?? shimsDir(), shims);
-    return { modalVersion: output.modal_version, deployments: prepared, imageEdits };
+    return { modalVersion: output.modal_version, warnings: output.warnings, deployments: prepared, imageEdits };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -19,9 +19,11 @@ const webServer = z
   ])
   .nullable();
 
-/** A function, or a class (memory-snapshot mode), as Modal registered it. */
-const serverReport = z.object({
-  kind: z.enum(["function", "class"]),
+const serverKind = z.enum(["function", "class"]);
+
+/** A function, or a class (memory-snapshot mode), as Modal registered it (read through modal's private internals). */
+const detailedServer = z.object({
+  kind: serverKind,
   gpus: z.array(z.string()).nullable(),
   volumes: z.array(z.string()),
   secrets: z.number(),
@@ -30,6 +32,11 @@ const serverReport = z.object({
   methods: z.array(z.string()).optional(),
   lifecycle: z.object({ enter_snap: z.array(z.string()), enter_restore: z.array(z.string()), exit: z.array(z.string()) }).optional(),
 });
+
+/** A server as the public API shows it, when a newer modal SDK no longer has the internals (modal_check.py). */
+const publicServer = z.object({ kind: serverKind });
+
+const serverReport = z.union([detailedServer, publicServer]);
 
 /** Deploy-time options read from the shim's AST (values are literals, or `{non_literal: source}`). */
 const deployTime = z.record(z.string(), z.unknown());
@@ -45,7 +52,14 @@ export const shimReportSchema = z.union([
 ]);
 export type ShimReport = z.infer<typeof shimReportSchema>;
 
-const checkOutput = z.object({ modal_version: z.string(), shims: z.record(z.string(), shimReportSchema) });
+const checkOutput = z.object({
+  modal_version: z.string(),
+  /** The modal version the check knows (python-shims/requirements.txt). */
+  known_modal_version: z.string(),
+  shims: z.record(z.string(), shimReportSchema),
+  /** Pin-and-warn: a newer SDK than the known one, or the detailed tier unavailable. */
+  warnings: z.array(z.string()),
+});
 
 /** The checker's answer for a batch of shims. */
 export type ModalCheckOutput = z.infer<typeof checkOutput>;
@@ -93,21 +107,24 @@ export function compareWithConfig(report: ShimReport, d: Deployment): string[] {
   if (!server) return problems;
   const opts = report.deploy_time[name] ?? {};
   expect("server kind", server.kind, snapshot ? "class" : "function");
-  expect("gpus", server.gpus, gpuOptions(d.gpu).map((g) => gpuSpec(g, d.gpuCount)));
-  expect("volumes", server.volumes, plan.volumes.map((v) => v.mountPath).sort());
-  expect("HF token secrets", server.secrets, d.hfSecretName ? 1 : 0);
-  expect("web servers", Object.keys(server.web_servers), [SERVE_FUNCTION]);
-  const web = server.web_servers[SERVE_FUNCTION];
-  expect("web server port", web && "port" in web ? web.port : undefined, d.port);
-  expect("startup timeout (s)", web && "port" in web ? web.startup_timeout : undefined, d.startupTimeout);
-  expect("proxy auth", web?.requires_proxy_auth, true);
-  expect("label", web?.label, d.label ?? null);
+  // Only the pinned SDK's internals show these (modal_check.py); without them the checker warned.
+  if ("gpus" in server) {
+    expect("gpus", server.gpus, gpuOptions(d.gpu).map((g) => gpuSpec(g, d.gpuCount)));
+    expect("volumes", server.volumes, plan.volumes.map((v) => v.mountPath).sort());
+    expect("HF token secrets", server.secrets, d.hfSecretName ? 1 : 0);
+    expect("web servers", Object.keys(server.web_servers), [SERVE_FUNCTION]);
+    const web = server.web_servers[SERVE_FUNCTION];
+    expect("web server port", web && "port" in web ? web.port : undefined, d.port);
+    expect("startup timeout (s)", web && "port" in web ? web.startup_timeout : undefined, d.startupTimeout);
+    expect("proxy auth", web?.requires_proxy_auth, true);
+    expect("label", web?.label, d.label ?? null);
+    if (snapshot) expect("lifecycle", server.lifecycle, { enter_snap: ["start_and_sleep"], enter_restore: ["wake"], exit: ["stop"] });
+  }
   expect("timeout (s)", opts.timeout, d.timeout);
   expect("scaledown_window (s)", opts.scaledown_window, d.scaledownWindow);
   expect("max_containers", opts.max_containers, d.maxContainers);
   expect("max_inputs", opts.max_inputs, d.maxInputs);
   expect("enable_memory_snapshot", opts.enable_memory_snapshot, plan.decoratorOptions.enable_memory_snapshot);
   expect("experimental_options", opts.experimental_options, plan.decoratorOptions.experimental_options);
-  if (snapshot) expect("lifecycle", server.lifecycle, { enter_snap: ["start_and_sleep"], enter_restore: ["wake"], exit: ["stop"] });
   return problems;
 }

@@ -8,18 +8,41 @@ label) and lifecycle methods. From the shim's AST it adds the deploy-time option
 sends to its servers at `modal deploy` (timeout, scaledown_window, max_containers, max_inputs,
 enable_memory_snapshot, experimental_options). A shim that fails to import gets {"error": "..."}.
 Exit code 0 when every shim imported, 1 otherwise.
+
+Two tiers. The public modal API gives: the shim imports (the decorators validate their arguments),
+exactly one `modal.App` and its name, and the module's `modal.Function` / `modal.Cls` objects (the
+servers). The details (GPUs, volumes, secrets, web server options, lifecycle methods) only private
+internals expose (`synchronizer._translate_in`, `_spec_`, `_webhook_config`,
+`App.registered_functions`, which modal 1.6.4 says 1.7.0 removes). Pin and warn: the check knows
+the SDK pinned in python-shims/requirements.txt; with a newer SDK it says so in "warnings", and when
+the private internals are gone it reports the public tier only (a warning, not a failure), so a
+modal upgrade cannot break `plan` or `pulumi up`. The rendered shim's own options are checked by
+the renderer tests on its AST either way.
 """
 
 import ast
 import importlib.util
 import json
+import re
 import sys
 import warnings
+from pathlib import Path
 
 import modal
-from modal._partial_function import _find_partial_methods_for_user_cls, _PartialFunctionFlags
-from modal._utils.async_utils import synchronizer
-from modal_proto import api_pb2
+
+REQUIREMENTS = Path(__file__).resolve().parents[2] / "python-shims" / "requirements.txt"
+
+
+def known_modal_version() -> str:
+    """The modal version this check was written against: the pin in python-shims/requirements.txt."""
+    match = re.search(r"^modal==([0-9][^\s]*)$", REQUIREMENTS.read_text(encoding="utf-8"), re.M)
+    if not match:
+        raise RuntimeError(f"no modal==X pin in {REQUIREMENTS}")
+    return match.group(1)
+
+
+def version_tuple(version: str) -> tuple:
+    return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
 
 DEPLOY_TIME_KWARGS = (
     "timeout",
@@ -64,6 +87,8 @@ def ast_report(source: str) -> dict:
 
 
 def web_server(config):
+    from modal_proto import api_pb2
+
     if config is None:
         return None
     if config.type == api_pb2.WEBHOOK_TYPE_ASGI_APP:
@@ -89,6 +114,9 @@ def resources(fn) -> dict:
 
 
 def class_server(cls) -> dict:
+    from modal._partial_function import _find_partial_methods_for_user_cls, _PartialFunctionFlags
+    from modal._utils.async_utils import synchronizer
+
     raw = synchronizer._translate_in(cls)
     user_cls = raw._get_user_cls()
 
@@ -109,15 +137,25 @@ def class_server(cls) -> dict:
     }
 
 
-def modal_report(path: str) -> dict:
-    """Import the shim with the real modal SDK and read what Modal registered."""
-    spec = importlib.util.spec_from_file_location("shim_under_check", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def public_report(module) -> dict:
+    """What the public API shows: the one App's name and the servers (module-level Functions and Clses)."""
     apps = [v for v in vars(module).values() if isinstance(v, modal.App)]
     if len(apps) != 1:
         raise RuntimeError(f"expected exactly one modal.App in the shim, found {len(apps)}")
-    app = apps[0]
+    servers = {}
+    for name, value in vars(module).items():
+        if isinstance(value, modal.Function):
+            servers[name] = {"kind": "function"}
+        elif isinstance(value, modal.Cls):
+            servers[name] = {"kind": "class"}
+    return {"app_name": apps[0].name, "servers": servers}
+
+
+def private_report(module) -> dict:
+    """The details Modal registered, through private internals (see the module comment)."""
+    from modal._utils.async_utils import synchronizer
+
+    app = next(v for v in vars(module).values() if isinstance(v, modal.App))
     with warnings.catch_warnings():
         # Deprecated in 1.6 (removed in 1.7); the pinned SDK still has them and they need no network.
         warnings.simplefilter("ignore")
@@ -131,23 +169,41 @@ def modal_report(path: str) -> dict:
         fn = synchronizer._translate_in(wrapped)
         webhook = web_server(fn._webhook_config)
         servers[tag] = {"kind": "function", **resources(fn), "web_servers": {tag: webhook} if webhook else {}}
-    return {"app_name": app.name, "servers": servers}
+    return servers
 
 
-def check(path: str) -> dict:
+def check(path: str, notes: list) -> dict:
     with open(path, encoding="utf-8") as f:
         source = f.read()
     try:
-        report = modal_report(path)
+        spec = importlib.util.spec_from_file_location("shim_under_check", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        report = public_report(module)
     except Exception as exc:  # report, don't crash: the caller shows the error per shim
         return {"error": f"{type(exc).__name__}: {exc}"}
+    try:
+        report["servers"] = private_report(module)
+    except (AttributeError, ImportError, TypeError, KeyError) as exc:
+        notes.append(
+            f"modal {modal.__version__}: the private internals the detailed check reads are gone ({type(exc).__name__}: {exc}); "
+            "only import, app name and servers were checked with the SDK"
+        )
     report["deploy_time"] = ast_report(source)
     return report
 
 
 def main(paths) -> int:
-    reports = {p: check(p) for p in paths}
-    print(json.dumps({"modal_version": modal.__version__, "shims": reports}, sort_keys=True))
+    known = known_modal_version()
+    notes = []
+    if version_tuple(modal.__version__) > version_tuple(known):
+        notes.append(
+            f"the installed modal SDK {modal.__version__} is newer than {known}, the version the shim check knows "
+            "(python-shims/requirements.txt); run scripts/dev to install the pinned one"
+        )
+    reports = {p: check(p, notes) for p in paths}
+    output = {"modal_version": modal.__version__, "known_modal_version": known, "shims": reports, "warnings": sorted(set(notes))}
+    print(json.dumps(output, sort_keys=True))
     return 0 if all("error" not in r for r in reports.values()) else 1
 
 

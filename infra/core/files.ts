@@ -1,8 +1,8 @@
 /**
  * The project's one way to write a file: atomically (a temporary file in the same folder, fsync,
  * rename: a reader sees the old or the new contents, never a torn file, and a crash right after
- * the write does not lose it), with `write-file-atomic` (npm; it also serializes concurrent writes
- * to one path within this process). On top of it, the read-change-write of a user's JSON settings
+ * the write does not lose it), with `write-file-atomic` (npm). Concurrent writes to one path leave
+ * one of them whole (which one is not defined). On top of it, the read-change-write of a user's JSON settings
  * file with a `.bak` backup.
  * @module
  */

@@ -50,7 +50,7 @@ describe("bench against the vLLM stand-in with engine emulation (prefix cache, T
   });
 
   it("--cold measures the first token through a cold start, then runs the growing sessions and saves the result by config hash", async () => {
-    const result = await run(["bench", ...workload, "--cold", "--cold-timeout", "60", "--bench-dir", benchDir]);
+    const result = await run(["bench", ...workload, "--cold", "--cold-start-timeout", "60", "--bench-dir", benchDir]);
     expect(result.exitCode, result.stderr + result.stdout).toBe(0);
     const out = result.stdout;
     console.log(out); // the table, in the CI log (issue 13: "bench runs against the stand-in in CI and prints its table")

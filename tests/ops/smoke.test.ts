@@ -122,13 +122,13 @@ describe("smoke against vLLM stand-ins (coder and VLM) behind Modal gateway stan
 
   it("the smoke command exits 0 on pass and 1 on fail", async () => {
     const cli = join(projectRoot(), "dist", "infra", "cli", "main.js");
-    const args = ["smoke", "--config", configPath, "--env-file", envFile, "--timeout", "5", "--poll-interval", "0.05"];
+    const args = ["smoke", "--config", configPath, "--env-file", envFile, "--cold-start-timeout", "5", "--poll-interval", "0.05"];
     const pass = await execa(process.execPath, [cli, ...args], { reject: false });
     expect(pass.exitCode, pass.stderr).toBe(0);
     expect(pass.stdout).toBe("smoke: PASS (coder, vlm)");
     expect(pass.stderr).toContain("ok   vlm images (triangle, colour block)");
     vlm.setFault({ status: 503, requests: 100 });
-    const failing = await execa(process.execPath, [cli, ...args, "--timeout", "1"], { reject: false });
+    const failing = await execa(process.execPath, [cli, ...args, "--cold-start-timeout", "1"], { reject: false });
     expect(failing.exitCode).toBe(1);
     expect(failing.stdout).toBe("smoke: FAIL (vlm /health)");
     expect(failing.stderr).toContain("… vlm: waiting for a container (cold start)");

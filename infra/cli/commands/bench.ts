@@ -22,7 +22,7 @@ import { benchResultPath, defaultBenchDir, saveBenchResult } from "../../bench/r
 const USAGE =
   "[--config FILE] [--env-file FILE] [--deployment NAME | --url URL --model NAME] [--stack-config FILE] " +
   "[--sessions N] [--turns N] [--context-tokens N] [--turn-tokens N] [--max-tokens N] [--corpus DIR] " +
-  "[--cold] [--cold-timeout SECONDS] [--timeout SECONDS] [--usd-per-hour USD] [--bench-dir DIR] [--out FILE] [--json]";
+  "[--cold] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--usd-per-hour USD] [--bench-dir DIR] [--out FILE] [--json]";
 
 const OPTIONS = {
   ...stackConfigOption,
@@ -36,8 +36,8 @@ const OPTIONS = {
   "max-tokens": { type: "string" },
   corpus: { type: "string", multiple: true },
   cold: { type: "boolean" },
-  "cold-timeout": { type: "string" },
-  timeout: { type: "string" },
+  "cold-start-timeout": { type: "string" },
+  "request-timeout": { type: "string" },
   "usd-per-hour": { type: "string" },
   "bench-dir": { type: "string" },
   out: { type: "string" },
@@ -63,7 +63,7 @@ export const benchCommand: Command = {
       turnTokens: intOption("turn-tokens", o["turn-tokens"], 2_000, 1, 50_000),
       maxTokens: intOption("max-tokens", o["max-tokens"], 256, 1, 8_192),
     };
-    const requestTimeoutMs = positiveNumber("timeout", o.timeout, 600) * 1000;
+    const requestTimeoutMs = positiveNumber("request-timeout", o["request-timeout"], 600) * 1000;
 
     let target: BenchTarget;
     let maxModelLen: number | undefined;
@@ -131,7 +131,7 @@ export const benchCommand: Command = {
       ...shape,
       requestTimeoutMs,
       corpusDirs: o.corpus,
-      coldTimeoutMs: o.cold ? positiveNumber("cold-timeout", o["cold-timeout"], 1200) * 1000 : undefined,
+      coldTimeoutMs: o.cold ? positiveNumber("cold-start-timeout", o["cold-start-timeout"], 1200) * 1000 : undefined,
       log: (line) => console.error(`… ${line}`),
     });
     const out = o.out ?? (target.deployment && target.configHash ? benchResultPath(benchDir, target.deployment, target.configHash) : undefined);

@@ -26,6 +26,7 @@ export const planCommand: Command = {
     const environment = resolveEnvironment();
     const config = await loadStackConfig(opts["stack-config"]);
     const prepared = await prepareDeployments(config, { python: environment.modal.python });
+    for (const warning of prepared.warnings) console.error(`warning: ${warning}`);
     // The last `bench` result of each deployment at this exact config, shown next to the estimates.
     const benchDir = opts["bench-dir"] ?? defaultBenchDir(environment.vars);
     const measured = new Map(

@@ -7,7 +7,7 @@ import { parseClientArgs, positiveNumber } from "../client-options";
 import { loadClientContext } from "../../endpoints/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../ops/smoke";
 
-const USAGE = "[--config FILE] [--env-file FILE] [--timeout SECONDS] [--request-timeout SECONDS] [--poll-interval SECONDS]";
+const USAGE = "[--config FILE] [--env-file FILE] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--poll-interval SECONDS]";
 
 /** Default bound on a cold start: 20 minutes (weights download and load of an 80B FP8 model). */
 const DEFAULT_COLD_START_S = 1200;
@@ -40,14 +40,14 @@ export const smokeCommand: Command = {
     const { values } = parseClientArgs(
       "smoke",
       args,
-      { timeout: { type: "string" }, "request-timeout": { type: "string" }, "poll-interval": { type: "string" } },
+      { "cold-start-timeout": { type: "string" }, "request-timeout": { type: "string" }, "poll-interval": { type: "string" } },
       USAGE,
     );
     const context = await loadClientContext(values);
     const results = await runSmoke(
       context,
       {
-        coldStartTimeoutMs: positiveNumber("timeout", values.timeout, DEFAULT_COLD_START_S) * 1000,
+        coldStartTimeoutMs: positiveNumber("cold-start-timeout", values["cold-start-timeout"], DEFAULT_COLD_START_S) * 1000,
         requestTimeoutMs: positiveNumber("request-timeout", values["request-timeout"], DEFAULT_REQUEST_S) * 1000,
         pollMs: positiveNumber("poll-interval", values["poll-interval"], 5) * 1000,
       },

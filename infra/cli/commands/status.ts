@@ -12,13 +12,13 @@ import { warmStates } from "../../ops/warm";
 import { warmRecordsPath } from "../../ops/warm-records";
 import { collectStatus, formatStatus } from "../../ops/status";
 
-const USAGE = "[--config FILE] [--env-file FILE] [--wake] [--timeout SECONDS]";
+const USAGE = "[--config FILE] [--env-file FILE] [--wake] [--request-timeout SECONDS]";
 
 export const statusCommand: Command = {
   name: "status",
   summary: "health, latency and vLLM metrics per endpoint (scaled-to-zero apps are not woken without --wake)",
   async run(args) {
-    const { values } = parseClientArgs("status", args, { wake: { type: "boolean" }, timeout: { type: "string" } }, USAGE);
+    const { values } = parseClientArgs("status", args, { wake: { type: "boolean" }, "request-timeout": { type: "string" } }, USAGE);
     const context = await loadClientContext(values);
     const modal = (() => {
       try {
@@ -32,7 +32,7 @@ export const statusCommand: Command = {
     const [rows, warm, budget] = await Promise.all([
       collectStatus(context, apps, {
         wake: values.wake ?? false,
-        timeoutMs: positiveNumber("timeout", values.timeout, values.wake ? 600 : 30) * 1000,
+        timeoutMs: positiveNumber("request-timeout", values["request-timeout"], values.wake ? 600 : 30) * 1000,
         onHeld: (deployment, line) => console.error(`… ${deployment}: ${line}`),
       }),
       ctx && !(apps instanceof Error) ? warmStates(ctx, warmRecordsPath(context.configPath), context.config.endpoints, apps) : new Map<string, string>(),

@@ -307,10 +307,14 @@ def create_api(store, backend, mode="proxy", api_key=None, sync_wait_seconds=Non
         store.set_call(record["id"], backend.submit(record["id"], request))
         return record
 
+    # modal.Dict, Volume and FunctionCall calls block: async handlers run them in a worker thread
+    # (sync handlers already run in FastAPI's thread pool).
+    blocking = asyncio.to_thread
+
     async def wait(job_id):
         deadline = time.monotonic() + wait_limit
         while True:
-            record = checked(job_id)
+            record = await blocking(checked, job_id)
             if record is None or record["status"] in ("succeeded", "failed") or time.monotonic() >= deadline:
                 return record
             await asyncio.sleep(0.25)
@@ -333,7 +337,7 @@ def create_api(store, backend, mode="proxy", api_key=None, sync_wait_seconds=Non
                 return error(400, str(exc))
             except ValueError:
                 return error(400, "body: must be JSON")
-            record = submit(parsed)
+            record = await blocking(submit, parsed)
             return JSONResponse(_public(record), status_code=202, headers={"Location": f"/v1/jobs/{record['id']}"})
 
         @app.get("/v1/jobs/{job_id}")
@@ -384,14 +388,14 @@ def create_api(store, backend, mode="proxy", api_key=None, sync_wait_seconds=Non
                 return error(400, str(exc))
             except ValueError as exc:
                 return error(400, f"body: {exc}")
-            record = await wait(submit(parsed)["id"])
+            record = await wait((await blocking(submit, parsed))["id"])
             if record["status"] == "failed":
                 return error(500, f"edit failed: {record.get('error')}", "InternalError")
             if record["status"] != "succeeded":
                 # Modal answers a request still open after 150 s with a 303; hand over the job instead.
                 return JSONResponse(_public(record), status_code=202, headers={"Location": f"/v1/jobs/{record['id']}"})
-            png = store.read_result(record["id"])
-            store.delete(record["id"])
+            png = await blocking(store.read_result, record["id"])
+            await blocking(store.delete, record["id"])
             return {"created": int(record["finished_at"]), "data": [{"b64_json": base64.b64encode(png).decode()}]}
 
     else:
@@ -427,7 +431,7 @@ def create_api(store, backend, mode="proxy", api_key=None, sync_wait_seconds=Non
                 return error(400, str(exc))
             except (ValueError, AttributeError, TypeError):
                 return error(400, "body: must be a JSON object in the DashScope multimodal-generation shape")
-            record = await wait(submit(parsed)["id"])
+            record = await wait((await blocking(submit, parsed))["id"])
             if record["status"] == "failed":
                 return error(500, f"generation failed: {record.get('error')}", "InternalError")
             if record["status"] != "succeeded":

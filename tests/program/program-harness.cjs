@@ -20,8 +20,10 @@ pulumi.runtime.setMocks(
       resources.push({ type: args.type, name: args.name, inputs: args.inputs });
       if (args.inputs && typeof args.inputs.shimSource === "string") {
         // Mock of a deployed ModalApp: the URL shape modal deploy reports.
-        const url = `https://mock-ws--${args.inputs.appName}-serve.modal.run`;
-        return { id: args.inputs.appName, state: { ...args.inputs, urls: { serve: url }, deployHash: "mock" } };
+        // One URL per web function of the shim (`serve`, and an image-edit app's `images`).
+        const fns = [...args.inputs.shimSource.matchAll(/@modal\.(?:web_server|asgi_app)\([^)]*\)\s*\ndef (\w+)\(/g)].map((m) => m[1]);
+        const urls = Object.fromEntries((fns.length ? fns : ["serve"]).map((fn) => [fn, `https://mock-ws--${args.inputs.appName}-${fn}.modal.run`]));
+        return { id: args.inputs.appName, state: { ...args.inputs, urls, deployHash: "mock" } };
       }
       return { id: `${args.name}-id`, state: args.inputs };
     },

@@ -103,6 +103,25 @@ describe("Pulumi program under Pulumi's mocks (engine and Modal are stand-ins)",
     expect(run.log).toContain('image-edit: modelRevision "main" is not pinned');
   });
 
+  it("with imageApiKeySecret, the endpoint config carries the bearer route qwen-code's imageModel uses (the key's name, never a value)", async () => {
+    const run = await runProgram(
+      {
+        "qwen-code-modal:enabled": '["coder","image-edit"]',
+        "qwen-code-modal:deployments": JSON.stringify({ "image-edit": { imageApiKeySecret: "qcm-image-api-key" } }),
+        "qwen-code-modal:endpointConfigPath": join(tmpdir(), "qcm-ep-never-written-4.json"),
+      },
+      creds,
+    );
+    expect(run.error).toBeUndefined();
+    const file = run.resources.find((r) => r.name === "endpoint-config")!.inputs as { content: string };
+    expect(parseEndpointConfig(file.content, "mock").imageEdits!["image-edit"]).toMatchObject({
+      url: "https://mock-ws--qcm-image-edit-serve.modal.run",
+      imageGenBaseUrl: "https://mock-ws--qcm-image-edit-images.modal.run/v1",
+      imageGenKeyEnv: "QCM_IMAGE_API_KEY",
+    });
+    expect(run.outputs!.imageEditPlan[0].imagesUrl).toBe("https://<workspace>--qcm-image-edit-images.modal.run");
+  });
+
   it("deploys only the enabled deployments, in the configured Modal environment", async () => {
     const run = await runProgram({ "qwen-code-modal:enabled": '["coder"]', "qwen-code-modal:environment": "staging" }, creds);
     expect(run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => r.name)).toEqual(["coder", "endpoint-config"]);

@@ -1,38 +1,64 @@
 /**
  * Pulumi program entry (`main` in Pulumi.yaml). `pulumi up` runs it: validate the stack config
- * and credentials, render each shim and check it with the real modal SDK, then declare one
- * ModelDeployment per deployment and the exported endpoint config. Any invalid input stops it
- * here, before a single resource is registered.
+ * and credentials, render each shim and check it with the real modal SDK, then declare the
+ * stack (infra/program/stack.ts). Any invalid input stops it here, before a single resource is
+ * registered, as one `error:` block listing every problem (a `pulumi.RunError`, which the
+ * Node.js language host prints without a stack trace) and a non-zero exit.
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
+import { UserError } from "./core/errors";
 import { resolveModalCredentials } from "./config/credentials";
-import { resolveEnvironment } from "./core/environment";
+import { resolveEnvironment, type Environment } from "./core/environment";
 import { readPulumiConfig } from "./config/pulumi-config";
-import { resolveConfig } from "./config/resolve";
+import { ConfigError, resolveConfig, type ResolvedConfig } from "./config/resolve";
 import { prepareDeployments } from "./prepare";
 import { defineStack } from "./program/stack";
 
-async function main() {
-  const environment = resolveEnvironment();
+/** Every problem with the stack config and the credentials, or the resolved config. */
+function validate(environment: Environment): ResolvedConfig {
   const env = environment.vars;
-  const { raw, credentials: fromConfig } = readPulumiConfig();
+  const { raw, credentials, unknownKeys } = readPulumiConfig();
   // The modal CLI's own MODAL_ENVIRONMENT applies unless the stack config names an environment.
   const modalEnvironment = environment.modal.environment;
   if (modalEnvironment && raw.settings?.environment === undefined) raw.settings = { ...raw.settings, environment: modalEnvironment };
-  const config = resolveConfig(raw);
-  const credentials = resolveModalCredentials({
-    config: fromConfig,
-    env,
-    modalTomlExists: existsSync(environment.modal.profilePath),
-  });
+  const problems = [...unknownKeys];
+  let config: ResolvedConfig | undefined;
+  try {
+    config = resolveConfig(raw);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  try {
+    // Checked here so that a preview fails before anything is deployed; the provider resolves
+    // the credentials again when each operation runs (infra/provider/operation-env.ts).
+    resolveModalCredentials({ config: credentials, env, modalTomlExists: existsSync(environment.modal.profilePath) });
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (problems.length || !config) throw new ConfigError(problems);
   for (const name of [config.settings.proxyTokenIdEnv, config.settings.proxyTokenSecretEnv]) {
     if (!env[name]) pulumi.log.warn(`${name} is not set in the environment or .env: qodal and vlm-analyzer need it to call the endpoints (Modal dashboard → Settings → Proxy Auth Tokens)`);
   }
-  const prepared = await prepareDeployments(config, { python: environment.modal.python });
-  for (const warning of prepared.warnings) pulumi.log.warn(warning);
-  return defineStack({ stackName: pulumi.getStack(), config, prepared, credentials, modalCli: environment.modal.cli, envFile: environment.envFile, endpointConfigPath: environment.endpointConfigPath });
+  return config;
 }
 
-export = main();
+async function main() {
+  try {
+    const environment = resolveEnvironment();
+    const config = validate(environment);
+    const prepared = await prepareDeployments(config, { python: environment.modal.python });
+    for (const warning of prepared.warnings) pulumi.log.warn(warning);
+    return defineStack({ stackName: pulumi.getStack(), config, prepared, endpointConfigPath: environment.endpointConfigPath });
+  } catch (err) {
+    // A user-facing error: its message, once, without the stack trace of an unhandled exception.
+    if (err instanceof ConfigError || err instanceof UserError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}
+
+// Exported as a function: the language host calls and awaits it, so a rejection is handled at once
+// (exporting `main()` made Node warn "PromiseRejectionHandledWarning" under the real engine).
+export = main;

@@ -3,7 +3,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, ConfigError, type RawStackConfig } from "./resolve";
+import { CONFIG_NAMESPACE, type RawStackConfig } from "./resolve";
 import { stackSettingsSchema } from "./schema";
 
 /** Keys that hold Modal credentials (set them with `pulumi config set --secret`). */
@@ -24,11 +24,13 @@ function parseValue(text: string): unknown {
 export interface PulumiStackConfig {
   raw: RawStackConfig;
   credentials: { tokenId?: string; tokenSecret?: string };
+  /** One line per key this project does not know (typos), in the ConfigError format. */
+  unknownKeys: string[];
 }
 
 /**
- * Reads `qwen-code-modal:*` keys of the current stack.
- * @throws ConfigError for keys this project does not know (typos), naming them.
+ * Reads `qwen-code-modal:*` keys of the current stack. Unknown keys are returned, not thrown, so
+ * that the caller reports them together with every bad value (one error, one run).
  */
 export function readPulumiConfig(): PulumiStackConfig {
   const all = pulumi.runtime.allConfig();
@@ -36,9 +38,6 @@ export function readPulumiConfig(): PulumiStackConfig {
     .filter((k) => k.startsWith(`${CONFIG_NAMESPACE}:`))
     .map((k) => k.slice(CONFIG_NAMESPACE.length + 1))
     .filter((k) => !KNOWN_KEYS.has(k));
-  if (unknown.length) {
-    throw new ConfigError(unknown.map((k) => `${CONFIG_NAMESPACE}:${k}: unknown key; known keys: ${[...KNOWN_KEYS].join(", ")}`));
-  }
   const cfg = new pulumi.Config(CONFIG_NAMESPACE);
   const settings: Record<string, unknown> = {};
   for (const key of SETTING_KEYS) {
@@ -49,5 +48,6 @@ export function readPulumiConfig(): PulumiStackConfig {
   return {
     raw: { deployments: deployments === undefined ? undefined : parseValue(deployments), settings },
     credentials: { tokenId: cfg.get(CREDENTIAL_KEYS.tokenId), tokenSecret: cfg.get(CREDENTIAL_KEYS.tokenSecret) },
+    unknownKeys: unknown.map((k) => `${CONFIG_NAMESPACE}:${k}: unknown key; known keys: ${[...KNOWN_KEYS].join(", ")}`),
   };
 }

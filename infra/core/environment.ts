@@ -88,18 +88,23 @@ export interface EnvironmentSources {
  * @throws Error when no project root is found (see {@link projectRoot}).
  */
 export function resolveEnvironment(sources: EnvironmentSources = {}): Environment {
+  const resolved = resolveModalEnvironment(sources);
+  return { ...resolved, endpointConfigPath: defaultEndpointConfigPath(resolved.vars) };
+}
+
+/**
+ * {@link resolveEnvironment} without the endpoint config path: the variables and the Modal
+ * settings. For the ModalApp provider, whose code Pulumi's closure serializer copies into state:
+ * it must not reach the contract package (a workspace folder, which the serializer would copy by
+ * value down into Node's own `path` internals, and fail).
+ * @throws UserError naming the env file when it exists but cannot be read.
+ */
+export function resolveModalEnvironment(sources: EnvironmentSources = {}): Omit<Environment, "endpointConfigPath"> {
   const processEnv = sources.processEnv ?? process.env;
   const root = sources.root ?? projectRoot();
   const envFile = sources.envFile ?? (processEnv.QCM_ENV_FILE || join(root, ".env"));
   const vars: Variables = Object.freeze({ ...readEnvFile(envFile), ...processEnv });
-  return {
-    root,
-    envFile,
-    vars,
-    modal: modalEnvironment(vars, root),
-    endpointConfigPath: defaultEndpointConfigPath(vars),
-    deployEventsPath: deployEventsPath(vars),
-  };
+  return { root, envFile, vars, modal: modalEnvironment(vars, root), deployEventsPath: deployEventsPath(vars) };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { EndpointConfig } from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
-import { ModalCliError, type ModalCliContext } from "../provider/modal-cli";
+import { isModalCliError, type ModalCliContext } from "../provider/modal-cli";
 import { modalAppHistory, type AppDeployment } from "../provider/modal-history";
 import { modalMessage } from "./modal-apps";
 import { someDeployments } from "./select";
@@ -29,7 +29,7 @@ export async function appHistories(ctx: ModalCliContext, config: EndpointConfig,
       try {
         return { deployment: name, app: e.app, deployments: await modalAppHistory(ctx, e.app) };
       } catch (err) {
-        if (err instanceof ModalCliError) throw new UserError(`history: ${name} (app ${e.app}): ${modalMessage(err)}`);
+        if (isModalCliError(err)) throw new UserError(`history: ${name} (app ${e.app}): ${modalMessage(err)}`);
         throw err;
       }
     }),

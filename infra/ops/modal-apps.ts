@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { UserError } from "../core/errors";
 import { findOnPath } from "../core/executables";
 import type { Environment } from "../core/environment";
-import { modalAppList, ModalCliError, type AppListRow, type ModalCliContext } from "../provider/modal-cli";
+import { isModalCliError, modalAppList, modalChildEnv, type AppListRow, type ModalCliContext, type ModalCliError } from "../provider/modal-cli";
 
 /**
  * The project's `modal` (`$QCM_MODAL_CLI`, else `.venv/bin/modal`), else `modal` on PATH.
@@ -26,11 +26,12 @@ export function resolveModalCli(environment: Environment): string {
 }
 
 /**
- * How an operations command runs the modal CLI: its MODAL_* variables (token, environment) reach
- * modal, which picks the environment from MODAL_ENVIRONMENT as the real CLI does.
+ * How an operations command runs the modal CLI: only what modal needs (`modalChildEnv`: Modal's
+ * MODAL_* variables, token and environment included, and PATH/HOME...) reaches it; modal picks
+ * the environment from MODAL_ENVIRONMENT as the real CLI does.
  */
 export function opsModalContext(modal: string, environment: Environment): ModalCliContext {
-  return { cli: modal, env: { ...environment.modal.variables } };
+  return { cli: modal, env: modalChildEnv(environment.vars) };
 }
 
 /**
@@ -60,6 +61,6 @@ export async function deployedAppTasks(modal: string, environment: Environment):
  */
 export async function listApps(modal: string, environment: Environment): Promise<AppListRow[]> {
   return modalAppList(opsModalContext(modal, environment), 60).catch((err: unknown) => {
-    throw err instanceof ModalCliError ? new Error(`modal app list failed: ${modalMessage(err)}`) : err;
+    throw isModalCliError(err) ? new Error(`modal app list failed: ${modalMessage(err)}`) : err;
   });
 }

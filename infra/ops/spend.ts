@@ -8,7 +8,7 @@ import { UserError } from "../core/errors";
 import type { Budget } from "../config/schema";
 import { DEFAULT_USAGE_PROFILE, usageCost, workingDaysIn, type UsageProfile } from "../cost/usage";
 import { BillingNotExposedError, modalBillingReport, type BillingRow } from "../provider/modal-billing";
-import { ModalCliError, type ModalCliContext } from "../provider/modal-cli";
+import { isModalCliError, type ModalCliContext } from "../provider/modal-cli";
 import { describeProfile } from "../plan/budget";
 import type { PlanEntry } from "../plan/plan";
 import { modalMessage } from "./modal-apps";
@@ -134,7 +134,7 @@ export async function billedRows(ctx: ModalCliContext, period: Period): Promise<
           `they need a Team or Enterprise plan (modal.com/docs/guide/billing). See usage in the Modal dashboard, Settings > Usage & Billing`,
       );
     }
-    if (err instanceof ModalCliError) throw new UserError(`modal billing report failed: ${modalMessage(err)}`);
+    if (isModalCliError(err)) throw new UserError(`modal billing report failed: ${modalMessage(err)}`);
     throw err;
   }
 }

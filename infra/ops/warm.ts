@@ -16,7 +16,7 @@
 import { randomUUID } from "node:crypto";
 import type { Endpoint } from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
-import { ModalCliError, type ModalCliContext } from "../provider/modal-cli";
+import { isModalCliError, type ModalCliContext, type ModalCliError } from "../provider/modal-cli";
 import { modalAutoscalerSettings, modalSetMinContainers, type AutoscalerSettings } from "../provider/modal-autoscaler";
 import { SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
 import { modalMessage } from "./modal-apps";
@@ -65,7 +65,7 @@ export async function findWebFunction(ctx: ModalCliContext, command: string, nam
     try {
       return { functionRef, settings: await modalAutoscalerSettings(ctx, functionRef) };
     } catch (err) {
-      if (!(err instanceof ModalCliError)) throw err;
+      if (!isModalCliError(err)) throw err;
       last = err;
     }
   }
@@ -98,7 +98,7 @@ export async function warmDeployment(
   try {
     await modalSetMinContainers(ctx, functionRef, args.containers);
   } catch (err) {
-    if (err instanceof ModalCliError) throw new UserError(`warm: ${name}: ${modalMessage(err)}`);
+    if (isModalCliError(err)) throw new UserError(`warm: ${name}: ${modalMessage(err)}`);
     throw err;
   }
   const now = args.now ?? new Date();
@@ -124,7 +124,7 @@ export async function coolFunction(ctx: ModalCliContext, recordsPath: string, ap
   try {
     await modalSetMinContainers(ctx, functionRef, 0);
   } catch (err) {
-    if (err instanceof ModalCliError) throw new UserError(`cool: ${app}: ${modalMessage(err)}`);
+    if (isModalCliError(err)) throw new UserError(`cool: ${app}: ${modalMessage(err)}`);
     throw err;
   }
   await putWarmRecord(recordsPath, app, undefined);

@@ -23,30 +23,35 @@ export interface ImageEditDeploymentArgs extends ModalAppArgs {
 export class ImageEditDeployment extends pulumi.ComponentResource {
   /** Root URL of the proxy-auth'd endpoint. */
   readonly url: pulumi.Output<string>;
-  /** The endpoint as the exported endpoint config describes it. */
-  readonly endpoint: pulumi.Output<ImageEditEndpoint>;
+  /**
+   * The endpoint as the exported endpoint config describes it, with each URL as its own output
+   * (unknown during a preview that updates the app; the rest is known).
+   */
+  readonly endpoint: { [K in keyof ImageEditEndpoint]: pulumi.Input<ImageEditEndpoint[K]> };
 
   constructor(name: string, args: ImageEditDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qwen-code-modal:index:ImageEditDeployment", name, {}, opts);
     const d = args.prepared.deployment;
-    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers }, args);
+    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers }, args, opts);
     const urlOf = (urls: Record<string, string> | undefined, fn: string) => {
       const url = urls?.[fn];
       if (!url) throw new Error(`modal deploy of ${d.appName} reported no web endpoint URL for function ${fn}`);
       return url;
     };
     this.url = app.urls.apply((urls) => urlOf(urls, SERVE_FUNCTION));
-    this.endpoint = app.urls.apply((urls) => ({
+    this.endpoint = {
       role: "image-edit" as const,
       app: d.appName,
-      url: urlOf(urls, SERVE_FUNCTION),
+      url: this.url,
       model: d.servedModelName,
       modelId: d.modelId,
       maxInputImages: d.maxInputImages,
       defaultSteps: d.steps,
       maxSteps: d.maxSteps,
-      ...(d.imageApiKeySecret ? { imageGenBaseUrl: `${urlOf(urls, IMAGES_FUNCTION)}/v1`, imageGenKeyEnv: IMAGE_API_KEY_ENV } : {}),
-    }));
-    this.registerOutputs({ url: this.url, endpoint: this.endpoint });
+      ...(d.imageApiKeySecret
+        ? { imageGenBaseUrl: app.urls.apply((urls) => `${urlOf(urls, IMAGES_FUNCTION)}/v1`), imageGenKeyEnv: IMAGE_API_KEY_ENV }
+        : {}),
+    };
+    this.registerOutputs({ url: this.url });
   }
 }

@@ -6,7 +6,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "@qwen-code-modal/contract";
 import type { PreparedDeployment } from "../prepare";
-import type { ModalCredentials } from "../core/environment";
 import { ModalApp } from "../provider/modal-app";
 import { SERVE_FUNCTION } from "../render/shim";
 
@@ -14,12 +13,6 @@ import { SERVE_FUNCTION } from "../render/shim";
 export interface ModalAppArgs {
   /** Modal environment; omitted for the profile default. */
   environment?: string;
-  /** modal CLI to deploy with. */
-  modalCli: string;
-  /** Project .env, read by the provider at call time for credentials. */
-  envFile?: string;
-  /** Explicit credentials, as a Pulumi secret. */
-  credentials?: pulumi.Output<ModalCredentials>;
   /** Bound on one `modal deploy`, seconds. */
   deployTimeoutSeconds: number;
 }
@@ -34,12 +27,15 @@ export interface ModelDeploymentArgs extends ModalAppArgs {
  * The Modal app of one deployment, a child of `parent`.
  * @param maxContainers - with 1, deploys use `--strategy recreate`: a rolling deploy starts the
  *   new container beside the old one, impossible with max_containers=1.
+ * @param opts - the component's options: its `dependsOn` (the endpoint config's place) must hold
+ *   for the app itself, so that destroy stops the app before it removes the config.
  */
 export function deploymentApp(
   parent: pulumi.Resource,
   name: string,
   app: { appName: string; shimSource: string; maxContainers?: number },
   args: ModalAppArgs,
+  opts?: pulumi.ComponentResourceOptions,
 ): ModalApp {
   return new ModalApp(
     name,
@@ -49,12 +45,9 @@ export function deploymentApp(
       deploymentName: name,
       shimSource: app.shimSource,
       strategy: app.maxContainers === 1 ? "recreate" : "rolling",
-      modalCli: args.modalCli,
-      envFile: args.envFile,
       deployTimeoutSeconds: args.deployTimeoutSeconds,
-      credentials: args.credentials,
     },
-    { parent },
+    { parent, dependsOn: opts?.dependsOn },
   );
 }
 
@@ -64,31 +57,34 @@ export class ModelDeployment extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   /** OpenAI-compatible base URL (`url` + `/v1`). */
   readonly baseUrl: pulumi.Output<string>;
-  /** The endpoint as the exported endpoint config describes it. */
-  readonly endpoint: pulumi.Output<Endpoint>;
+  /**
+   * The endpoint as the exported endpoint config describes it, with `url` and `baseUrl` as their
+   * own outputs (unknown during a preview that updates the app; the rest is known).
+   */
+  readonly endpoint: { [K in keyof Endpoint]: pulumi.Input<Endpoint[K]> };
 
   constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qwen-code-modal:index:ModelDeployment", name, {}, opts);
     const d = args.prepared.deployment;
-    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers }, args);
+    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers }, args, opts);
     this.url = app.urls.apply((urls) => {
       const url = urls?.[SERVE_FUNCTION];
       if (!url) throw new Error(`modal deploy of ${d.appName} reported no web endpoint URL for function ${SERVE_FUNCTION}`);
       return url;
     });
     this.baseUrl = this.url.apply((u) => `${u}/v1`);
-    this.endpoint = pulumi.all([this.url, this.baseUrl]).apply(([url, baseUrl]) => ({
+    this.endpoint = {
       role: d.role,
       app: d.appName,
-      url,
-      baseUrl,
+      url: this.url,
+      baseUrl: this.baseUrl,
       model: d.servedModelName,
       modelId: d.modelId,
       maxModelLen: d.maxModelLen,
       maxImagesPerPrompt: d.maxImagesPerPrompt,
       toolCalling: d.toolCallParser !== undefined,
       reasoning: d.reasoningParser !== undefined,
-    }));
-    this.registerOutputs({ url: this.url, baseUrl: this.baseUrl, endpoint: this.endpoint });
+    };
+    this.registerOutputs({ url: this.url, baseUrl: this.baseUrl });
   }
 }

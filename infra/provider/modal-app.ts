@@ -5,33 +5,27 @@
  * - create/update: `modal deploy` (`--strategy recreate` when the app may run one container,
  *   since a rolling deploy would need a second one); endpoint URLs parsed from its output;
  *   output streamed to the Pulumi log.
- * - delete: `modal app stop NAME -y`; an app already gone is not an error.
+ * - delete: `modal app stop NAME -y`; an app already stopped or not found (modal's exact
+ *   messages) is not an error; anything else is.
  * - read (`pulumi refresh`): `modal app list --json`; an app no longer deployed drops out of state.
  * - deploy and stop progress also goes to the local deploy-events file (./deploy-events.ts), which
- *   the `dashboard` tails.
+ *   the `dashboard` follows.
  *
- * Credentials never enter the shim or the logs. They come, in this order, from the
- * `credentials` input (a Pulumi secret, kept encrypted in state), the `pulumi` process's
- * environment, the project's `.env` file, or the modal CLI's own `~/.modal.toml`.
+ * Inputs describe the app and nothing else (name, environment, shim, strategy, deploy timeout).
+ * The modal CLI, the credentials and the .env file belong to the machine running the operation:
+ * they are resolved when it runs (./operation-env.ts; stack-config credentials arrive through
+ * `configure`), so none of them is stored in state.
  *
- * Everything the provider calls is reached through module imports that Pulumi's closure
- * serializer can capture (tests/provider/serialize proves it under plain Node).
+ * This object is serialized into state by Pulumi's closure serializer and run in the provider
+ * host: it throws plain Errors only (see ./modal-cli.ts), and everything it calls is reached
+ * through module imports the serializer can capture (tests/provider/serialize, tests/engine).
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
-import { parse as parseDotenv } from "dotenv";
 import { canonicalJson, sha256 } from "../render/hash";
-import { deployEventsPath, type ModalCredentials } from "../core/environment";
-import { appendDeployEvent as appendTo, type DeployEventInput } from "./deploy-events";
+import { appendDeployEvent } from "./deploy-events";
 import { modalAppList, modalAppStop, modalDeploy, type ModalCliContext } from "./modal-cli";
-
-export type { ModalCredentials };
-
-/** Records deploy progress for the dashboard, in the file this operation's environment names. */
-function appendDeployEvent(event: DeployEventInput): void {
-  appendTo(deployEventsPath(process.env), event);
-}
+import { operationEnvironment, type ConfiguredCredentials } from "./operation-env";
 
 /** Plain inputs of a ModalApp, as the provider receives them. Units: seconds. */
 export interface ModalAppInputs {
@@ -45,14 +39,8 @@ export interface ModalAppInputs {
   shimSource: string;
   /** Modal deployment strategy. */
   strategy: "rolling" | "recreate";
-  /** The modal CLI to run. */
-  modalCli: string;
-  /** dotenv file with MODAL_TOKEN_ID / MODAL_TOKEN_SECRET, read at call time. */
-  envFile?: string;
   /** Bound on one `modal deploy`, seconds. */
   deployTimeoutSeconds: number;
-  /** Explicit credentials (from Pulumi config secrets). */
-  credentials?: ModalCredentials;
 }
 
 /** Provider state: the inputs plus what the deploy reported. */
@@ -68,61 +56,61 @@ export function deployHash(i: Pick<ModalAppInputs, "appName" | "environment" | "
   return sha256(canonicalJson({ appName: i.appName, environment: i.environment ?? null, shimSource: i.shimSource, strategy: i.strategy }));
 }
 
-function credentialEnv(i: Pick<ModalAppInputs, "credentials" | "envFile">): Record<string, string> {
-  if (i.credentials?.tokenId && i.credentials.tokenSecret) {
-    return { MODAL_TOKEN_ID: i.credentials.tokenId, MODAL_TOKEN_SECRET: i.credentials.tokenSecret };
-  }
-  if (process.env.MODAL_TOKEN_ID && process.env.MODAL_TOKEN_SECRET) {
-    return { MODAL_TOKEN_ID: process.env.MODAL_TOKEN_ID, MODAL_TOKEN_SECRET: process.env.MODAL_TOKEN_SECRET };
-  }
-  if (i.envFile) {
-    let fromFile: Record<string, string> = {};
-    try {
-      fromFile = parseDotenv(readFileSync(i.envFile));
-    } catch {
-      // No .env: the modal CLI falls back to ~/.modal.toml.
-    }
-    if (fromFile.MODAL_TOKEN_ID && fromFile.MODAL_TOKEN_SECRET) {
-      return { MODAL_TOKEN_ID: fromFile.MODAL_TOKEN_ID, MODAL_TOKEN_SECRET: fromFile.MODAL_TOKEN_SECRET };
-    }
-  }
-  return {};
+/** The dynamic provider, with the stack-config credentials `configure` found. */
+export interface ModalAppProvider extends pulumi.dynamic.ResourceProvider {
+  /** Set by `configure`: `qwen-code-modal:modalTokenId` / `modalTokenSecret`, if the stack has them. */
+  configured: ConfiguredCredentials;
 }
 
-function cliContext(i: ModalAppInputs, log: boolean): ModalCliContext {
+/** The modal CLI context of one operation on app `i`. */
+function cliContext(p: ModalAppProvider, i: Pick<ModalAppInputs, "appName" | "environment">, log: boolean): ModalCliContext {
+  const op = operationEnvironment(p.configured);
   return {
-    cli: i.modalCli,
+    cli: op.cli,
+    env: op.env,
     environment: i.environment,
-    env: credentialEnv(i),
     onLine: log
       ? (line) => {
           pulumi.log.info(`[modal ${i.appName}] ${line}`);
-          appendDeployEvent({ app: i.appName, kind: "line", text: line });
+          appendDeployEvent(op.eventsPath, { app: i.appName, kind: "line", text: line });
         }
       : undefined,
   };
 }
 
-async function deploy(i: ModalAppInputs): Promise<ModalAppOutputs> {
-  appendDeployEvent({ app: i.appName, kind: "start", op: "deploy" });
+async function deploy(p: ModalAppProvider, i: ModalAppInputs): Promise<ModalAppOutputs> {
+  const events = operationEnvironment(p.configured).eventsPath;
+  appendDeployEvent(events, { app: i.appName, kind: "start", op: "deploy" });
   try {
-    const result = await modalDeploy(cliContext(i, true), {
+    const result = await modalDeploy(cliContext(p, i, true), {
       appName: i.appName,
       fileName: i.deploymentName,
       source: i.shimSource,
       strategy: i.strategy,
       timeoutSeconds: i.deployTimeoutSeconds,
     });
-    appendDeployEvent({ app: i.appName, kind: "done", op: "deploy", urls: result.urls });
-    return { ...i, deployHash: deployHash(i), urls: result.urls };
+    appendDeployEvent(events, { app: i.appName, kind: "done", op: "deploy", urls: result.urls });
+    return { ...appInputs(i), deployHash: deployHash(i), urls: result.urls };
   } catch (err) {
-    appendDeployEvent({ app: i.appName, kind: "failed", op: "deploy", text: (err as Error).message });
+    appendDeployEvent(events, { app: i.appName, kind: "failed", op: "deploy", text: (err as Error).message });
     throw err;
   }
 }
 
+/** Only the input fields (state written by an older provider may hold more). */
+function appInputs(i: ModalAppInputs): ModalAppInputs {
+  const { appName, environment, deploymentName, shimSource, strategy, deployTimeoutSeconds } = i;
+  return { appName, ...(environment === undefined ? {} : { environment }), deploymentName, shimSource, strategy, deployTimeoutSeconds };
+}
+
 /** The dynamic provider. Exported for tests, which drive it directly against a modal CLI stand-in. */
-export const modalAppProvider: pulumi.dynamic.ResourceProvider = {
+export const modalAppProvider: ModalAppProvider = {
+  configured: {},
+
+  async configure(req: pulumi.dynamic.ConfigureRequest) {
+    this.configured = { tokenId: req.config.get("modalTokenId"), tokenSecret: req.config.get("modalTokenSecret") };
+  },
+
   async check(_olds: ModalAppInputs, news: ModalAppInputs) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     if (!news.appName) failures.push({ property: "appName", reason: "must be a Modal app name" });
@@ -134,41 +122,41 @@ export const modalAppProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: ModalAppOutputs, news: ModalAppInputs) {
     const replaces = (["appName", "environment"] as const).filter((k) => (olds[k] ?? null) !== (news[k] ?? null));
     const redeploy = olds.deployHash !== deployHash(news);
-    const otherChanges = canonicalJson([olds.credentials, olds.envFile, olds.modalCli, olds.deployTimeoutSeconds]) !==
-      canonicalJson([news.credentials, news.envFile, news.modalCli, news.deployTimeoutSeconds]);
-    return { changes: replaces.length > 0 || redeploy || otherChanges, replaces, deleteBeforeReplace: false };
+    const recorded = olds.deploymentName !== news.deploymentName || olds.deployTimeoutSeconds !== news.deployTimeoutSeconds;
+    return { changes: replaces.length > 0 || redeploy || recorded, replaces, deleteBeforeReplace: false };
   },
 
   async create(inputs: ModalAppInputs) {
-    const outs = await deploy(inputs);
+    const outs = await deploy(this as ModalAppProvider, inputs);
     return { id: inputs.appName, outs };
   },
 
   async update(_id: string, olds: ModalAppOutputs, news: ModalAppInputs) {
-    // Only credentials or local settings changed: keep the deployed app, record the new inputs.
-    if (olds.deployHash === deployHash(news)) return { outs: { ...news, deployHash: olds.deployHash, urls: olds.urls } };
-    return { outs: await deploy(news) };
+    // Only the file stem or the deploy timeout changed: keep the deployed app, record the new inputs.
+    if (olds.deployHash === deployHash(news)) return { outs: { ...appInputs(news), deployHash: olds.deployHash, urls: olds.urls } };
+    return { outs: await deploy(this as ModalAppProvider, news) };
   },
 
   async delete(_id: string, props: ModalAppOutputs) {
-    appendDeployEvent({ app: props.appName, kind: "start", op: "stop" });
-    const outcome = await modalAppStop(cliContext(props, false), props.appName).catch((err: Error) => {
-      appendDeployEvent({ app: props.appName, kind: "failed", op: "stop", text: err.message });
+    const events = operationEnvironment((this as ModalAppProvider).configured).eventsPath;
+    appendDeployEvent(events, { app: props.appName, kind: "start", op: "stop" });
+    const outcome = await modalAppStop(cliContext(this as ModalAppProvider, props, false), props.appName).catch((err: Error) => {
+      appendDeployEvent(events, { app: props.appName, kind: "failed", op: "stop", text: err.message });
       throw err;
     });
-    appendDeployEvent({ app: props.appName, kind: "done", op: "stop" });
+    appendDeployEvent(events, { app: props.appName, kind: "done", op: "stop" });
     pulumi.log.info(`[modal ${props.appName}] ${outcome === "stopped" ? "app stopped" : "app was already stopped or gone"}`);
   },
 
   async read(id: string, props: ModalAppOutputs) {
-    const rows = await modalAppList(cliContext(props, false));
+    const rows = await modalAppList(cliContext(this as ModalAppProvider, props, false));
     const live = rows.find((r) => r.description === props.appName && r.state === "deployed");
     // An empty id tells the engine the resource no longer exists.
     return live ? { id, props } : { id: "", props: {} };
   },
 };
 
-/** Arguments of a {@link ModalApp}; `credentials` should be a Pulumi secret. */
+/** Arguments of a {@link ModalApp}. */
 export type ModalAppArgs = { [K in keyof ModalAppInputs]: pulumi.Input<ModalAppInputs[K]> };
 
 /** One Modal app deployed with `modal deploy`. */
@@ -179,9 +167,6 @@ export class ModalApp extends pulumi.dynamic.Resource {
   declare readonly deployHash: pulumi.Output<string>;
 
   constructor(name: string, args: ModalAppArgs, opts?: pulumi.CustomResourceOptions) {
-    super(modalAppProvider, name, { ...args, urls: undefined, deployHash: undefined }, {
-      ...opts,
-      additionalSecretOutputs: ["credentials"],
-    });
+    super(modalAppProvider, name, { ...args, urls: undefined, deployHash: undefined }, opts);
   }
 }

@@ -16,7 +16,7 @@
  * @module
  */
 import { z } from "zod";
-import { fail, runModal, safeJson, type ModalCliContext } from "./modal-cli";
+import { modalFailure, modalJson, runModal, type ModalCliContext } from "./modal-cli";
 
 /** Autoscaler values in force (decorator values, or overrides); null when unset. */
 export interface AutoscalerSettings {
@@ -33,8 +33,9 @@ export interface AutoscalerSettings {
  */
 export async function modalSetMinContainers(ctx: ModalCliContext, functionRef: string, minContainers: number, timeoutSeconds = 60): Promise<void> {
   const argv = ["function", "autoscaler", "update", functionRef, "--min-containers", String(minContainers)];
-  const { output, exitCode } = await runModal({ ...ctx, onLine: undefined }, argv, timeoutSeconds);
-  if (exitCode !== 0 || !output.includes("Updated autoscaler settings")) fail(ctx, argv, exitCode, output);
+  const run = await runModal({ ...ctx, onLine: undefined }, argv, timeoutSeconds);
+  if (run.exitCode !== 0) modalFailure(run);
+  if (!run.output.includes("Updated autoscaler settings")) modalFailure(run, "modal exited 0 but never confirmed the update");
 }
 
 /**
@@ -43,15 +44,13 @@ export async function modalSetMinContainers(ctx: ModalCliContext, functionRef: s
  */
 export async function modalAutoscalerSettings(ctx: ModalCliContext, functionRef: string, timeoutSeconds = 60): Promise<AutoscalerSettings> {
   const argv = ["function", "autoscaler", "settings", functionRef, "--json"];
-  const { output, exitCode } = await runModal({ ...ctx, onLine: undefined }, argv, timeoutSeconds);
-  if (exitCode !== 0) fail(ctx, argv, exitCode, output);
+  const { run, json } = await modalJson(ctx, argv, timeoutSeconds);
   const count = z.number().int().nullable();
   const schema = z.object({
     current_settings: z.object({ min_containers: count, max_containers: count, scaledown_window: count, buffer_containers: count }),
   });
-  const start = output.indexOf("{");
-  const parsed = schema.safeParse(start >= 0 ? safeJson(output.slice(start)) : undefined);
-  if (!parsed.success) fail(ctx, argv, exitCode, `unexpected output (not autoscaler settings):\n${output}`);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) modalFailure(run, "stdout is not autoscaler settings");
   const s = parsed.data.current_settings;
   return { minContainers: s.min_containers, maxContainers: s.max_containers, scaledownWindow: s.scaledown_window, bufferContainers: s.buffer_containers };
 }

@@ -16,7 +16,7 @@
  * @module
  */
 import { z } from "zod";
-import { fail, ModalCliError, runModal, safeJson, type ModalCliContext } from "./modal-cli";
+import { modalFailure, runModal, type ModalCliContext } from "./modal-cli";
 
 /** One billed row: an app's cost in one interval. */
 export interface BillingRow {
@@ -50,11 +50,11 @@ export async function modalBillingReport(ctx: ModalCliContext, period: BillingPe
   const argv = ["billing", "report", ...range, "--json"];
   // Workspace-wide: `modal billing report` has no -e option; rows carry their environment.
   const workspace: ModalCliContext = { ...ctx, environment: undefined, onLine: undefined };
-  const { output, exitCode } = await runModal(workspace, argv, timeoutSeconds);
-  if (exitCode !== 0) {
-    const last = output.trim().split("\n").at(-1) ?? "";
+  const run = await runModal(workspace, argv, timeoutSeconds);
+  if (run.exitCode !== 0) {
+    const last = run.stderr.trim().split("\n").at(-1) ?? "";
     if (/^Error:/.test(last) && DENIED.test(last)) throw new BillingNotExposedError(last.replace(/^Error:\s*/, ""));
-    fail(workspace, argv, exitCode, output);
+    modalFailure(run);
   }
   const row = z.object({
     object_id: z.string(),
@@ -63,9 +63,14 @@ export async function modalBillingReport(ctx: ModalCliContext, period: BillingPe
     interval_start: z.string(),
     cost: z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/),
   });
-  const start = output.indexOf("[");
-  const parsed = z.array(row).safeParse(start >= 0 ? safeJson(output.slice(start)) : undefined);
-  if (!parsed.success) throw new ModalCliError(["modal", ...argv].join(" "), exitCode, `unexpected output (not a billing report):\n${output.split("\n").slice(-15).join("\n")}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(run.stdout);
+  } catch {
+    modalFailure(run, "stdout is not JSON");
+  }
+  const parsed = z.array(row).safeParse(json);
+  if (!parsed.success) modalFailure(run, "stdout is not a billing report");
   return parsed.data.map((r) => ({
     objectId: r.object_id,
     description: r.description,

@@ -1,8 +1,22 @@
 /**
- * The `modal` CLI calls the ModalApp provider makes, through execa. Each call passes
- * credentials through the child's environment only, streams its output line by line
- * (redacted), and turns a failure into a {@link ModalCliError} naming the command and the
- * tail of its output, never a secret.
+ * Every `modal` CLI call the project makes (deploy, app stop, app list, billing rates), through
+ * execa. One set of rules for all of them:
+ * - the child gets only the variables it needs ({@link modalChildEnv}): Modal's own `MODAL_*`
+ *   settings and what a Python CLI needs to run (PATH, HOME, locale, TLS trust, proxies), never
+ *   the caller's whole environment (proxy tokens, HF tokens, cloud keys);
+ * - the exit code is the verdict; a non-zero exit is an error unless modal's message is one of
+ *   the few known, exact messages that mean "already done" (see {@link modalAppStop});
+ * - JSON is parsed from stdout only; stderr (warnings, deprecation notes) never reaches the parser;
+ * - output is streamed line by line, redacted, and a failure becomes a {@link ModalCliError}
+ *   naming the command, the exit code and the redacted tail of modal's output.
+ *
+ * Errors are plain `Error` objects with extra fields, not a subclass: Pulumi's closure serializer
+ * (which copies this module into the dynamic provider) rewrites a `class … extends Error` into a
+ * function whose instances are not Errors and carry no message, and the user then sees
+ * `error: Unknown Error` (found under the real engine, tests/engine).
+ *
+ * Message texts are modal 1.6.4's (`.venv/…/modal/cli/app.py`, `modal/__main__.py`,
+ * `modal/_output/rich.py` `format_error_message`).
  * @module
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -17,9 +31,9 @@ import { redact } from "@qwen-code-modal/contract/redact";
 export interface ModalCliContext {
   /** Path or name of the `modal` executable. */
   cli: string;
-  /** Modal environment (`-e`); omitted to use the profile's default. */
+  /** Modal environment (`-e`); omitted to use the profile's / `MODAL_ENVIRONMENT`'s. */
   environment?: string;
-  /** Extra environment for the child: MODAL_TOKEN_ID/MODAL_TOKEN_SECRET when given. */
+  /** The child's whole environment; build it with {@link modalChildEnv}. */
   env: Record<string, string>;
   /** Receives each output line, already redacted. */
   onLine?: (line: string) => void;
@@ -29,16 +43,58 @@ export interface ModalCliContext {
   tailOnly?: boolean;
 }
 
-/** A failed `modal` command. The message holds the command and the last lines of its output, redacted. */
-export class ModalCliError extends Error {
-  override name = "ModalCliError";
-  constructor(
-    readonly command: string,
-    readonly exitCode: number | undefined,
-    readonly outputTail: string,
-  ) {
-    super(`\`${command}\` failed${exitCode === undefined ? "" : ` (exit ${exitCode})`}:\n${outputTail}`);
+/**
+ * Variables a `modal` child needs besides Modal's own: to find programs and its home
+ * (`~/.modal.toml`), locale, temp dir, TLS trust stores and HTTP(S) proxies (grpclib/aiohttp).
+ */
+export const MODAL_CHILD_PASSTHROUGH = [
+  "PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ",
+  "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+  "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy",
+] as const;
+
+/**
+ * The environment of a `modal` child: `MODAL_*` variables (Modal's settings: token, environment,
+ * profile, config path, server URL; modal 1.6.4 `modal/config.py` reads `MODAL_<SETTING>`), minus
+ * the proxy-auth tokens (`MODAL_PROXY_*`: they are for calling endpoints, not for the CLI), plus
+ * {@link MODAL_CHILD_PASSTHROUGH}, plus fixed settings for plain, unbuffered, unwrapped output
+ * (`COLUMNS` keeps rich from wrapping long lines, including `--json` output).
+ * @param vars - the resolved variables (process environment over .env).
+ * @param credentials - explicit credentials; they override `MODAL_TOKEN_ID`/`MODAL_TOKEN_SECRET`.
+ */
+export function modalChildEnv(
+  vars: Readonly<Record<string, string | undefined>>,
+  credentials?: { tokenId: string; tokenSecret: string },
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    if (v === undefined) continue;
+    if ((k.startsWith("MODAL_") && !k.startsWith("MODAL_PROXY_")) || (MODAL_CHILD_PASSTHROUGH as readonly string[]).includes(k)) env[k] = v;
   }
+  if (credentials) Object.assign(env, { MODAL_TOKEN_ID: credentials.tokenId, MODAL_TOKEN_SECRET: credentials.tokenSecret });
+  return { ...env, PYTHONUNBUFFERED: "1", TERM: "dumb", NO_COLOR: "1", COLUMNS: "1000" };
+}
+
+/** A failed `modal` command: a plain Error (see the module note) with these fields. */
+export interface ModalCliError extends Error {
+  name: "ModalCliError";
+  /** The command as run, e.g. `modal app stop qcm-coder -y -e main`. */
+  command: string;
+  /** Its exit code; undefined when it did not exit (timed out, could not start). */
+  exitCode: number | undefined;
+  /** The last lines of its output (stdout and stderr, in order), redacted. */
+  outputTail: string;
+}
+
+/** Creates a {@link ModalCliError}. */
+export function modalCliError(command: string, exitCode: number | undefined, outputTail: string): ModalCliError {
+  const message = `\`${command}\` failed${exitCode === undefined ? "" : ` (exit ${exitCode})`}:\n${outputTail}`;
+  return Object.assign(new Error(message), { name: "ModalCliError" as const, command, exitCode, outputTail });
+}
+
+/** Whether `err` is a {@link ModalCliError}. */
+export function isModalCliError(err: unknown): err is ModalCliError {
+  return err instanceof Error && err.name === "ModalCliError" && "command" in err;
 }
 
 const TAIL_LINES = 15;
@@ -53,16 +109,35 @@ function loadExeca(): typeof Execa {
   return (require("execa") as typeof import("execa")).execa;
 }
 
+/** What one modal run produced. Text is redacted. */
+export interface ModalRun {
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved, as a user would have seen them. */
+  output: string;
+}
+
+/** The values in `env` that are secrets (tokens, keys), for redaction. */
+function secretValues(env: Record<string, string>): string[] {
+  return Object.entries(env)
+    .filter(([k]) => /TOKEN|SECRET|KEY|PASSWORD/.test(k))
+    .map(([, v]) => v);
+}
+
 /**
- * Runs `modal <args> [-e ENV]` with the context's environment, streaming redacted lines to `onLine`.
- * @returns the redacted output (stdout and stderr interleaved) and the exit code.
+ * Runs `modal <args> [-e ENV]` with the context's environment (and nothing else), streaming
+ * redacted lines to `onLine`. The caller judges the exit code ({@link modalFailure} when it fails).
  * @throws ModalCliError when modal cannot start or runs past `timeoutSeconds`.
  */
-export async function runModal(ctx: ModalCliContext, args: string[], timeoutSeconds: number): Promise<{ output: string; exitCode: number }> {
+export async function runModal(ctx: ModalCliContext, args: string[], timeoutSeconds: number): Promise<ModalRun> {
   const argv = ctx.environment ? [...args, "-e", ctx.environment] : args;
-  const secrets = Object.values(ctx.env);
+  const command = ["modal", ...argv].join(" ");
+  const secrets = secretValues(ctx.env);
   const child = loadExeca()(ctx.cli, argv, {
-    env: { ...ctx.env, PYTHONUNBUFFERED: "1", TERM: "dumb", NO_COLOR: "1" },
+    env: ctx.env,
+    extendEnv: false,
     all: true,
     reject: false,
     stdin: "ignore",
@@ -77,19 +152,26 @@ export async function runModal(ctx: ModalCliContext, args: string[], timeoutSeco
     ctx.onLine?.(line);
   }
   const result = await child;
-  const output = lines.join("\n");
-  const command = ["modal", ...argv].join(" ");
   if (result.exitCode === undefined || result.timedOut) {
     const why = result.timedOut ? `timed out after ${timeoutSeconds} s` : redact(result.shortMessage ?? "could not start", secrets);
-    throw new ModalCliError(command, undefined, `${why}\n${lines.slice(-TAIL_LINES).join("\n")}`.trim());
+    throw modalCliError(command, undefined, `${why}\n${lines.slice(-TAIL_LINES).join("\n")}`.trim());
   }
-  return { output, exitCode: result.exitCode };
+  return {
+    command,
+    exitCode: result.exitCode,
+    stdout: redact(String(result.stdout ?? ""), secrets),
+    stderr: redact(String(result.stderr ?? ""), secrets),
+    output: lines.join("\n"),
+  };
 }
 
-/** Throws the {@link ModalCliError} of a failed `modal <args>` with the tail of its output. */
-export function fail(ctx: ModalCliContext, args: string[], exitCode: number, output: string): never {
-  const argv = ctx.environment ? [...args, "-e", ctx.environment] : args;
-  throw new ModalCliError(["modal", ...argv].join(" "), exitCode, output.split("\n").slice(-TAIL_LINES).join("\n"));
+/**
+ * Throws the {@link ModalCliError} of a failed run: its command, exit code and output tail.
+ * @param why - what was wrong besides the exit code (e.g. `stdout is not an app list`).
+ */
+export function modalFailure(run: ModalRun, why?: string): never {
+  const tail = run.output.split("\n").slice(-TAIL_LINES).join("\n");
+  throw modalCliError(run.command, run.exitCode, why ? `${why}\n${tail}`.trim() : tail);
 }
 
 /**
@@ -107,27 +189,40 @@ export async function modalDeploy(
     const file = join(dir, `${args.fileName}.py`);
     await writeFile(file, args.source, { mode: 0o600 });
     const argv = ["deploy", file, "--name", args.appName, ...(args.strategy === "recreate" ? ["--strategy", "recreate"] : [])];
-    const { output, exitCode } = await runModal(ctx, argv, args.timeoutSeconds);
-    const result = parseDeployOutput(output);
-    if (exitCode !== 0 || !result.confirmed) fail(ctx, argv, exitCode, output);
+    const run = await runModal(ctx, argv, args.timeoutSeconds);
+    if (run.exitCode !== 0) modalFailure(run);
+    const result = parseDeployOutput(run.output);
+    if (!result.confirmed) modalFailure(run, "modal exited 0 but never confirmed the deploy (no `App deployed in …` or `Deployment skipped`)");
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /**
- * `modal app stop <app> -y`. An app that is already stopped or not found counts as stopped.
+ * `modal app stop <app> -y`. Exit 0 means stopped. A non-zero exit counts as "already gone" only
+ * for modal 1.6.4's two exact messages, as the last line of stderr:
+ * - `App is already stopped.` (optionally `(Stopped at … by '…').`): `SystemExit` in `cli/app.py` `stop`;
+ * - `Error: No App with name '<app>' found in the '<environment>' environment.`: `NotFoundError`
+ *   from `resolve_app_identifier`, printed with `format_error_message`'s `Error:` prefix; the app
+ *   name must be this app's and, when an environment was given, the environment must be it.
+ *
+ * Anything else (an unknown environment, an auth error, a network error, another app's message)
+ * is an error: treating it as gone would drop the app from state while it still runs.
  * @returns `"stopped"` or `"already-gone"`.
  * @throws ModalCliError for any other failure.
  */
-export async function modalAppStop(ctx: ModalCliContext, appName: string): Promise<"stopped" | "already-gone"> {
-  const argv = ["app", "stop", appName, "-y"];
-  const { output, exitCode } = await runModal(ctx, argv, 120);
-  if (exitCode === 0) return "stopped";
-  // modal 1.6.4 cli/app.py: "App is already stopped." / NotFoundError "No App with name '...' found".
-  if (/App is already stopped|No App with name .* found|not found/i.test(output)) return "already-gone";
-  fail(ctx, argv, exitCode, output);
+export async function modalAppStop(ctx: ModalCliContext, appName: string, timeoutSeconds = 120): Promise<"stopped" | "already-gone"> {
+  const run = await runModal(ctx, ["app", "stop", appName, "-y"], timeoutSeconds);
+  if (run.exitCode === 0) return "stopped";
+  const last = run.stderr.trim().split("\n").at(-1)?.trim() ?? "";
+  const env = ctx.environment ? escapeRegExp(ctx.environment) : "[^']+";
+  const alreadyStopped = /^App is already stopped\.( \((Stopped|Finished) at .*\)\.)?$/;
+  const notFound = new RegExp(`^Error: No App with name '${escapeRegExp(appName)}' found in the '${env}' environment\\.$`);
+  if (run.exitCode === 1 && (alreadyStopped.test(last) || notFound.test(last))) return "already-gone";
+  modalFailure(run);
 }
 
 /** One row of `modal app list --json` (keys per modal 1.6.4 `cli/app.py` list_ + `_col_name_to_json_key`). */
@@ -141,14 +236,39 @@ export interface AppListRow {
 }
 
 /**
+ * Runs a modal command and returns its stdout (redacted), for commands that print a result
+ * there (`--json`); stderr is shown in the log and the error tail, never returned.
+ * @throws ModalCliError when modal exits non-zero.
+ */
+export async function modalStdout(ctx: ModalCliContext, args: readonly string[], timeoutSeconds: number): Promise<string> {
+  const run = await runModal(ctx, [...args], timeoutSeconds);
+  if (run.exitCode !== 0) modalFailure(run);
+  return run.stdout;
+}
+
+/**
+ * Runs a modal command that prints JSON (`--json`) and parses all of its stdout; stderr
+ * (warnings, deprecation boxes with brackets) never reaches the parser.
+ * @returns the run (for {@link modalFailure} when the JSON has the wrong shape) and the value.
+ * @throws ModalCliError when modal exits non-zero or stdout is not JSON.
+ */
+export async function modalJson(ctx: ModalCliContext, args: string[], timeoutSeconds: number): Promise<{ run: ModalRun; json: unknown }> {
+  const run = await runModal({ ...ctx, onLine: undefined }, args, timeoutSeconds);
+  if (run.exitCode !== 0) modalFailure(run);
+  try {
+    return { run, json: JSON.parse(run.stdout) };
+  } catch {
+    modalFailure(run, "stdout is not JSON");
+  }
+}
+
+/**
  * `modal app list --json`.
  * @param timeoutSeconds - bound on the call (default 120 s).
  * @throws ModalCliError when modal fails or prints something that is not the expected JSON.
  */
 export async function modalAppList(ctx: ModalCliContext, timeoutSeconds = 120): Promise<AppListRow[]> {
-  const argv = ["app", "list", "--json"];
-  const { output, exitCode } = await runModal({ ...ctx, onLine: undefined }, argv, timeoutSeconds);
-  if (exitCode !== 0) fail(ctx, argv, exitCode, output);
+  const { run, json } = await modalJson(ctx, ["app", "list", "--json"], timeoutSeconds);
   // Built per call, not at module level: Pulumi serializes this function into the provider,
   // and a schema object captured by value would not survive that.
   const rowSchema = z.object({
@@ -159,20 +279,11 @@ export async function modalAppList(ctx: ModalCliContext, timeoutSeconds = 120): 
     created_at: z.string().nullable().optional(),
     stopped_at: z.string().nullable().optional(),
   });
-  const start = output.indexOf("[");
-  const parsed = z.array(rowSchema).safeParse(start >= 0 ? safeJson(output.slice(start)) : undefined);
-  if (!parsed.success) fail(ctx, argv, exitCode, `unexpected output (not an app list):\n${output}`);
+  const parsed = z.array(rowSchema).safeParse(json);
+  if (!parsed.success) modalFailure(run, "stdout is not an app list");
   return parsed.data;
 }
 
-/** Parses text as JSON; `undefined` when it is not. */
-export function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * `modal app logs <app> --follow`: streams the app's logs to `ctx.onLine` (redacted) until modal

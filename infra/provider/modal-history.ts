@@ -14,7 +14,7 @@
  * @module
  */
 import { z } from "zod";
-import { fail, runModal, safeJson, type ModalCliContext } from "./modal-cli";
+import { modalFailure, modalJson, runModal, type ModalCliContext } from "./modal-cli";
 
 /** One deployment Modal recorded for an app. */
 export interface AppDeployment {
@@ -37,8 +37,7 @@ export interface AppDeployment {
  */
 export async function modalAppHistory(ctx: ModalCliContext, appName: string, timeoutSeconds = 60): Promise<AppDeployment[]> {
   const argv = ["app", "history", appName, "--json"];
-  const { output, exitCode } = await runModal({ ...ctx, onLine: undefined }, argv, timeoutSeconds);
-  if (exitCode !== 0) fail(ctx, argv, exitCode, output);
+  const { run, json } = await modalJson(ctx, argv, timeoutSeconds);
   const row = z.object({
     version: z.string().regex(/^v\d+$/),
     time_deployed: z.string().nullable(),
@@ -47,9 +46,8 @@ export async function modalAppHistory(ctx: ModalCliContext, appName: string, tim
     commit: z.string().nullable(),
     tag: z.string().nullable().optional(),
   });
-  const start = output.indexOf("[");
-  const parsed = z.array(row).safeParse(start >= 0 ? safeJson(output.slice(start)) : undefined);
-  if (!parsed.success) fail(ctx, argv, exitCode, `unexpected output (not an app history):\n${output}`);
+  const parsed = z.array(row).safeParse(json);
+  if (!parsed.success) modalFailure(run, "stdout is not an app history");
   return parsed.data.map((r) => ({
     version: Number(r.version.slice(1)),
     deployedAt: r.time_deployed,
@@ -70,6 +68,7 @@ export async function modalAppRollback(
   args: { appName: string; version?: number; strategy: "rolling" | "recreate"; timeoutSeconds: number },
 ): Promise<void> {
   const argv = ["app", "rollback", args.appName, ...(args.version ? [`v${args.version}`] : []), ...(args.strategy === "recreate" ? ["--strategy", "recreate"] : [])];
-  const { output, exitCode } = await runModal(ctx, argv, args.timeoutSeconds);
-  if (exitCode !== 0 || !output.includes("Deployment rollback successful")) fail(ctx, argv, exitCode, output);
+  const run = await runModal(ctx, argv, args.timeoutSeconds);
+  if (run.exitCode !== 0) modalFailure(run);
+  if (!run.output.includes("Deployment rollback successful")) modalFailure(run, "modal exited 0 but never confirmed the rollback");
 }

@@ -7,7 +7,6 @@ import { buildPlan } from "../../infra/plan/plan";
 import { renderShim } from "../../infra/render/shim";
 import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
 import { deployHash, modalAppProvider, type ModalAppInputs } from "../../infra/provider/modal-app";
-import { MODAL_STAND_IN } from "../support/modal-stand-in";
 import { PYTHON } from "../support/python";
 
 const config = resolveConfig({});
@@ -28,7 +27,7 @@ describe("render + check (real modal SDK, both default shims)", () => {
 describe("ModalApp provider", () => {
   const inputs: ModalAppInputs = {
     appName: "qcm-coder", deploymentName: "coder", shimSource: renderShim("coder", DEFAULT_DEPLOYMENTS.coder).source,
-    strategy: "recreate", modalCli: MODAL_STAND_IN, deployTimeoutSeconds: 60,
+    strategy: "recreate", deployTimeoutSeconds: 60,
   };
   const olds = { ...inputs, deployHash: deployHash(inputs), urls: { serve: "https://ws--qcm-coder-serve.modal.run" } };
   bench("no-op diff (unchanged inputs, no modal call)", async () => {

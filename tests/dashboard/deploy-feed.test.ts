@@ -18,7 +18,12 @@ beforeEach(async () => {
   world = await standInWorld();
   eventsPath = join(world.dir, "state", "deploy-events.jsonl");
   vi.stubEnv("MODAL_STAND_IN_STATE", world.statePath);
+  vi.stubEnv("QCM_MODAL_CLI", MODAL_STAND_IN);
+  vi.stubEnv("QCM_ENV_FILE", join(world.dir, "none.env"));
+  vi.stubEnv("MODAL_TOKEN_ID", FAKE_CREDENTIALS.tokenId);
+  vi.stubEnv("MODAL_TOKEN_SECRET", FAKE_CREDENTIALS.tokenSecret);
   vi.stubEnv("QCM_DEPLOY_EVENTS", eventsPath);
+  modalAppProvider.configured = {};
   vi.spyOn(pulumi.log, "info").mockImplementation(async () => {});
 });
 afterEach(() => {
@@ -32,9 +37,7 @@ const inputs: ModalAppInputs = {
   deploymentName: "coder",
   shimSource: renderShim("coder", DEFAULT_DEPLOYMENTS.coder).source,
   strategy: "recreate",
-  modalCli: MODAL_STAND_IN,
   deployTimeoutSeconds: 60,
-  credentials: { ...FAKE_CREDENTIALS },
 };
 
 const events = async (): Promise<DeployEvent[]> => (await readFile(eventsPath, "utf8")).trim().split("\n").map((l) => JSON.parse(l));

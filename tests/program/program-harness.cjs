@@ -40,7 +40,8 @@ const settle = (value) => new Promise((resolve) => pulumi.output(value).apply(re
 
 async function main() {
   try {
-    const outputs = await require(path.join(root, "dist/infra/index.js"));
+    // The entry exports its main function, which the language host calls (cmd/run/run.js).
+    const outputs = await require(path.join(root, "dist/infra/index.js"))();
     const settled = {};
     for (const [k, v] of Object.entries(outputs)) settled[k] = await settle(v);
     // Let the mocked registrations (EndpointConfigFile) finish.

@@ -3,15 +3,22 @@
 // when the project has none, type checking on), under Pulumi's runtime.setMocks.
 // Prints one JSON line: { tsNode, typescript, resources: [type/name], providerRequires: [...] }.
 "use strict";
+const fs = require("node:fs");
 const path = require("node:path");
 const root = path.resolve(__dirname, "..", "..");
 const pulumiDir = path.join(root, "node_modules/@pulumi/pulumi");
 const { tsnodeRequire, typescriptRequire } = require(path.join(pulumiDir, "tsutils.js")).typeScriptRequireStrings();
+// As the language host does: the working directory is the program's folder (Pulumi.yaml `main`),
+// and Pulumi.yaml's runtime.options.tsconfig is used as written, relative to it (cmd/run/run.js).
+const pulumiYaml = fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8");
+const main = /^main:\s*(\S+)/m.exec(pulumiYaml)[1];
+const tsconfig = /^\s+tsconfig:\s*(\S+)/m.exec(pulumiYaml)?.[1] ?? "tsconfig.json";
+process.chdir(path.dirname(path.join(root, main)));
 require(tsnodeRequire).register({
   compiler: typescriptRequire,
   transpileOnly: undefined,
-  project: path.join(root, "tsconfig.json"),
-  skipProject: false,
+  project: tsconfig,
+  skipProject: !fs.existsSync(tsconfig),
   compilerOptions: {},
 });
 const pulumi = require(pulumiDir);
@@ -31,7 +38,8 @@ pulumi.runtime.setMocks(
   "dev",
   false,
 );
-require(path.join(root, "infra/index.ts")).then(
+// The entry exports its main function, which the language host calls (cmd/run/run.js).
+require(path.join(root, main))().then(
   () =>
     setTimeout(() => {
       const tsNode = require(tsnodeRequire).VERSION;

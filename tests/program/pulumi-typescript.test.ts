@@ -17,6 +17,7 @@ describe("the TypeScript program as Pulumi loads it (Pulumi's ts-node path, mock
     expect(result.typescript).toMatch(/^5\./);
     expect(result.tsNode).toBe("7.0.1");
     expect(result.resources).toEqual([
+      "pulumi-nodejs:dynamic:Resource/endpoint-config-file",
       "qwen-code-modal:index:ModelDeployment/coder",
       "qwen-code-modal:index:ModelDeployment/vlm",
       "pulumi-nodejs:dynamic:Resource/coder",

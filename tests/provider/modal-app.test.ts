@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { modalAppProvider, deployHash, type ModalAppInputs, type ModalAppOutputs } from "../../infra/provider/modal-app";
-import { ModalCliError } from "../../infra/provider/modal-cli";
+import { isModalCliError } from "../../infra/provider/modal-cli";
 import { renderShim } from "../../infra/render/shim";
 import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
 import { appNamed, FAKE_CREDENTIALS, MODAL_STAND_IN, standInWorld } from "../support/modal-stand-in";
@@ -16,9 +16,7 @@ function inputs(over: Partial<ModalAppInputs> = {}): ModalAppInputs {
     deploymentName: "coder",
     shimSource: coder.source,
     strategy: "recreate",
-    modalCli: MODAL_STAND_IN,
     deployTimeoutSeconds: 60,
-    credentials: { ...FAKE_CREDENTIALS },
     ...over,
   };
 }
@@ -28,15 +26,20 @@ let logged: string[];
 
 beforeEach(async () => {
   world = await standInWorld();
+  // What the provider host inherits from `pulumi`: resolved when each operation runs.
   vi.stubEnv("MODAL_STAND_IN_STATE", world.statePath);
-  vi.stubEnv("MODAL_TOKEN_ID", "");
-  vi.stubEnv("MODAL_TOKEN_SECRET", "");
+  vi.stubEnv("QCM_MODAL_CLI", MODAL_STAND_IN);
+  vi.stubEnv("QCM_ENV_FILE", join(world.dir, "none.env"));
+  vi.stubEnv("MODAL_TOKEN_ID", FAKE_CREDENTIALS.tokenId);
+  vi.stubEnv("MODAL_TOKEN_SECRET", FAKE_CREDENTIALS.tokenSecret);
+  modalAppProvider.configured = {};
   logged = [];
   vi.spyOn(pulumi.log, "info").mockImplementation(async (msg: string) => {
     logged.push(msg);
   });
 });
 afterEach(() => {
+  modalAppProvider.configured = {};
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
 });
@@ -89,13 +92,41 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     expect(appNamed(state, "qcm-coder")!.hash).not.toBe("");
   });
 
-  it("update with only new credentials records them without redeploying", async () => {
+  it("inputs and outputs describe the app only; a changed deploy timeout is recorded without redeploying", async () => {
     const outs = await create();
-    const news = inputs({ credentials: { tokenId: "ak-rotated02", tokenSecret: "as-rotated02" } });
+    expect(Object.keys(outs).sort()).toEqual(["appName", "deployHash", "deployTimeoutSeconds", "deploymentName", "shimSource", "strategy", "urls"]);
+    const news = inputs({ deployTimeoutSeconds: 900 });
     expect((await modalAppProvider.diff!("qcm-coder", outs, news)).changes).toBe(true);
     const { outs: updated } = await modalAppProvider.update!("qcm-coder", outs, news);
-    expect(updated.credentials.tokenId).toBe("ak-rotated02");
+    expect(updated.deployTimeoutSeconds).toBe(900);
     expect((await world.state()).calls).toHaveLength(1);
+  });
+
+  it("credentials are resolved when each operation runs: a rotated token is used by the next one", async () => {
+    const outs = await create();
+    vi.stubEnv("MODAL_TOKEN_ID", "ak-rotated02");
+    vi.stubEnv("MODAL_TOKEN_SECRET", "as-rotated02");
+    await modalAppProvider.delete!("qcm-coder", outs);
+    expect((await world.state()).calls.map((c) => c.tokenId)).toEqual([FAKE_CREDENTIALS.tokenId, "ak-rotated02"]);
+  });
+
+  it("stack-config credentials (configure) win over the environment", async () => {
+    const config = new Map([["qwen-code-modal:modalTokenId", "ak-config03"], ["qwen-code-modal:modalTokenSecret", "as-config03"]]);
+    await modalAppProvider.configure!({ config: { get: (k: string) => config.get(k.includes(":") ? k : `qwen-code-modal:${k}`), require: () => "" } });
+    await create();
+    expect((await world.state()).calls[0]).toMatchObject({ tokenId: "ak-config03", hasSecret: true });
+  });
+
+  it("the modal child gets Modal's variables and what it needs to run, not the caller's other secrets", async () => {
+    vi.stubEnv("MODAL_PROXY_TOKEN_ID", "wk-proxy04");
+    vi.stubEnv("HF_TOKEN", "hf_token04");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "aws-secret04");
+    vi.stubEnv("MODAL_ENVIRONMENT", "main");
+    await create();
+    const [call] = (await world.state()).calls;
+    expect(call.modalEnv).toEqual(["MODAL_ENVIRONMENT", "MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET"]);
+    expect(call.envNames).toContain("PATH");
+    for (const name of ["MODAL_PROXY_TOKEN_ID", "HF_TOKEN", "AWS_SECRET_ACCESS_KEY", "QCM_MODAL_CLI", "QCM_ENV_FILE"]) expect(call.envNames).not.toContain(name);
   });
 
   it("replace: a new app name or environment replaces the resource", async () => {
@@ -129,7 +160,9 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
   it("a failing modal CLI gives an error with the command and output tail, never the token", async () => {
     vi.stubEnv("MODAL_STAND_IN_FAIL", "deploy");
     const err = await modalAppProvider.create!(inputs()).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ModalCliError);
+    // A plain Error (it must survive Pulumi's closure serializer) that says what failed.
+    expect(err).toBeInstanceOf(Error);
+    expect(isModalCliError(err)).toBe(true);
     const message = (err as Error).message;
     expect(message).toMatch(/^`modal deploy .*coder\.py --name qcm-coder --strategy recreate` failed \(exit 1\)/);
     expect(message).toContain("rejected by the stand-in");
@@ -149,15 +182,34 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     await expect(modalAppProvider.read!("qcm-coder", outs)).rejects.toThrow(/modal app list --json` failed/);
   });
 
-  it("credentials come from the env file when neither inputs nor environment hold them", async () => {
+  it("credentials come from the env file when the environment holds none", async () => {
     const envFile = join(world.dir, ".env");
     await writeFile(envFile, `MODAL_TOKEN_ID=ak-dotenv01\nMODAL_TOKEN_SECRET=as-dotenv01\n`);
-    await create(inputs({ credentials: undefined, envFile }));
+    vi.stubEnv("QCM_ENV_FILE", envFile);
+    vi.stubEnv("MODAL_TOKEN_ID", undefined);
+    vi.stubEnv("MODAL_TOKEN_SECRET", undefined);
+    await create();
     expect((await world.state()).calls[0]).toMatchObject({ tokenId: "ak-dotenv01", hasSecret: true });
   });
 
   it("without any credentials the stand-in's auth error comes back as a provider error", async () => {
-    await expect(create(inputs({ credentials: undefined }))).rejects.toThrow(/Token missing/);
+    vi.stubEnv("MODAL_TOKEN_ID", undefined);
+    vi.stubEnv("MODAL_TOKEN_SECRET", undefined);
+    await expect(create()).rejects.toThrow(/Token missing/);
+  });
+
+  it("delete treats only modal's exact messages as gone: an unknown environment is an error, the app stays in state", async () => {
+    const outs = await create();
+    const err = await modalAppProvider.delete!("qcm-coder", { ...outs, environment: "nope" }).catch((e: unknown) => e);
+    expect(isModalCliError(err)).toBe(true);
+    expect((err as Error).message).toMatch(/`modal app stop qcm-coder -y -e nope` failed \(exit 1\):\nError: Environment 'nope' not found\./);
+    expect(appNamed(await world.state(), "qcm-coder")!.state).toBe("deployed");
+  });
+
+  it("app list parses stdout only: a warning with brackets on stderr does not break refresh", async () => {
+    const outs = await create();
+    vi.stubEnv("MODAL_STAND_IN_WARN", "1");
+    expect(await modalAppProvider.read!("qcm-coder", outs)).toEqual({ id: "qcm-coder", props: outs });
   });
 
   it("check rejects inputs that are not a rendered shim", async () => {

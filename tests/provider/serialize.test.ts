@@ -28,13 +28,16 @@ describe("ModalApp provider closure serialization (plain Node, modal CLI stand-i
     const inputsFile = join(dir, "inputs.json");
     const shim = renderShim("vlm", DEFAULT_DEPLOYMENTS.vlm);
     await writeFile(inputsFile, JSON.stringify({
-      appName: "qcm-vlm", deploymentName: "vlm", shimSource: shim.source, strategy: "rolling",
-      modalCli: MODAL_STAND_IN, deployTimeoutSeconds: 60, credentials: FAKE_CREDENTIALS,
+      appName: "qcm-vlm", deploymentName: "vlm", shimSource: shim.source, strategy: "rolling", deployTimeoutSeconds: 60,
     }));
     // A fresh process with only the serialized text, as the provider host has.
     const run = await execa("node", [harness, "run", serialized, inputsFile], {
       cwd: resolve(__dirname, "..", ".."),
-      env: { MODAL_STAND_IN_STATE: world.statePath },
+      // The modal CLI and the credentials come from the host's environment when the operation runs.
+      env: {
+        MODAL_STAND_IN_STATE: world.statePath, QCM_MODAL_CLI: MODAL_STAND_IN, QCM_ENV_FILE: join(dir, "none.env"),
+        MODAL_TOKEN_ID: FAKE_CREDENTIALS.tokenId, MODAL_TOKEN_SECRET: FAKE_CREDENTIALS.tokenSecret,
+      },
     });
     // pulumi.log prints to stdout outside an engine; the harness's result is the last line.
     expect(JSON.parse(run.stdout.trim().split("\n").at(-1)!)).toEqual({

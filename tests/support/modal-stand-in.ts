@@ -35,7 +35,7 @@ export interface StandInApp {
 export interface StandInState {
   apps: StandInApp[];
   billing?: { denied?: boolean; rows: unknown[] };
-  calls: { argv: string[]; tokenId: string | null; hasSecret: boolean; modalEnv: string[] }[];
+  calls: { argv: string[]; tokenId: string | null; hasSecret: boolean; modalEnv: string[]; envNames: string[] }[];
 }
 
 /** The latest app row of a name, as `modal` resolves a name. */

@@ -1,0 +1,264 @@
+// End-to-end under the real Pulumi engine (CLI 3.274.1 + Node.js language host + dynamic provider
+// host), driving the project as README's deploy section does, against the recorded modal CLI
+// stand-in (Modal's cloud is unreachable here). Slow: every `pulumi` command starts the engine,
+// ts-node (type-checking the program) and the modal SDK shim check. Scenario groups share a stack
+// and run in order; see docs/engine.md for the measured times.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chmod, copyFile, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { appNamed } from "../support/modal-stand-in";
+import { ROOT } from "../support/cli";
+import { createEngineStack, findPulumi, previewSteps, type EngineStack } from "./engine-stack";
+
+const found = findPulumi();
+const missing = "missing" in found ? found.missing : undefined;
+if (missing) {
+  if (process.env.CI === "true") throw new Error(`the real-engine suite cannot run under CI: ${missing}`);
+  console.warn(`SKIPPED tests/engine (real Pulumi engine): ${missing}`);
+}
+const pulumi = "pulumi" in found ? found.pulumi : "";
+
+const TOKENS = { MODAL_TOKEN_ID: "ak-engine1", MODAL_TOKEN_SECRET: "as-engine1" };
+const ROTATED = { MODAL_TOKEN_ID: "ak-engine2", MODAL_TOKEN_SECRET: "as-engine2" };
+const PROXY = { MODAL_PROXY_TOKEN_ID: "wk-engine3", MODAL_PROXY_TOKEN_SECRET: "ws-engine3" };
+const CONFIG_TOKENS = { tokenId: "ak-engine4", tokenSecret: "as-engine4" };
+/** Every secret value any stack here sees: none may appear in a state folder in plaintext. */
+const SECRETS = [...Object.values(TOKENS), ...Object.values(ROTATED), ...Object.values(PROXY), ...Object.values(CONFIG_TOKENS)];
+
+const deployed = (s: { apps: { name: string; env: string; state: string }[] }) =>
+  s.apps.filter((a) => a.state === "deployed").map((a) => `${a.env}/${a.name}`).sort();
+const modalCommands = (s: { calls: { argv: string[] }[] }) =>
+  s.calls.map((c) => (c.argv[0] === "deploy" ? `deploy ${c.argv[3]}${c.argv.includes("-e") ? ` -e ${c.argv.at(-1)}` : ""}` : c.argv.join(" ")));
+
+async function expectNoSecretsIn(stack: EngineStack) {
+  const files = await stack.backendFiles();
+  expect(files.length).toBeGreaterThan(0);
+  for (const { path, text } of files) {
+    for (const secret of SECRETS) expect(text.includes(secret), `${secret} in ${path}`).toBe(false);
+  }
+  // Nothing machine-local from the checkout either (the modal CLI, the .env path, the project root).
+  const checkpoint = files.filter((f) => f.path.includes(`${join("stacks", "qwen-code-modal")}`));
+  for (const { path, text } of checkpoint) {
+    for (const local of [ROOT, stack.env.QCM_MODAL_CLI, stack.envFile]) expect(text.includes(local), `${local} in ${path}`).toBe(false);
+  }
+}
+
+// Each `pulumi` command takes 5-60 s on 2 shared cores; a test runs up to four of them.
+describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engine, modal CLI stand-in)", { timeout: 400_000 }, () => {
+  describe("lifecycle: preview, up, no-op, update, replace, subset, drift, rotation, destroy", () => {
+    let stack: EngineStack;
+    beforeAll(async () => {
+      stack = await createEngineStack(pulumi, { ...TOKENS });
+      await writeFile(stack.envFile, `MODAL_PROXY_TOKEN_ID=${PROXY.MODAL_PROXY_TOKEN_ID}\nMODAL_PROXY_TOKEN_SECRET=${PROXY.MODAL_PROXY_TOKEN_SECRET}\n`);
+    });
+    afterAll(async () => {
+      if (stack) await rm(stack.dir, { recursive: true, force: true });
+    });
+
+    it("preview: both apps and the endpoint config to create, no modal call", async () => {
+      const r = await stack.pulumi(["preview", "--json"]);
+      expect(r.exitCode, r.all).toBe(0);
+      const steps = previewSteps(r.stdout);
+      expect(steps).toMatchObject({ coder: ["create"], vlm: ["create"], "endpoint-config": ["create"], "endpoint-config-file": ["create"] });
+      expect((await stack.modalState()).calls).toEqual([]);
+      expect(existsSync(stack.endpointConfigPath)).toBe(false);
+    });
+
+    it("up: both apps deployed, the endpoint config written, outputs set; only Modal's variables reach modal", async () => {
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      const state = await stack.modalState();
+      expect(deployed(state)).toEqual(["main/qcm-coder", "main/qcm-vlm"]);
+      for (const call of state.calls) {
+        expect(call.tokenId).toBe(TOKENS.MODAL_TOKEN_ID);
+        expect(call.modalEnv.filter((n) => !n.startsWith("MODAL_STAND_IN"))).toEqual(["MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET"]);
+        expect(call.envNames).not.toContain("MODAL_PROXY_TOKEN_ID");
+        expect(call.envNames).not.toContain("PULUMI_CONFIG_PASSPHRASE");
+      }
+      const file = JSON.parse(await readFile(stack.endpointConfigPath, "utf8"));
+      expect(file.endpoints.coder.url).toBe("https://stand-in-ws--qcm-coder-serve.modal.run");
+      expect(file.endpoints.vlm.baseUrl).toBe("https://stand-in-ws--qcm-vlm-serve.modal.run/v1");
+      const out = await stack.pulumi(["stack", "output", "--json"]);
+      expect(JSON.parse(out.stdout)).toMatchObject({
+        endpointConfigPath: stack.endpointConfigPath,
+        endpoints: { coder: { url: "https://stand-in-ws--qcm-coder-serve.modal.run", model: "qwen3-coder-next" } },
+      });
+    });
+
+    it("up again: no changes and zero modal calls", async () => {
+      const before = (await stack.modalState()).calls.length;
+      const r = await stack.pulumi(["up", "--yes", "--expect-no-changes"]);
+      expect(r.exitCode, r.all).toBe(0);
+      expect((await stack.modalState()).calls.length).toBe(before);
+    });
+
+    it("one field changed: preview shows only that app updating (not the endpoint config); up redeploys only it", async () => {
+      await stack.configSet("deployments", JSON.stringify({ coder: { maxInputs: 64 } }));
+      const preview = await stack.pulumi(["preview", "--json"]);
+      expect(preview.exitCode, preview.all).toBe(0);
+      const steps = previewSteps(preview.stdout);
+      expect(steps.coder).toEqual(["update"]);
+      for (const name of ["vlm", "endpoint-config", "endpoint-config-file"]) expect(steps[name] ?? ["same"]).toEqual(["same"]);
+      const before = (await stack.modalState()).calls.length;
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      expect(modalCommands(await stack.modalState()).slice(before)).toEqual(["deploy qcm-coder"]);
+    });
+
+    it("environment change: both apps replaced (new environment deployed, old one stopped)", async () => {
+      await stack.configSet("environment", "staging");
+      const preview = await stack.pulumi(["preview", "--json"]);
+      expect(previewSteps(preview.stdout).coder).toEqual(["replace"]);
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      expect(deployed(await stack.modalState())).toEqual(["staging/qcm-coder", "staging/qcm-vlm"]);
+      const file = JSON.parse(await readFile(stack.endpointConfigPath, "utf8"));
+      expect(file.endpoints.coder.url).toBe("https://stand-in-ws-staging--qcm-coder-serve.modal.run");
+    });
+
+    it("enabled subset: the vlm app is stopped and leaves the endpoint config", async () => {
+      await stack.configSet("enabled", '["coder"]');
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      expect(deployed(await stack.modalState())).toEqual(["staging/qcm-coder"]);
+      expect(Object.keys(JSON.parse(await readFile(stack.endpointConfigPath, "utf8")).endpoints)).toEqual(["coder"]);
+    });
+
+    it("app stopped by hand: refresh drops it, up deploys it again", async () => {
+      const stop = await execa(stack.modal.path, ["app", "stop", "qcm-coder", "-y", "-e", "staging"], { env: TOKENS, reject: false });
+      expect(stop.exitCode, stop.stderr).toBe(0);
+      const refresh = await stack.pulumi(["refresh", "--yes", "--skip-preview"]);
+      expect(refresh.exitCode, refresh.all).toBe(0);
+      const urns = JSON.parse((await stack.pulumi(["stack", "export"])).stdout).deployment.resources.map((r: { urn: string }) => r.urn);
+      expect(urns.some((u: string) => u.endsWith("::coder") && u.includes("dynamic"))).toBe(false);
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      expect(deployed(await stack.modalState())).toEqual(["staging/qcm-coder"]);
+    });
+
+    it("endpoint config deleted or edited by hand: up notices and writes it again", async () => {
+      const written = await readFile(stack.endpointConfigPath, "utf8");
+      await rm(stack.endpointConfigPath);
+      const preview = await stack.pulumi(["preview", "--json"]);
+      expect(previewSteps(preview.stdout)["endpoint-config"]).toEqual(["update"]);
+      let r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      expect(await readFile(stack.endpointConfigPath, "utf8")).toBe(written);
+      await writeFile(stack.endpointConfigPath, written.replace("qwen3-coder-next", "edited-by-hand"));
+      r = await stack.pulumi(["refresh", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      expect(await readFile(stack.endpointConfigPath, "utf8")).toBe(written);
+    });
+
+    it("token rotated and modal CLI moved: destroy uses the new token and the new CLI; no config or .bak left", async () => {
+      // The same stand-in world, reached through another path (as from another clone).
+      const moved = join(stack.dir, "home", "modal");
+      await copyFile(stack.modal.path, moved);
+      await chmod(moved, 0o755);
+      stack.env = { ...stack.env, ...ROTATED, QCM_MODAL_CLI: moved };
+      const before = (await stack.modalState()).calls.length;
+      const r = await stack.pulumi(["destroy", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      const state = await stack.modalState();
+      expect(modalCommands(state).slice(before)).toEqual(["app stop qcm-coder -y -e staging"]);
+      expect(state.calls.slice(before).map((c) => c.tokenId)).toEqual([ROTATED.MODAL_TOKEN_ID]);
+      expect(deployed(state)).toEqual([]);
+      expect(existsSync(stack.endpointConfigPath)).toBe(false);
+      expect(existsSync(`${stack.endpointConfigPath}.bak`)).toBe(false);
+    });
+
+    it("destroy again: nothing to do, no modal call", async () => {
+      const before = (await stack.modalState()).calls.length;
+      const r = await stack.pulumi(["destroy", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      expect((await stack.modalState()).calls.length).toBe(before);
+    });
+
+    it("no secret value and nothing from the checkout in the whole state folder", async () => {
+      await expectNoSecretsIn(stack);
+    });
+  });
+
+  describe("modal failing: the real reason reaches the user", () => {
+    let stack: EngineStack;
+    beforeAll(async () => {
+      stack = await createEngineStack(pulumi, {});
+      // Credentials from stack config secrets only: the provider reads them in `configure`.
+      await stack.configSet("modalTokenId", CONFIG_TOKENS.tokenId, true);
+      await stack.configSet("modalTokenSecret", CONFIG_TOKENS.tokenSecret, true);
+      await stack.configSet("enabled", '["vlm"]');
+    });
+    afterAll(async () => {
+      if (stack) await rm(stack.dir, { recursive: true, force: true });
+    });
+
+    const expectReason = (all: string, command: RegExp) => {
+      expect(all).toMatch(command);
+      expect(all).toContain("rejected by the stand-in (failure requested)");
+      expect(all).toContain("[redacted]");
+      expect(all).not.toMatch(/Unknown Error|error: undefined|\[object Object\]/);
+      for (const secret of SECRETS) expect(all).not.toContain(secret);
+    };
+
+    it("deploy fails: up exits non-zero with the command, exit code and modal's words; nothing deployed", async () => {
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview"], { MODAL_STAND_IN_FAIL: "deploy" });
+      expect(r.exitCode).not.toBe(0);
+      expectReason(r.all, /`modal deploy \S+vlm\.py --name qcm-vlm` failed \(exit 1\)/);
+      expect(deployed(await stack.modalState())).toEqual([]);
+    });
+
+    it("list fails: refresh says why (credentials from stack config reached modal)", async () => {
+      const up = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(up.exitCode, up.all).toBe(0);
+      expect((await stack.modalState()).calls.at(-1)!.tokenId).toBe(CONFIG_TOKENS.tokenId);
+      const r = await stack.pulumi(["refresh", "--yes", "--skip-preview"], { MODAL_STAND_IN_FAIL: "list" });
+      expect(r.exitCode).not.toBe(0);
+      expectReason(r.all, /`modal app list --json` failed \(exit 1\)/);
+    });
+
+    it("stop fails: destroy says why, and the endpoint config of the running app stays", async () => {
+      const r = await stack.pulumi(["destroy", "--yes", "--skip-preview"], { MODAL_STAND_IN_FAIL: "stop" });
+      expect(r.exitCode).not.toBe(0);
+      expectReason(r.all, /`modal app stop qcm-vlm -y` failed \(exit 1\)/);
+      expect(deployed(await stack.modalState())).toEqual(["main/qcm-vlm"]);
+      expect(JSON.parse(await readFile(stack.endpointConfigPath, "utf8")).endpoints.vlm.app).toBe("qcm-vlm");
+      const retry = await stack.pulumi(["destroy", "--yes", "--skip-preview"]);
+      expect(retry.exitCode, retry.all).toBe(0);
+      expect(deployed(await stack.modalState())).toEqual([]);
+      expect(existsSync(stack.endpointConfigPath)).toBe(false);
+      await expectNoSecretsIn(stack);
+    });
+  });
+
+  describe("bad config and missing credentials", () => {
+    let stack: EngineStack;
+    beforeAll(async () => {
+      stack = await createEngineStack(pulumi, {});
+    });
+    afterAll(async () => {
+      if (stack) await rm(stack.dir, { recursive: true, force: true });
+    });
+
+    it("one clean error block listing every problem, no stack trace, non-zero exit, nothing deployed", async () => {
+      await stack.configSet("workspce", "acme");
+      await stack.configSet("deployTimeout", "5");
+      await stack.configSet("deployments", JSON.stringify({ vlm: { maxImagesPerPrompt: 6 } }));
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(r.exitCode).not.toBe(0);
+      // The progress line echoes the first line; the Diagnostics section holds the one error.
+      const diagnostics = r.all.slice(r.all.indexOf("Diagnostics:"));
+      expect(diagnostics.match(/error: /g)?.length, r.all).toBe(1);
+      expect(diagnostics).toMatch(
+        /error: invalid configuration:\n\s+- qwen-code-modal:workspce: unknown key[^\n]*\n\s+- qwen-code-modal:deployTimeout: got 5[^\n]*\n\s+- qwen-code-modal:deployments\.vlm\.maxImagesPerPrompt: got 6[^\n]*\n\s+- no Modal credentials: set MODAL_TOKEN_ID/,
+      );
+      expect(r.all).not.toMatch(/unhandled exception|PromiseRejectionHandledWarning|\n\s+at \S+ \(/);
+      expect((await stack.modalState()).calls).toEqual([]);
+      const resources = JSON.parse((await stack.pulumi(["stack", "export"])).stdout).deployment.resources ?? [];
+      expect(resources.filter((res: { type: string }) => res.type !== "pulumi:pulumi:Stack" && !res.type.startsWith("pulumi:providers:"))).toEqual([]);
+    });
+  });
+});

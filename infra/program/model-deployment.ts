@@ -6,7 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "@qwen-code-modal/contract";
 import type { PreparedDeployment } from "../prepare";
-import { ModalApp } from "../provider/modal-app";
+import type { Deployment } from "../config/schema";
+import { ModalApp, type VerifyInputs } from "../provider/modal-app";
+import { verifyBoundSeconds } from "../provider/verify-deploy";
 import { SERVE_FUNCTION } from "../render/shim";
 
 /** How a deployment's Modal app is deployed: the same for every kind of deployment. */
@@ -15,6 +17,15 @@ export interface ModalAppArgs {
   environment?: string;
   /** Bound on one `modal deploy`, seconds. */
   deployTimeoutSeconds: number;
+  /** Names of the proxy-token variables, for a deployment with `verifyDeploy`. */
+  proxyAuth: { tokenIdEnv: string; tokenSecretEnv: string };
+}
+
+/** The ModalApp's `verify` input for a deployment with `verifyDeploy`; nothing otherwise (state unchanged). */
+function verifyInputs(d: Deployment, proxyAuth: ModalAppArgs["proxyAuth"]): { verify?: VerifyInputs } {
+  const timeoutSeconds = verifyBoundSeconds(d);
+  if (timeoutSeconds === undefined) return {};
+  return { verify: { model: d.servedModelName, timeoutSeconds, proxyTokenIdEnv: proxyAuth.tokenIdEnv, proxyTokenSecretEnv: proxyAuth.tokenSecretEnv } };
 }
 
 /** Arguments of a {@link ModelDeployment}. */
@@ -33,7 +44,7 @@ export interface ModelDeploymentArgs extends ModalAppArgs {
 export function deploymentApp(
   parent: pulumi.Resource,
   name: string,
-  app: { appName: string; shimSource: string; maxContainers?: number },
+  app: { appName: string; shimSource: string; maxContainers?: number; verify?: VerifyInputs },
   args: ModalAppArgs,
   opts?: pulumi.ComponentResourceOptions,
 ): ModalApp {
@@ -46,6 +57,7 @@ export function deploymentApp(
       shimSource: app.shimSource,
       strategy: app.maxContainers === 1 ? "recreate" : "rolling",
       deployTimeoutSeconds: args.deployTimeoutSeconds,
+      ...(app.verify ? { verify: app.verify } : {}),
     },
     { parent, dependsOn: opts?.dependsOn },
   );
@@ -66,7 +78,7 @@ export class ModelDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qwen-code-modal:index:ModelDeployment", name, {}, opts);
     const d = args.prepared.deployment;
-    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers }, args, opts);
+    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers, ...verifyInputs(d, args.proxyAuth) }, args, opts);
     this.url = app.urls.apply((urls) => {
       const url = urls?.[SERVE_FUNCTION];
       if (!url) throw new Error(`modal deploy of ${d.appName} reported no web endpoint URL for function ${SERVE_FUNCTION}`);

@@ -44,7 +44,11 @@ export function defineStack(inputs: StackInputs): StackOutputs {
   const { config, prepared } = inputs;
   const endpointConfigPath = config.settings.endpointConfigPath ?? inputs.endpointConfigPath;
   const file = new EndpointConfigFile("endpoint-config-file", { path: endpointConfigPath });
-  const appArgs = { environment: config.settings.environment, deployTimeoutSeconds: config.settings.deployTimeout };
+  const appArgs = {
+    environment: config.settings.environment,
+    deployTimeoutSeconds: config.settings.deployTimeout,
+    proxyAuth: { tokenIdEnv: config.settings.proxyTokenIdEnv, tokenSecretEnv: config.settings.proxyTokenSecretEnv },
+  };
   // Every app depends on the config's place: destroy stops the apps before it removes the file.
   const afterFile = { dependsOn: [file] };
   const deployments = prepared.deployments.map((p) => [p.name, new ModelDeployment(p.name, { prepared: p, ...appArgs }, afterFile)] as const);

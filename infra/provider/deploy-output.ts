@@ -26,6 +26,7 @@ export interface DeployResult {
 
 const CREATED_WEB_FUNCTION = /Created web (?:function|endpoint) ([A-Za-z_][\w.]*)/;
 const CLASS_METHOD_URL = /([A-Za-z_]\w*) -> https:\/\//;
+const DETAIL_ROW_URL = /^[\s│]*└── (https?:\/\/[^\s\]]+)/;
 
 /** Parses the combined stdout/stderr of `modal deploy`. */
 export function parseDeployOutput(text: string): DeployResult {
@@ -35,7 +36,9 @@ export function parseDeployOutput(text: string): DeployResult {
     const fn = CREATED_WEB_FUNCTION.exec(line);
     if (fn) current = fn[1];
     else if (/Created /.test(line)) current = undefined;
-    const url = line.match(MODAL_RUN_URL)?.[0];
+    // A web function's detail row holds `handle_metadata.web_url` as the server sends it
+    // (_output/status.py:59-66): a *.modal.run URL, or a custom domain's.
+    const url = line.match(MODAL_RUN_URL)?.[0] ?? (current ? DETAIL_ROW_URL.exec(line)?.[1] : undefined);
     const owner = CLASS_METHOD_URL.exec(line)?.[1] ?? current;
     if (url && owner && !urls[owner]) urls[owner] = url;
   }

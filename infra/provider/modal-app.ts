@@ -10,6 +10,14 @@
  * - read (`pulumi refresh`): `modal app list --json`; an app no longer deployed drops out of state.
  * - deploy and stop progress also goes to the local deploy-events file (./deploy-events.ts), which
  *   the `dashboard` follows.
+ * - every deploy is tagged `qcm-<first 12 hex of the deploy hash>` (`modal deploy --tag`), so
+ *   `modal app history` shows which config each version came from.
+ * - verify (optional, `verify` input): after the deploy, wait with a bound and progress lines in
+ *   the Pulumi log until `/health` and `/v1/models` answer with the served model name. If they
+ *   never do: on an update, `modal app rollback` restores the previous version and the update
+ *   fails, so Pulumi's state keeps the previous inputs and the old version serves; on a create,
+ *   the new app is stopped and the create fails. The proxy token comes from the operation's
+ *   variables, named by the input, never stored.
  *
  * Inputs describe the app and nothing else (name, environment, shim, strategy, deploy timeout).
  * The modal CLI, the credentials and the .env file belong to the machine running the operation:
@@ -23,9 +31,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { canonicalJson, sha256 } from "../render/hash";
-import { appendDeployEvent } from "./deploy-events";
 import { modalAppList, modalAppStop, modalDeploy, type ModalCliContext } from "./modal-cli";
+import { appendDeployEvent, type DeployOp } from "./deploy-events";
+import { modalAppRollback } from "./modal-history";
 import { operationEnvironment, type ConfiguredCredentials } from "./operation-env";
+import { verifyDeployed } from "./verify-deploy";
 
 /** Plain inputs of a ModalApp, as the provider receives them. Units: seconds. */
 export interface ModalAppInputs {
@@ -41,6 +51,19 @@ export interface ModalAppInputs {
   strategy: "rolling" | "recreate";
   /** Bound on one `modal deploy`, seconds. */
   deployTimeoutSeconds: number;
+  /** Verify each deploy (see the module note); absent: no verification. */
+  verify?: VerifyInputs;
+}
+
+/** What a deploy's verification checks. Units: seconds. */
+export interface VerifyInputs {
+  /** The served model name `/v1/models` must list. */
+  model: string;
+  /** Bound on the wait. */
+  timeoutSeconds: number;
+  /** Names of the variables holding the proxy-auth token id and secret (Modal-Key / Modal-Secret). */
+  proxyTokenIdEnv: string;
+  proxyTokenSecretEnv: string;
 }
 
 /** Provider state: the inputs plus what the deploy reported. */
@@ -63,8 +86,7 @@ export interface ModalAppProvider extends pulumi.dynamic.ResourceProvider {
 }
 
 /** The modal CLI context of one operation on app `i`. */
-function cliContext(p: ModalAppProvider, i: Pick<ModalAppInputs, "appName" | "environment">, log: boolean): ModalCliContext {
-  const op = operationEnvironment(p.configured);
+function cliContext(p: ModalAppProvider, i: Pick<ModalAppInputs, "appName" | "environment">, log: boolean, op = operationEnvironment(p.configured)): ModalCliContext {
   return {
     cli: op.cli,
     env: op.env,
@@ -78,29 +100,87 @@ function cliContext(p: ModalAppProvider, i: Pick<ModalAppInputs, "appName" | "en
   };
 }
 
-async function deploy(p: ModalAppProvider, i: ModalAppInputs): Promise<ModalAppOutputs> {
+/**
+ * Runs a deploy or a stop with its progress in the deploy-events file (start, then done or failed),
+ * for the dashboard.
+ */
+async function withEvents<T>(p: ModalAppProvider, app: string, op: DeployOp, run: () => Promise<T>, urls?: (t: T) => Record<string, string>): Promise<T> {
   const events = operationEnvironment(p.configured).eventsPath;
-  appendDeployEvent(events, { app: i.appName, kind: "start", op: "deploy" });
+  appendDeployEvent(events, { app, kind: "start", op });
   try {
-    const result = await modalDeploy(cliContext(p, i, true), {
-      appName: i.appName,
-      fileName: i.deploymentName,
-      source: i.shimSource,
-      strategy: i.strategy,
-      timeoutSeconds: i.deployTimeoutSeconds,
-    });
-    appendDeployEvent(events, { app: i.appName, kind: "done", op: "deploy", urls: result.urls });
-    return { ...appInputs(i), deployHash: deployHash(i), urls: result.urls };
+    const result = await run();
+    appendDeployEvent(events, { app, kind: "done", op, ...(urls ? { urls: urls(result) } : {}) });
+    return result;
   } catch (err) {
-    appendDeployEvent(events, { app: i.appName, kind: "failed", op: "deploy", text: (err as Error).message });
+    appendDeployEvent(events, { app, kind: "failed", op, text: (err as Error).message });
     throw err;
   }
 }
 
+/** The deploy tag of a deploy hash: `qcm-` and its first 12 hex digits. */
+export function deployTag(hash: string): string {
+  return `qcm-${hash.slice(0, 12)}`;
+}
+
+/**
+ * Deploys `i`, then verifies it when asked; a failed verification restores `previous` (an update)
+ * or stops the new app (a create) and throws.
+ * @throws Error (plain) naming what failed and what was restored.
+ */
+async function deploy(p: ModalAppProvider, i: ModalAppInputs, previous?: ModalAppOutputs): Promise<ModalAppOutputs> {
+  const op = operationEnvironment(p.configured);
+  const ctx = cliContext(p, i, true, op);
+  const headers = i.verify ? proxyHeaders(i.verify, op.vars) : undefined;
+  const hash = deployHash(i);
+  const result = await modalDeploy(ctx, {
+    appName: i.appName,
+    fileName: i.deploymentName,
+    source: i.shimSource,
+    strategy: i.strategy,
+    timeoutSeconds: i.deployTimeoutSeconds,
+    tag: deployTag(hash),
+  });
+  if (i.verify && headers) {
+    const url = result.urls.serve ?? Object.values(result.urls)[0];
+    const log = (line: string) => pulumi.log.info(`[modal ${i.appName}] ${line}`);
+    log(`verifyDeploy: waiting up to ${i.verify.timeoutSeconds} s for ${url}/health and /v1/models to serve "${i.verify.model}"`);
+    const outcome = url ? await verifyDeployed({ url, model: i.verify.model, headers, timeoutSeconds: i.verify.timeoutSeconds, onProgress: log }) : { ok: false as const, reason: "modal deploy reported no web endpoint URL" };
+    if (!outcome.ok) {
+      if (result.skipped) {
+        // Modal made no new version: nothing to roll back; what serves is what served before.
+        throw new Error(`verifyDeploy of ${i.appName} failed: ${outcome.reason}. Modal skipped the deploy (no changes), so nothing was rolled back.`);
+      }
+      if (previous) {
+        log(`verifyDeploy failed (${outcome.reason}); rolling back to the previous version (modal app rollback)`);
+        await modalAppRollback(ctx, { appName: i.appName, strategy: i.strategy, timeoutSeconds: i.deployTimeoutSeconds });
+        throw new Error(`verifyDeploy of ${i.appName} failed: ${outcome.reason}. Rolled back to the previous version (modal app rollback); the stack keeps the previous inputs.`);
+      }
+      log(`verifyDeploy failed (${outcome.reason}); stopping the new app`);
+      await modalAppStop(ctx, i.appName);
+      throw new Error(`verifyDeploy of ${i.appName} failed: ${outcome.reason}. The new app was stopped (there was no previous version to roll back to).`);
+    }
+    log(`verifyDeploy: serving "${i.verify.model}" after ${outcome.waitedSeconds} s`);
+  }
+  return { ...appInputs(i), deployHash: hash, urls: result.urls };
+}
+
+/**
+ * The proxy-auth headers for verification, from the operation's variables.
+ * @throws Error (plain) naming the variables when either is unset: before anything is deployed.
+ */
+function proxyHeaders(v: VerifyInputs, vars: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const id = vars[v.proxyTokenIdEnv];
+  const secret = vars[v.proxyTokenSecretEnv];
+  if (!id || !secret) {
+    throw new Error(`verifyDeploy needs the proxy token to call the endpoint: set ${v.proxyTokenIdEnv} and ${v.proxyTokenSecretEnv} (environment or .env); nothing was deployed`);
+  }
+  return { "Modal-Key": id, "Modal-Secret": secret };
+}
+
 /** Only the input fields (state written by an older provider may hold more). */
 function appInputs(i: ModalAppInputs): ModalAppInputs {
-  const { appName, environment, deploymentName, shimSource, strategy, deployTimeoutSeconds } = i;
-  return { appName, ...(environment === undefined ? {} : { environment }), deploymentName, shimSource, strategy, deployTimeoutSeconds };
+  const { appName, environment, deploymentName, shimSource, strategy, deployTimeoutSeconds, verify } = i;
+  return { appName, ...(environment === undefined ? {} : { environment }), deploymentName, shimSource, strategy, deployTimeoutSeconds, ...(verify === undefined ? {} : { verify }) };
 }
 
 /** The dynamic provider. Exported for tests, which drive it directly against a modal CLI stand-in. */
@@ -122,29 +202,25 @@ export const modalAppProvider: ModalAppProvider = {
   async diff(_id: string, olds: ModalAppOutputs, news: ModalAppInputs) {
     const replaces = (["appName", "environment"] as const).filter((k) => (olds[k] ?? null) !== (news[k] ?? null));
     const redeploy = olds.deployHash !== deployHash(news);
-    const recorded = olds.deploymentName !== news.deploymentName || olds.deployTimeoutSeconds !== news.deployTimeoutSeconds;
+    const recorded = olds.deploymentName !== news.deploymentName || olds.deployTimeoutSeconds !== news.deployTimeoutSeconds ||
+      canonicalJson(olds.verify ?? null) !== canonicalJson(news.verify ?? null);
     return { changes: replaces.length > 0 || redeploy || recorded, replaces, deleteBeforeReplace: false };
   },
 
   async create(inputs: ModalAppInputs) {
-    const outs = await deploy(this as ModalAppProvider, inputs);
+    const outs = await withEvents(this as ModalAppProvider, inputs.appName, "deploy", () => deploy(this as ModalAppProvider, inputs), (o) => o.urls);
     return { id: inputs.appName, outs };
   },
 
   async update(_id: string, olds: ModalAppOutputs, news: ModalAppInputs) {
-    // Only the file stem or the deploy timeout changed: keep the deployed app, record the new inputs.
+    // Only the file stem, the deploy timeout or the verification changed: keep the deployed app, record the new inputs.
     if (olds.deployHash === deployHash(news)) return { outs: { ...appInputs(news), deployHash: olds.deployHash, urls: olds.urls } };
-    return { outs: await deploy(this as ModalAppProvider, news) };
+    return { outs: await withEvents(this as ModalAppProvider, news.appName, "deploy", () => deploy(this as ModalAppProvider, news, olds), (o) => o.urls) };
   },
 
   async delete(_id: string, props: ModalAppOutputs) {
-    const events = operationEnvironment((this as ModalAppProvider).configured).eventsPath;
-    appendDeployEvent(events, { app: props.appName, kind: "start", op: "stop" });
-    const outcome = await modalAppStop(cliContext(this as ModalAppProvider, props, false), props.appName).catch((err: Error) => {
-      appendDeployEvent(events, { app: props.appName, kind: "failed", op: "stop", text: err.message });
-      throw err;
-    });
-    appendDeployEvent(events, { app: props.appName, kind: "done", op: "stop" });
+    const p = this as ModalAppProvider;
+    const outcome = await withEvents(p, props.appName, "stop", () => modalAppStop(cliContext(p, props, false), props.appName));
     pulumi.log.info(`[modal ${props.appName}] ${outcome === "stopped" ? "app stopped" : "app was already stopped or gone"}`);
   },
 

@@ -175,20 +175,25 @@ export function modalFailure(run: ModalRun, why?: string): never {
 }
 
 /**
- * `modal deploy <shim> --name <app> [--strategy recreate]`: writes the shim to a private
+ * `modal deploy <shim> --name <app> [--strategy recreate] [--tag TAG]`: writes the shim to a private
  * temporary folder, deploys it, and reads the endpoint URLs from the output.
  * @param timeoutSeconds - bound on the whole deploy (image builds with baked weights take minutes).
  * @throws ModalCliError when modal exits non-zero or never confirms the deploy.
  */
 export async function modalDeploy(
   ctx: ModalCliContext,
-  args: { appName: string; fileName: string; source: string; strategy: "rolling" | "recreate"; timeoutSeconds: number },
+  args: { appName: string; fileName: string; source: string; strategy: "rolling" | "recreate"; timeoutSeconds: number; tag?: string },
 ): Promise<DeployResult> {
   const dir = await mkdtemp(join(tmpdir(), "qcm-deploy-"));
   try {
     const file = join(dir, `${args.fileName}.py`);
     await writeFile(file, args.source, { mode: 0o600 });
-    const argv = ["deploy", file, "--name", args.appName, ...(args.strategy === "recreate" ? ["--strategy", "recreate"] : [])];
+    const argv = [
+      "deploy", file, "--name", args.appName,
+      ...(args.strategy === "recreate" ? ["--strategy", "recreate"] : []),
+      // `--tag` (modal/cli/run.py:646): names the version in `modal app history` ([a-zA-Z0-9._-]{1,50}, runner.py:633).
+      ...(args.tag ? ["--tag", args.tag] : []),
+    ];
     const run = await runModal(ctx, argv, args.timeoutSeconds);
     if (run.exitCode !== 0) modalFailure(run);
     const result = parseDeployOutput(run.output);

@@ -6,7 +6,26 @@
  * "not yet". A 401/403 (proxy credentials) ends the wait at once.
  * @module
  */
-import { describeOutcome, httpCall, isAuthRejection } from "../endpoints/http";
+
+/**
+ * One GET: the status and body, or why no answer came. Never throws. Global fetch, not
+ * ../endpoints/http: this runs inside the dynamic provider, which Pulumi's closure serializer
+ * copies with everything it imports, and the endpoints' HTTP client (undici, the gateway client)
+ * does not survive that copy (tests/provider/serialize).
+ */
+async function get(url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status?: number; text: string; error?: string }> {
+  try {
+    const res = await fetch(url, { headers, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    return { status: res.status, text: await res.text() };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
+    return { text: "", error: timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : (e.cause?.code ?? e.message) };
+  }
+}
+
+/** `HTTP 503` or why no answer came. */
+const outcomeText = (o: { status?: number; error?: string }) => (o.status !== undefined ? `HTTP ${o.status}` : (o.error ?? "no response"));
 
 /** What to check and how long to wait. Units: seconds. */
 export interface VerifyRequest {
@@ -46,15 +65,15 @@ export async function verifyDeployed(req: VerifyRequest): Promise<VerifyOutcome>
   for (let attempt = 1; ; attempt++) {
     const left = req.timeoutSeconds - elapsed();
     const limitMs = Math.round(Math.max(1000, Math.min(150_000, left * 1000)));
-    const health = await httpCall(`${req.url}/health`, { headers: req.headers, timeoutMs: limitMs });
-    if (isAuthRejection(health.status)) return { ok: false, reason: `${req.url}/health refused the proxy credentials (HTTP ${health.status})` };
+    const health = await get(`${req.url}/health`, req.headers, limitMs);
+    if (health.status === 401 || health.status === 403) return { ok: false, reason: `${req.url}/health refused the proxy credentials (HTTP ${health.status})` };
     if (health.status === 200) {
-      const models = await httpCall(`${req.url}/v1/models`, { headers: req.headers, timeoutMs: limitMs });
+      const models = await get(`${req.url}/v1/models`, req.headers, limitMs);
       const ids = models.status === 200 ? modelIds(models.text) : undefined;
       if (ids?.includes(req.model)) return { ok: true, waitedSeconds: Math.round(elapsed()) };
-      last = ids ? `/v1/models lists ${JSON.stringify(ids)}, not "${req.model}"` : `/v1/models: ${describeOutcome(models)}`;
+      last = ids ? `/v1/models lists ${JSON.stringify(ids)}, not "${req.model}"` : `/v1/models: ${outcomeText(models)}`;
     } else {
-      last = `/health: ${describeOutcome(health)}`;
+      last = `/health: ${outcomeText(health)}`;
     }
     if (elapsed() + poll >= req.timeoutSeconds) {
       return { ok: false, reason: `not serving "${req.model}" at ${req.url} after ${Math.round(elapsed())} s (bound ${req.timeoutSeconds} s, ${attempt} attempts; last: ${last})` };

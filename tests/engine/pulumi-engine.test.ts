@@ -11,6 +11,7 @@ import { execa } from "execa";
 import { appNamed } from "../support/modal-stand-in";
 import { ROOT } from "../support/cli";
 import { createEngineStack, findPulumi, previewSteps, type EngineStack } from "./engine-stack";
+import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
 
 const found = findPulumi();
 const missing = "missing" in found ? found.missing : undefined;
@@ -207,7 +208,7 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
     it("deploy fails: up exits non-zero with the command, exit code and modal's words; nothing deployed", async () => {
       const r = await stack.pulumi(["up", "--yes", "--skip-preview"], { MODAL_STAND_IN_FAIL: "deploy" });
       expect(r.exitCode).not.toBe(0);
-      expectReason(r.all, /`modal deploy \S+vlm\.py --name qcm-vlm` failed \(exit 1\)/);
+      expectReason(r.all, /`modal deploy \S+vlm\.py --name qcm-vlm --tag qcm-[0-9a-f]{12}` failed \(exit 1\)/);
       expect(deployed(await stack.modalState())).toEqual([]);
     });
 
@@ -230,6 +231,62 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       expect(retry.exitCode, retry.all).toBe(0);
       expect(deployed(await stack.modalState())).toEqual([]);
       expect(existsSync(stack.endpointConfigPath)).toBe(false);
+      await expectNoSecretsIn(stack);
+    });
+  });
+
+  describe("verifyDeploy: a deploy that never serves is rolled back, the update fails, state keeps the previous inputs", () => {
+    let stack: EngineStack;
+    let vllm: VllmStandIn;
+    beforeAll(async () => {
+      // The deployed endpoint is a local vLLM stand-in behind the proxy token in .env: the stand-in
+      // modal CLI prints its URL as the web function's URL.
+      vllm = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: { tokenId: PROXY.MODAL_PROXY_TOKEN_ID, tokenSecret: PROXY.MODAL_PROXY_TOKEN_SECRET } });
+      stack = await createEngineStack(pulumi, { ...TOKENS });
+      await writeFile(stack.envFile, `MODAL_PROXY_TOKEN_ID=${PROXY.MODAL_PROXY_TOKEN_ID}\nMODAL_PROXY_TOKEN_SECRET=${PROXY.MODAL_PROXY_TOKEN_SECRET}\n`);
+      await stack.modal.setDeployUrl(vllm.url);
+      await stack.configSet("enabled", '["coder"]');
+      await stack.configSet("deployments", JSON.stringify({ coder: { verifyDeploy: 20 } }));
+    });
+    afterAll(async () => {
+      await vllm?.close();
+      if (stack) await rm(stack.dir, { recursive: true, force: true });
+    });
+    const shimOf = async () => {
+      const resources = JSON.parse((await stack.pulumi(["stack", "export"])).stdout).deployment.resources as { type: string; urn: string; inputs: { shimSource: string } }[];
+      return resources.find((res) => res.urn.endsWith("::coder") && res.type.includes("dynamic"))!.inputs.shimSource;
+    };
+
+    it("up: deployed with a tag, verified (progress in the log), the endpoint config written", async () => {
+      vllm.setFault({ status: 503, requests: 1 });
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      expect(r.all).toMatch(/verifyDeploy: waiting up to 20 s for http:\/\/127\.0\.0\.1:\d+\/health and \/v1\/models to serve "qwen3-coder-next"/);
+      expect(r.all).toContain('verifyDeploy: serving "qwen3-coder-next"');
+      const app = appNamed(await stack.modalState(), "qcm-coder")!;
+      expect(app.versions!.map((v) => v.tag)).toEqual([expect.stringMatching(/^qcm-[0-9a-f]{12}$/)]);
+      expect(JSON.parse(await readFile(stack.endpointConfigPath, "utf8")).endpoints.coder.url).toBe(vllm.url);
+      for (const call of (await stack.modalState()).calls) expect(call.envNames).not.toContain("MODAL_PROXY_TOKEN_ID");
+    });
+
+    it("an update whose model never answers: rollback to v1, up fails with the reason, state and endpoint config keep the previous version", async () => {
+      const before = await shimOf();
+      await stack.configSet("deployments", JSON.stringify({ coder: { verifyDeploy: 6, servedModelName: "qwen3-coder-next-v2" } }));
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.all).toMatch(/verifyDeploy of qcm-coder failed: not serving "qwen3-coder-next-v2" at http:\/\/127\.0\.0\.1:\d+ after \d+ s \(bound 6 s, \d+ attempts; last: \/v1\/models lists \["qwen3-coder-next"\], not "qwen3-coder-next-v2"\)\. Rolled back to the previous version \(modal app rollback\); the stack keeps the previous inputs\./);
+      expect(r.all).toMatch(/verifying: \d+ s of 6 s/);
+      expect(r.all).not.toMatch(/Unknown Error|\[object Object\]/);
+      const state = await stack.modalState();
+      expect(state.calls.at(-1)!.argv).toEqual(["app", "rollback", "qcm-coder", "--strategy", "recreate"]);
+      const app = appNamed(state, "qcm-coder")!;
+      expect(app.versions!.map((v) => [v.version, v.rollbackOf ?? null])).toEqual([[1, null], [2, null], [3, 1]]);
+      expect(app.hash).toBe(app.versions![0].hash);
+      expect(await shimOf()).toBe(before);
+      expect(before).toContain('SERVED_MODEL_NAME = "qwen3-coder-next"');
+      expect(JSON.parse(await readFile(stack.endpointConfigPath, "utf8")).endpoints.coder.model).toBe("qwen3-coder-next");
+      const preview = await stack.pulumi(["preview", "--json"]);
+      expect(previewSteps(preview.stdout).coder).toEqual(["update"]);
       await expectNoSecretsIn(stack);
     });
   });

@@ -22,6 +22,20 @@ describe("modal deploy output parsing", () => {
     expect(parseDeployOutput(out).urls).toEqual({ serve: "https://ws--qcm-vlm-serve.modal.run" });
   });
 
+  it("reads a web function row holding another domain's URL (custom domain; the stand-in's local vLLM), not the View Deployment link", () => {
+    const out = [
+      "✓ Created objects.",
+      "└── ✓ Created web function serve",
+      "    └── https://coder.example.com 🔑",
+      "✓ App deployed in 1.0s! 🎉",
+      "",
+      "View Deployment: https://modal.com/apps/ws/main/deployed/qcm-coder",
+    ].join("\n");
+    expect(parseDeployOutput(out).urls).toEqual({ serve: "https://coder.example.com" });
+    expect(parseDeployOutput(out.replace("https://coder.example.com", "http://127.0.0.1:4321")).urls).toEqual({ serve: "http://127.0.0.1:4321" });
+    expect(parseDeployOutput("✓ Created objects.\n└── ✓ Created web function serve\n✓ App deployed in 1.0s! 🎉\n\nView Deployment: https://modal.com/apps/x").urls).toEqual({});
+  });
+
   it("reads a class's web method row (memory-snapshot mode)", () => {
     const out = "✓ Created objects.\n└── ✓ Created function Server.*.\n    └── serve -> https://ws--qcm-coder-server-serve.modal.run 🔑\n✓ App deployed in 9.0s! 🎉";
     expect(parseDeployOutput(out).urls).toEqual({ serve: "https://ws--qcm-coder-server-serve.modal.run" });

@@ -7,6 +7,7 @@ import { isModalCliError } from "../../infra/provider/modal-cli";
 import { renderShim } from "../../infra/render/shim";
 import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
 import { appNamed, FAKE_CREDENTIALS, MODAL_STAND_IN, standInWorld } from "../support/modal-stand-in";
+import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
 
 const coder = renderShim("coder", DEFAULT_DEPLOYMENTS.coder);
 
@@ -58,7 +59,9 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     const state = await world.state();
     const { calls } = state;
     expect(calls).toHaveLength(1);
-    expect(calls[0].argv).toEqual(["deploy", expect.stringMatching(/qcm-deploy-.*\/coder\.py$/), "--name", "qcm-coder", "--strategy", "recreate"]);
+    const tag = `qcm-${deployHash(inputs()).slice(0, 12)}`;
+    expect(calls[0].argv).toEqual(["deploy", expect.stringMatching(/qcm-deploy-.*\/coder\.py$/), "--name", "qcm-coder", "--strategy", "recreate", "--tag", tag]);
+    expect(appNamed(state, "qcm-coder")!.versions!.map((v) => v.tag)).toEqual([tag]);
     expect(calls[0]).toMatchObject({ tokenId: FAKE_CREDENTIALS.tokenId, hasSecret: true });
     expect(appNamed(state, "qcm-coder")).toMatchObject({ state: "deployed", strategy: "recreate" });
     expect(logged.some((l) => l.includes("App deployed in"))).toBe(true);
@@ -68,7 +71,7 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     const outs = await create(inputs({ strategy: "rolling", environment: "staging", appName: "qcm-vlm", deploymentName: "vlm" }));
     expect(outs.urls.serve).toBe("https://stand-in-ws-staging--qcm-vlm-serve.modal.run");
     const { calls } = await world.state();
-    expect(calls[0].argv.slice(2)).toEqual(["--name", "qcm-vlm", "-e", "staging"]);
+    expect(calls[0].argv.slice(2)).toEqual(["--name", "qcm-vlm", "--tag", expect.stringMatching(/^qcm-[0-9a-f]{12}$/), "-e", "staging"]);
   });
 
   it("no-op: diff of unchanged inputs reports no changes and runs no modal command", async () => {
@@ -164,7 +167,7 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     expect(err).toBeInstanceOf(Error);
     expect(isModalCliError(err)).toBe(true);
     const message = (err as Error).message;
-    expect(message).toMatch(/^`modal deploy .*coder\.py --name qcm-coder --strategy recreate` failed \(exit 1\)/);
+    expect(message).toMatch(/^`modal deploy .*coder\.py --name qcm-coder --strategy recreate --tag qcm-[0-9a-f]{12}` failed \(exit 1\)/);
     expect(message).toContain("rejected by the stand-in");
     expect(message).toContain("[redacted]");
     for (const text of [message, ...logged]) {
@@ -215,5 +218,65 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
   it("check rejects inputs that are not a rendered shim", async () => {
     const { failures } = await modalAppProvider.check!({}, inputs({ shimSource: "print('hi')", strategy: "fast" as "rolling" }));
     expect(failures!.map((f) => f.property)).toEqual(["shimSource", "strategy"]);
+  });
+});
+
+describe("ModalApp verifyDeploy (modal CLI stand-in printing a local vLLM stand-in's URL)", () => {
+  const PROXY = { id: "wk-verify2", secret: "ws-verify2" };
+  let vllm: VllmStandIn;
+  const verified = (over: Partial<ModalAppInputs> = {}, model = "qwen3-coder-next") =>
+    inputs({ verify: { model, timeoutSeconds: 3, proxyTokenIdEnv: "QCM_TEST_PROXY_ID", proxyTokenSecretEnv: "QCM_TEST_PROXY_SECRET" }, ...over });
+
+  beforeEach(async () => {
+    vllm = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: { tokenId: PROXY.id, tokenSecret: PROXY.secret } });
+    vi.stubEnv("MODAL_STAND_IN_URL", vllm.url);
+    vi.stubEnv("QCM_TEST_PROXY_ID", PROXY.id);
+    vi.stubEnv("QCM_TEST_PROXY_SECRET", PROXY.secret);
+  });
+  afterEach(() => vllm.close());
+
+  it("a deploy that serves the model passes, with progress in the Pulumi log", async () => {
+    vllm.setFault({ status: 503, requests: 1 });
+    const outs = await create(verified());
+    expect(outs.verify).toMatchObject({ model: "qwen3-coder-next", timeoutSeconds: 3 });
+    expect(logged.some((l) => /verifyDeploy: waiting up to 3 s for http:\/\/127\.0\.0\.1:\d+\/health/.test(l))).toBe(true);
+    expect(logged.some((l) => l.includes("verifying: ") && l.includes("/health: HTTP 503"))).toBe(true);
+    expect(logged.some((l) => l.includes('verifyDeploy: serving "qwen3-coder-next"'))).toBe(true);
+    expect(vllm.requests.some((r) => r.path === "/v1/models" && r.status === 200)).toBe(true);
+  });
+
+  it("an update that never serves the new model is rolled back and fails; the old version serves again", async () => {
+    const first = await create(verified());
+    const next = verified({ shimSource: coder.source.replace('SERVED_MODEL_NAME = "qwen3-coder-next"', 'SERVED_MODEL_NAME = "qwen3-coder-next-v2"') }, "qwen3-coder-next-v2");
+    const err = await modalAppProvider.update!("qcm-coder", first, next).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^verifyDeploy of qcm-coder failed: not serving "qwen3-coder-next-v2" at http:\/\/127\.0\.0\.1:\d+ after \d+ s \(bound 3 s, .*\/v1\/models lists \["qwen3-coder-next"\].*\)\. Rolled back to the previous version \(modal app rollback\); the stack keeps the previous inputs\.$/);
+    const state = await world.state();
+    expect(state.calls.map((c) => c.argv.slice(0, 3).join(" "))).toEqual(["deploy " + state.calls[0].argv[1] + " --name", "deploy " + state.calls[1].argv[1] + " --name", "app rollback qcm-coder"]);
+    expect(state.calls.at(-1)!.argv).toEqual(["app", "rollback", "qcm-coder", "--strategy", "recreate"]);
+    const app = appNamed(state, "qcm-coder")!;
+    expect(app.versions!.map((v) => [v.version, v.rollbackOf ?? null])).toEqual([[1, null], [2, null], [3, 1]]);
+    expect(app.hash).toBe(app.versions![0].hash);
+  });
+
+  it("a create that never serves is stopped and fails; no proxy token: nothing is deployed", async () => {
+    const err = await modalAppProvider.create!(verified({}, "some-other-model")).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^verifyDeploy of qcm-coder failed: .*The new app was stopped \(there was no previous version to roll back to\)\.$/);
+    expect(appNamed(await world.state(), "qcm-coder")!.state).toBe("stopped");
+    vi.stubEnv("QCM_TEST_PROXY_SECRET", "");
+    const before = (await world.state()).calls.length;
+    const missing = await modalAppProvider.create!(verified()).catch((e: unknown) => e);
+    expect((missing as Error).message).toBe("verifyDeploy needs the proxy token to call the endpoint: set QCM_TEST_PROXY_ID and QCM_TEST_PROXY_SECRET (environment or .env); nothing was deployed");
+    expect((await world.state()).calls.length).toBe(before);
+  });
+
+  it("turning verification on or off changes no shim and redeploys nothing", async () => {
+    const first = await create(inputs());
+    const diff = await modalAppProvider.diff!("qcm-coder", first, verified());
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    const before = (await world.state()).calls.length;
+    const { outs } = await modalAppProvider.update!("qcm-coder", first, verified());
+    expect(outs.verify).toBeDefined();
+    expect((await world.state()).calls.length).toBe(before);
   });
 });

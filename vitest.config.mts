@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -9,7 +11,11 @@ export default defineConfig({
     maxWorkers: 2,
     // `plan` runs the real-vLLM check (tens of seconds) when vLLM is installed; the suites that run
     // `plan` for other reasons skip it, tests/vllm/ turns it on where it is the point.
-    env: { QCM_VLLM_CHECK: "0" },
+    env: {
+      QCM_VLLM_CHECK: "0",
+      // The ModalApp provider appends deploy events (for the dashboard); tests never write under $HOME.
+      QCM_DEPLOY_EVENTS: join(tmpdir(), `qcm-test-deploy-events-${process.pid}.jsonl`),
+    },
     benchmark: {
       include: ["tests/bench/**/*.bench.ts", "mcp/tests/**/*.bench.ts"],
     },

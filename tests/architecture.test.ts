@@ -30,8 +30,9 @@ const LAYERS: Record<string, number> = {
   program: 8, // the Pulumi component resources
   clients: 8, // qwen-code, Claude Code, MCP registration
   ops: 8, // smoke, status, logs, warm, ...
-  "index.ts": 9, // entry point: the Pulumi program
-  cli: 9, // entry point: the project CLI
+  dashboard: 9, // the local web page: reads ops, clients, endpoints, the plan and the provider's deploy events
+  "index.ts": 10, // entry point: the Pulumi program
+  cli: 10, // entry point: the project CLI
 };
 
 /** Files allowed to read `process.env`: the resolution itself and the entry points. */

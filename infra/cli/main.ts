@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `qwen-code-modal`: the project CLI. `pulumi up` / `pulumi destroy` deploy; this gathers
- * everything around them (plan, render, install, smoke, status, logs, ...).
+ * everything around them (plan, render, install, smoke, status, logs, dashboard, ...).
  * @module
  */
 import type { Command } from "./command";
@@ -20,9 +20,10 @@ import { spendCommand } from "./commands/spend";
 import { historyCommand } from "./commands/history";
 import { warmCommand } from "./commands/warm";
 import { coolCommand } from "./commands/cool";
+import { dashboardCommand } from "./commands/dashboard";
 
 /** Every subcommand, in `help` order. Each lives in its own file under commands/. */
-const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, benchCommand, logsCommand, registerMcpCommand, spendCommand, historyCommand, warmCommand, coolCommand];
+const commands: Command[] = [planCommand, renderCommand, installCommand, qwenCommand, claudeCommand, smokeCommand, statusCommand, benchCommand, logsCommand, registerMcpCommand, spendCommand, historyCommand, warmCommand, coolCommand, dashboardCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -41,7 +41,7 @@ export interface ModalEnvironment {
   /** `$MODAL_TOKEN_ID` and `$MODAL_TOKEN_SECRET`, when both are set (shape not checked). */
   credentials?: ModalCredentials;
   /**
-   * Every set `MODAL_*` variable (token, environment, profile, server URL): the only variables of
+   * Every set `MODAL_*` variable but `MODAL_PROXY_*` (token, environment, profile, server URL): the only variables of
    * this environment a `modal` child process needs besides PATH/HOME. Values are secrets: never log them.
    */
   variables: Readonly<Record<string, string>>;
@@ -72,6 +72,8 @@ export interface Environment {
    * when unset). Holds the pinned vLLM's venv per version (`vllm-<version>/`, see infra/check/vllm-check.ts).
    */
   cacheDir: string;
+  /** The deploy-events file the provider appends to and the dashboard follows: see {@link deployEventsPath}. */
+  deployEventsPath: string;
 }
 
 /** Inputs of {@link resolveEnvironment}; all optional. */
@@ -112,8 +114,20 @@ export function resolveModalEnvironment(sources: EnvironmentSources = {}): Omit<
     envFile,
     vars,
     modal: modalEnvironment(vars, root),
+    deployEventsPath: deployEventsPath(vars),
     cacheDir: join(vars.XDG_CACHE_HOME || join(vars.HOME || homedir(), ".cache"), "qwen-code-modal"),
   };
+}
+
+/**
+ * Where the ModalApp provider records deploy progress (infra/provider/deploy-events.ts) for the
+ * dashboard: `$QCM_DEPLOY_EVENTS`, else `$XDG_STATE_HOME/qwen-code-modal/deploy-events.jsonl`
+ * (`~/.local/state/...` when XDG_STATE_HOME is unset).
+ */
+export function deployEventsPath(vars: Variables): string {
+  if (vars.QCM_DEPLOY_EVENTS) return vars.QCM_DEPLOY_EVENTS;
+  const base = vars.XDG_STATE_HOME || join(vars.HOME || homedir(), ".local", "state");
+  return join(base, "qwen-code-modal", "deploy-events.jsonl");
 }
 
 /**
@@ -132,8 +146,9 @@ function readEnvFile(envFile: string): Record<string, string> {
 }
 
 function modalEnvironment(vars: Variables, root: string): ModalEnvironment {
+  // Not the proxy-auth tokens (MODAL_PROXY_*): they are for the endpoints, and modal does not read them.
   const variables = Object.fromEntries(
-    Object.entries(vars).filter((e): e is [string, string] => e[0].startsWith("MODAL_") && e[1] !== undefined),
+    Object.entries(vars).filter((e): e is [string, string] => e[0].startsWith("MODAL_") && !e[0].startsWith("MODAL_PROXY_") && e[1] !== undefined),
   );
   const tokenId = vars.MODAL_TOKEN_ID;
   const tokenSecret = vars.MODAL_TOKEN_SECRET;

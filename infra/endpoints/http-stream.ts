@@ -9,7 +9,7 @@
  */
 import { createParser } from "eventsource-parser";
 import { requestThroughGateway } from "@qwen-code-modal/contract";
-import { noResponse, type HttpCall, type HttpOutcome } from "./http";
+import { callSignal, noResponse, type HttpCall, type HttpOutcome } from "./http";
 
 /** One server-sent event: its `event:` name (if any), its `data:` text, and when it arrived. */
 export interface TimedEvent {
@@ -33,7 +33,7 @@ export async function httpStream(url: string, call: HttpCall, onEvent?: (e: Time
   const started = performance.now();
   const ms = () => Math.round((performance.now() - started) * 10) / 10;
   const events: TimedEvent[] = [];
-  const signal = AbortSignal.timeout(Math.max(1, Math.round(call.timeoutMs)));
+  const signal = callSignal(call);
   let redirects = 0;
   try {
     const res = await requestThroughGateway(url, {

@@ -37,6 +37,8 @@ export interface HttpCall {
   timeoutMs: number;
   /** Called before each 303 is followed (the request outlived Modal's limit: a cold start or a long answer). */
   onResultUrl?: (hop: number) => void;
+  /** Ends the call early (e.g. the page that asked went away). */
+  signal?: AbortSignal;
 }
 
 /** Sends one request, follows Modal's 303s, and reads the whole answer. Never throws. */
@@ -49,7 +51,7 @@ export async function httpCall(url: string, call: HttpCall): Promise<HttpOutcome
       method: call.method ?? "GET",
       headers: call.json === undefined ? call.headers : { ...call.headers, "content-type": "application/json" },
       body: call.json === undefined ? undefined : JSON.stringify(call.json),
-      signal: AbortSignal.timeout(call.timeoutMs),
+      signal: callSignal(call),
       onResultUrl: (hop) => {
         redirects = hop;
         call.onResultUrl?.(hop);
@@ -61,6 +63,12 @@ export async function httpCall(url: string, call: HttpCall): Promise<HttpOutcome
   } catch (err) {
     return { ...noResponse(url, call, err, redirects), ms: ms() };
   }
+}
+
+/** The call's time limit, and its own signal when it has one. */
+export function callSignal(call: Pick<HttpCall, "timeoutMs" | "signal">): AbortSignal {
+  const limit = AbortSignal.timeout(Math.max(1, Math.round(call.timeoutMs)));
+  return call.signal ? AbortSignal.any([limit, call.signal]) : limit;
 }
 
 /**

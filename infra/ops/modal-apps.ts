@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { UserError } from "../core/errors";
 import { findOnPath } from "../core/executables";
 import type { Environment } from "../core/environment";
-import { isModalCliError, modalAppList, modalChildEnv, type ModalCliContext, type ModalCliError } from "../provider/modal-cli";
+import { isModalCliError, modalAppList, modalChildEnv, type AppListRow, type ModalCliContext, type ModalCliError } from "../provider/modal-cli";
 
 /**
  * The project's `modal` (`$QCM_MODAL_CLI`, else `.venv/bin/modal`), else `modal` on PATH.
@@ -51,8 +51,16 @@ export type AppTasks = Map<string, number>;
  * @throws Error `modal app list failed: <modal's last line>` when the CLI fails or prints something else.
  */
 export async function deployedAppTasks(modal: string, environment: Environment): Promise<AppTasks> {
-  const rows = await modalAppList(opsModalContext(modal, environment), 60).catch((err: unknown) => {
+  const rows = await listApps(modal, environment);
+  return new Map(rows.filter((r) => r.state === "deployed").map((r) => [r.description, Number(r.tasks)]));
+}
+
+/**
+ * Every app row `modal app list --json` prints (deployed and stopped), within 60 s.
+ * @throws Error `modal app list failed: <modal's last line>` when the CLI fails or prints something else.
+ */
+export async function listApps(modal: string, environment: Environment): Promise<AppListRow[]> {
+  return modalAppList(opsModalContext(modal, environment), 60).catch((err: unknown) => {
     throw isModalCliError(err) ? new Error(`modal app list failed: ${modalMessage(err)}`) : err;
   });
-  return new Map(rows.filter((r) => r.state === "deployed").map((r) => [r.description, Number(r.tasks)]));
 }

@@ -8,6 +8,8 @@
  * - delete: `modal app stop NAME -y`; an app already stopped or not found (modal's exact
  *   messages) is not an error; anything else is.
  * - read (`pulumi refresh`): `modal app list --json`; an app no longer deployed drops out of state.
+ * - deploy and stop progress also goes to the local deploy-events file (./deploy-events.ts), which
+ *   the `dashboard` follows.
  * - every deploy is tagged `qcm-<first 12 hex of the deploy hash>` (`modal deploy --tag`), so
  *   `modal app history` shows which config each version came from.
  * - verify (optional, `verify` input): after the deploy, wait with a bound and progress lines in
@@ -30,6 +32,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { canonicalJson, sha256 } from "../render/hash";
 import { modalAppList, modalAppStop, modalDeploy, type ModalCliContext } from "./modal-cli";
+import { appendDeployEvent, type DeployOp } from "./deploy-events";
 import { modalAppRollback } from "./modal-history";
 import { operationEnvironment, type ConfiguredCredentials } from "./operation-env";
 import { verifyDeployed } from "./verify-deploy";
@@ -88,8 +91,30 @@ function cliContext(p: ModalAppProvider, i: Pick<ModalAppInputs, "appName" | "en
     cli: op.cli,
     env: op.env,
     environment: i.environment,
-    onLine: log ? (line) => pulumi.log.info(`[modal ${i.appName}] ${line}`) : undefined,
+    onLine: log
+      ? (line) => {
+          pulumi.log.info(`[modal ${i.appName}] ${line}`);
+          appendDeployEvent(op.eventsPath, { app: i.appName, kind: "line", text: line });
+        }
+      : undefined,
   };
+}
+
+/**
+ * Runs a deploy or a stop with its progress in the deploy-events file (start, then done or failed),
+ * for the dashboard.
+ */
+async function withEvents<T>(p: ModalAppProvider, app: string, op: DeployOp, run: () => Promise<T>, urls?: (t: T) => Record<string, string>): Promise<T> {
+  const events = operationEnvironment(p.configured).eventsPath;
+  appendDeployEvent(events, { app, kind: "start", op });
+  try {
+    const result = await run();
+    appendDeployEvent(events, { app, kind: "done", op, ...(urls ? { urls: urls(result) } : {}) });
+    return result;
+  } catch (err) {
+    appendDeployEvent(events, { app, kind: "failed", op, text: (err as Error).message });
+    throw err;
+  }
 }
 
 /** The deploy tag of a deploy hash: `qcm-` and its first 12 hex digits. */
@@ -183,18 +208,19 @@ export const modalAppProvider: ModalAppProvider = {
   },
 
   async create(inputs: ModalAppInputs) {
-    const outs = await deploy(this as ModalAppProvider, inputs);
+    const outs = await withEvents(this as ModalAppProvider, inputs.appName, "deploy", () => deploy(this as ModalAppProvider, inputs), (o) => o.urls);
     return { id: inputs.appName, outs };
   },
 
   async update(_id: string, olds: ModalAppOutputs, news: ModalAppInputs) {
     // Only the file stem, the deploy timeout or the verification changed: keep the deployed app, record the new inputs.
     if (olds.deployHash === deployHash(news)) return { outs: { ...appInputs(news), deployHash: olds.deployHash, urls: olds.urls } };
-    return { outs: await deploy(this as ModalAppProvider, news, olds) };
+    return { outs: await withEvents(this as ModalAppProvider, news.appName, "deploy", () => deploy(this as ModalAppProvider, news, olds), (o) => o.urls) };
   },
 
   async delete(_id: string, props: ModalAppOutputs) {
-    const outcome = await modalAppStop(cliContext(this as ModalAppProvider, props, false), props.appName);
+    const p = this as ModalAppProvider;
+    const outcome = await withEvents(p, props.appName, "stop", () => modalAppStop(cliContext(p, props, false), props.appName));
     pulumi.log.info(`[modal ${props.appName}] ${outcome === "stopped" ? "app stopped" : "app was already stopped or gone"}`);
   },
 

@@ -37,6 +37,10 @@ export interface ModalCliContext {
   env: Record<string, string>;
   /** Receives each output line, already redacted. */
   onLine?: (line: string) => void;
+  /** Stops the command (killed; the call then ends as if modal could not run). */
+  signal?: AbortSignal;
+  /** Keep only the last lines of the output (for a command that streams without end, like a logs follow). */
+  tailOnly?: boolean;
 }
 
 /**
@@ -138,11 +142,13 @@ export async function runModal(ctx: ModalCliContext, args: string[], timeoutSeco
     reject: false,
     stdin: "ignore",
     timeout: timeoutSeconds * 1000,
+    ...(ctx.signal ? { cancelSignal: ctx.signal } : {}),
   });
   const lines: string[] = [];
   for await (const raw of child.iterable({ from: "all" })) {
     const line = redact(String(raw), secrets);
     lines.push(line);
+    if (ctx.tailOnly && lines.length > TAIL_LINES) lines.shift();
     ctx.onLine?.(line);
   }
   const result = await child;
@@ -281,4 +287,23 @@ export async function modalAppList(ctx: ModalCliContext, timeoutSeconds = 120): 
   const parsed = z.array(rowSchema).safeParse(json);
   if (!parsed.success) modalFailure(run, "stdout is not an app list");
   return parsed.data;
+}
+
+
+/**
+ * `modal app logs <app> --follow`: streams the app's logs to `ctx.onLine` (redacted) until modal
+ * ends or `ctx.signal` aborts. Reads Modal's log API: it never starts a container. modal 1.6.4
+ * refuses `--follow` with `--tail`/`--since`/`--until` (cli/_logs.py `_validate_logs_args`), so
+ * none is passed.
+ * @param maxSeconds - bound on the whole follow (default one day).
+ * @returns modal's exit code, or undefined when stopped through `ctx.signal`.
+ * @throws ModalCliError when modal cannot start.
+ */
+export async function modalAppLogsFollow(ctx: ModalCliContext, appName: string, maxSeconds = 86_400): Promise<number | undefined> {
+  try {
+    return (await runModal({ ...ctx, tailOnly: true }, ["app", "logs", appName, "--follow"], maxSeconds)).exitCode;
+  } catch (err) {
+    if (ctx.signal?.aborted) return undefined;
+    throw err;
+  }
 }

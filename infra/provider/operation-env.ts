@@ -29,6 +29,8 @@ export interface OperationEnvironment {
   env: Record<string, string>;
   /** Every variable of the operation (process over .env): the provider reads the proxy token for verifyDeploy here. Secrets: never log. */
   vars: Readonly<Record<string, string | undefined>>;
+  /** The deploy-events file the dashboard follows (infra/core/environment `deployEventsPath`). */
+  eventsPath: string;
 }
 
 /**
@@ -52,5 +54,5 @@ function projectRootFromCwd(from: string): string {
 export function operationEnvironment(configured: ConfiguredCredentials = {}, processEnv: NodeJS.ProcessEnv = process.env): OperationEnvironment {
   const environment = resolveModalEnvironment({ root: projectRootFromCwd(process.cwd()), processEnv });
   const credentials = configured.tokenId && configured.tokenSecret ? { tokenId: configured.tokenId, tokenSecret: configured.tokenSecret } : undefined;
-  return { cli: environment.modal.cli, env: modalChildEnv(environment.vars, credentials), vars: environment.vars };
+  return { cli: environment.modal.cli, env: modalChildEnv(environment.vars, credentials), vars: environment.vars, eventsPath: environment.deployEventsPath };
 }

@@ -1,0 +1,59 @@
+/**
+ * `qwen-code-modal dashboard [--port N] [--no-open]`: a local page for the deployments (state,
+ * live metrics, cost, logs, launch progress, a playground) on 127.0.0.1, with a per-run token in
+ * the URL. Runs until Ctrl-C. See docs/dashboard.md.
+ * @module
+ */
+import { execa } from "execa";
+import type { Command } from "../command";
+import { UserError } from "../../core/errors";
+import { parseClientArgs, positiveNumber } from "../client-options";
+import { loadEndpointContext } from "../../endpoints/context";
+import { findOnPath } from "../../core/executables";
+import { startDashboard } from "../../dashboard/server";
+import { loadStackConfig, stackConfigOption } from "../options";
+
+const USAGE = "[--port N] [--no-open] [--refresh SECONDS] [--config FILE] [--env-file FILE] [--stack-config FILE]";
+
+/** Default port (0 would pick a free one). */
+const DEFAULT_PORT = 8787;
+
+/** Opens the URL in the desktop's browser when there is one; silent when not (a server, CI). */
+function openInBrowser(url: string, env: NodeJS.ProcessEnv): void {
+  const opener = process.platform === "darwin" ? "open" : findOnPath("xdg-open", env.PATH);
+  if (!opener || (process.platform === "linux" && !env.DISPLAY && !env.WAYLAND_DISPLAY)) return;
+  execa(opener, [url], { detached: true, stdio: "ignore", reject: false }).unref();
+}
+
+export const dashboardCommand: Command = {
+  name: "dashboard",
+  summary: "local web page for the deployments: state, live metrics, cost, logs, launch progress, playground (127.0.0.1, token in the URL)",
+  async run(args) {
+    const { values } = parseClientArgs(
+      "dashboard",
+      args,
+      { port: { type: "string" }, "no-open": { type: "boolean" }, refresh: { type: "string" }, ...stackConfigOption },
+      USAGE,
+    );
+    const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a whole number 0–65535 (got "${values.port}")`);
+    // Metrics every `refresh` seconds while an app is warm; Modal's app list 4 times less often.
+    const refreshMs = positiveNumber("refresh", values.refresh, 5) * 1000;
+    const context = await loadEndpointContext(values);
+    const monitor = { metricsIntervalMs: refreshMs, appsIntervalMs: 4 * refreshMs };
+    const stackConfig = () => loadStackConfig(values["stack-config"]);
+    const dashboard = await startDashboard({ port, context, stackConfig, stackConfigFrom: values["stack-config"] ?? "defaults", monitor }).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === "EADDRINUSE" ? new UserError(`port ${port} on 127.0.0.1 is in use: pass --port with another number (0 picks a free one)`) : err;
+    });
+    console.log(`dashboard: ${dashboard.url}`);
+    console.log("(the token in the URL is this run's key; Ctrl-C stops the dashboard)");
+    if (!values["no-open"]) openInBrowser(dashboard.url, context.env);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    await dashboard.close();
+    return 0;
+  },
+};

@@ -1,0 +1,197 @@
+import { request } from "node:http";
+import { copyFile, mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import sharp from "sharp";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { projectRoot } from "../../infra/core/paths";
+import { appendDeployEvent } from "../../infra/provider/deploy-events";
+import { chromiumAvailable, launchChromium } from "../support/chromium";
+import { runCli } from "../support/cli";
+import { CODER_ANSWER, PROXY, startDashboardWorld, type DashboardWorld } from "./harness";
+
+/** Where the run's screenshot goes: `$QCM_SCREENSHOT_OUT` (scripts/dashboard-screenshot sets docs/dashboard.png), else .artifacts/. */
+const SCREENSHOT = process.env.QCM_SCREENSHOT_OUT ?? join(projectRoot(), ".artifacts", "dashboard.png");
+
+/** A raw GET with any Host/Origin (fetch forbids setting Host). */
+function rawGet(origin: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path, headers }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("dashboard server: token, Host and Origin checks (modal CLI stand-in, vLLM stand-ins)", () => {
+  let world: DashboardWorld;
+  beforeAll(async () => {
+    world = await startDashboardWorld(5);
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it("refuses a request without the token, with a wrong token, a foreign Origin or a foreign Host", async () => {
+    const { origin, url } = world;
+    const token = new URL(url).searchParams.get("token")!;
+    const host = new URL(origin).host;
+    expect((await rawGet(origin, "/", { host })).status).toBe(403);
+    expect((await rawGet(origin, "/api/state", { host })).status).toBe(403);
+    expect((await rawGet(origin, "/api/events", { host })).status).toBe(403);
+    expect((await rawGet(origin, `/?token=${token.slice(0, -1)}x`, { host })).status).toBe(403);
+    const foreignOrigin = await rawGet(origin, `/api/state?token=${token}`, { host, origin: "http://evil.example" });
+    expect(foreignOrigin).toEqual({ status: 403, body: 'refused: Origin "http://evil.example" is not this dashboard' });
+    const rebinding = await rawGet(origin, `/api/state?token=${token}`, { host: `evil.example:${new URL(origin).port}` });
+    expect(rebinding.status).toBe(403);
+    expect(rebinding.body).toContain("DNS rebinding");
+    const ok = await rawGet(origin, `/api/state?token=${token}`, { host, origin });
+    expect(ok.status).toBe(200);
+  });
+
+  it("playground calls: a bad body names the field; an endpoint's refusal comes back redacted", async () => {
+    const api = (path: string, body: unknown) =>
+      fetch(`${world.origin}${path}?token=${new URL(world.url).searchParams.get("token")}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const bad = await api("/api/chat", { messages: [] });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/^bad chat request: .*messages/s);
+    expect((await api("/api/chat", { deployment: "nope", messages: [{ role: "user", content: "hi" }] })).status).toBe(404);
+    expect((await api("/api/wake/nope", {})).status).toBe(404);
+    world.coder.setFault({ status: 401, body: `modal-http: invalid credentials ${PROXY.tokenId}` });
+    const refused = await (await api("/api/chat", { messages: [{ role: "user", content: "hi" }] })).text();
+    world.coder.setFault(null);
+    expect(refused).toContain("event: error");
+    expect(refused).toContain("HTTP 401: modal-http: invalid credentials [redacted]");
+    expect(refused).not.toContain(PROXY.tokenId);
+  });
+
+  it("answers a bad --port and a port in use with one line", async () => {
+    const bad = await runCli(["dashboard", "--port", "http"]);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr.trim()).toBe('error: --port must be a whole number 0–65535 (got "http")');
+    const port = new URL(world.origin).port;
+    const taken = await runCli(["dashboard", "--port", port, "--no-open", "--config", join(world.dir, "endpoints.json"), "--env-file", join(world.dir, ".env")]);
+    expect(taken.exitCode).toBe(1);
+    expect(taken.stderr.trim()).toBe(`error: port ${port} on 127.0.0.1 is in use: pass --port with another number (0 picks a free one)`);
+  });
+});
+
+describe.runIf(chromiumAvailable())("dashboard in headless Chromium (modal CLI stand-in, vLLM stand-ins)", () => {
+  let world: DashboardWorld;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    world = await startDashboardWorld(0.5);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  it("refuses the page in the browser without the token", async () => {
+    const stranger = await browser.newPage();
+    const response = await stranger.goto(`${world.origin}/`);
+    expect(response?.status()).toBe(403);
+    expect(await stranger.textContent("body")).toContain("refused: open the dashboard with the URL it printed");
+    await stranger.close();
+  });
+
+  it("loads with the token and shows both deployments: the coder warm, the VLM scaled to zero and not woken", async () => {
+    const response = await page.goto(world.url);
+    expect(response?.status()).toBe(200);
+    expect(new URL(page.url()).search).toBe(""); // the token moved into an HttpOnly cookie
+    await expect.poll(() => page.textContent("#card-coder [data-role=state]"), { timeout: 15_000 }).toBe("warm · 1 container");
+    await expect.poll(() => page.textContent("#card-vlm [data-role=state]"), { timeout: 15_000 }).toBe("scaled to zero");
+    expect(await page.textContent("#card-coder .model")).toContain("unsloth/Qwen3-Coder-Next-FP8-Dynamic");
+    expect(await page.textContent("#card-vlm .url")).toBe(world.vlm.url);
+    await expect.poll(() => page.textContent("#card-coder .facts"), { timeout: 30_000 }).toContain("H200"); // plan figures arrive
+    expect(await page.textContent("#card-vlm")).toContain("Wake (starts a container)");
+    expect(world.vlm.requests).toHaveLength(0);
+    const calls = await world.modal.calls();
+    expect(calls.some((c) => c.argv.join(" ") === "app list --json")).toBe(true);
+    expect(calls.every((c) => !c.modalEnv.some((k) => k.startsWith("MODAL_PROXY_")))).toBe(true);
+  });
+
+  it("updates a metric over SSE", async () => {
+    await expect.poll(() => page.textContent("#card-coder [data-chart=kv] .now"), { timeout: 15_000 }).toBe("12.5%");
+    world.setCoderMetrics({ running: 3, waiting: 2, kvCacheUsage: 0.625, promptTokens: 5000, generationTokens: 2500 });
+    await expect.poll(() => page.textContent("#card-coder [data-chart=kv] .now"), { timeout: 15_000 }).toBe("62.5%");
+    await expect.poll(() => page.textContent("#card-coder [data-chart=requests] .now"), { timeout: 15_000 }).toBe("3 run · 2 wait");
+    expect(await page.isVisible("#card-coder [data-chart=kv] canvas")).toBe(true);
+    const metricsRequests = world.coder.requests.filter((r) => r.path === "/metrics");
+    expect(metricsRequests.every((r) => r.headers["modal-key"] === PROXY.tokenId)).toBe(true);
+  });
+
+  it("shows a pulumi up deploy as it happens, from the deploy-events file", async () => {
+    appendDeployEvent(world.eventsPath, { app: "qcm-vlm", kind: "start", op: "deploy" });
+    appendDeployEvent(world.eventsPath, { app: "qcm-vlm", kind: "line", text: "✓ Created objects." });
+    await expect.poll(() => page.getAttribute("#card-vlm .progress", "data-phase"), { timeout: 10_000 }).toBe("objects");
+    expect(await page.textContent("#card-vlm .progress")).toContain("50%");
+    appendDeployEvent(world.eventsPath, { app: "qcm-vlm", kind: "done", op: "deploy", urls: { serve: world.vlm.url } });
+    await expect.poll(() => page.getAttribute("#card-vlm .progress", "data-phase"), { timeout: 10_000 }).toBe("deployed");
+    expect(await page.textContent("#deploy-lines")).toContain("qcm-vlm ✓ Created objects.");
+  });
+
+  it("streams a chat answer from the coder", async () => {
+    await page.fill("#chat-input", "Write an add function in Python.");
+    await page.click("#chat-send");
+    await expect.poll(() => page.textContent("#chat [data-role=answer]"), { timeout: 15_000 }).toBe(CODER_ANSWER);
+    expect(await page.getAttribute("#chat [data-role=answer]", "data-finish")).toBe("stop");
+    const [sent] = world.coder.completions();
+    expect(sent.body).toMatchObject({ model: "qwen3-coder-next", stream: true, messages: [{ role: "user", content: "Write an add function in Python." }] });
+  });
+
+  it("follows the app's logs", async () => {
+    await page.selectOption("#logs-deployment", "coder");
+    await page.click("#logs-follow");
+    await expect.poll(() => page.textContent("#logs"), { timeout: 15_000 }).toContain("stand-in log: qcm-coder INFO: Application startup complete.");
+    const logCall = (await world.modal.calls()).find((c) => c.argv[0] === "app" && c.argv[1] === "logs");
+    expect(logCall?.argv).toEqual(["app", "logs", "qcm-coder", "--follow"]);
+  });
+
+  it("answers an image question dropped on the VLM panel, asked through the vlm-analyzer MCP server", async () => {
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#d03020" } }).png().toBuffer();
+    await page.evaluate(async (base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], "red.png", { type: "image/png" }));
+      document.getElementById("drop")!.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, png.toString("base64"));
+    await expect.poll(() => page.textContent("#drop-text"), { timeout: 5_000 }).toContain("red.png");
+    await page.fill("#vlm-question", "What colour is this?");
+    await page.click("#vlm-ask");
+    await expect.poll(() => page.textContent("#vlm-answer [data-role=vlm-answer]"), { timeout: 30_000 }).toContain("stand-in answer: 1 image(s)");
+    expect(await page.textContent("#vlm-answer [data-role=vlm-answer]")).toContain("for prompt: What colour is this?");
+    expect(world.vlm.completions()[0].images).toEqual([expect.objectContaining({ width: 64, height: 48 })]);
+  });
+
+  it("never sends the proxy credentials to the page", async () => {
+    const state = await page.evaluate(() => fetch("/api/state").then((r) => r.text()));
+    const html = await page.content();
+    for (const secret of [PROXY.tokenId, PROXY.tokenSecret, "as-dash1"]) {
+      expect(state).not.toContain(secret);
+      expect(html).not.toContain(secret);
+    }
+    expect(world.output()).toContain("dashboard: http://127.0.0.1:");
+    expect(world.output()).not.toContain(PROXY.tokenSecret);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("saves a screenshot of the page", async () => {
+    await mkdir(join(SCREENSHOT, ".."), { recursive: true });
+    const shot = join(world.dir, "dashboard.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    const meta = await sharp(await readFile(shot)).metadata();
+    expect(meta.width).toBe(1440);
+    await copyFile(shot, SCREENSHOT);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * A dashboard world for the tests and the bench: the real CLI (`qwen-code-modal dashboard`, the
+ * tsc build) started as a user starts it, against a coder and a VLM vLLM stand-in on 127.0.0.1,
+ * the modal CLI stand-in (coder warm with one container, VLM scaled to zero), an endpoint config,
+ * an env file with the proxy credentials, and a deploy-events file of its own.
+ */
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { projectRoot } from "../../infra/core/paths";
+import { vllmMetricsRoute, type VllmMetricsValues } from "../stand-ins/coder-routes";
+import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
+import { writeModalCliStandIn, type ModalCliStandIn } from "../stand-ins/modal-cli";
+import { startVllmStandIn, type StandInRoute, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+
+/** Fake proxy credentials (short, so the token-shape check stays quiet). */
+export const PROXY = { tokenId: "pk-dash1", tokenSecret: "ps-dash1" } as const;
+
+/** The coder's answer in the playground. */
+export const CODER_ANSWER = "def add(a, b):\n    return a + b  # streamed by the coder stand-in";
+
+export interface DashboardWorld {
+  dir: string;
+  coder: VllmStandIn;
+  vlm: VllmStandIn;
+  modal: ModalCliStandIn;
+  /** The deploy-events file the dashboard follows. */
+  eventsPath: string;
+  /** The URL the CLI printed (with the token). */
+  url: string;
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  /** The dashboard process. */
+  process: ResultPromise;
+  /** What the dashboard printed so far (stdout and stderr). */
+  output(): string;
+  /** Sets what the coder's /metrics page says from now on. */
+  setCoderMetrics(values: VllmMetricsValues): void;
+  close(): Promise<void>;
+}
+
+/** Starts everything; `refreshSeconds` is the dashboard's `--refresh`. */
+export async function startDashboardWorld(refreshSeconds = 0.5): Promise<DashboardWorld> {
+  const dir = await mkdtemp(join(tmpdir(), "qcm-dashboard-"));
+  let metrics = vllmMetricsRoute("qwen3-coder-next", { running: 1, waiting: 0, kvCacheUsage: 0.125, promptTokens: 1000, generationTokens: 500 });
+  const liveMetrics: StandInRoute = { method: "GET", path: "/metrics", handle: (ctx) => metrics.handle(ctx) };
+  const coder = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: PROXY, routes: [liveMetrics], respond: () => ({ content: CODER_ANSWER }) });
+  const vlm = await startVllmStandIn({ model: "qwen3-vl-32b-thinking", proxyAuth: PROXY });
+  const configPath = join(dir, "endpoints.json");
+  await writeStandInEndpointConfig(configPath, { coder, vlm });
+  const envFile = join(dir, ".env");
+  await writeFile(envFile, `MODAL_PROXY_TOKEN_ID=${PROXY.tokenId}\nMODAL_PROXY_TOKEN_SECRET=${PROXY.tokenSecret}\nMODAL_TOKEN_ID=ak-dash1\nMODAL_TOKEN_SECRET=as-dash1\n`);
+  const modal = await writeModalCliStandIn(dir, [{ name: "qcm-coder", tasks: 1 }, { name: "qcm-vlm", tasks: 0 }]);
+  const eventsPath = join(dir, "deploy-events.jsonl");
+  const child = execa(
+    process.execPath,
+    [join(projectRoot(), "dist", "infra", "cli", "main.js"), "dashboard", "--port", "0", "--no-open", "--refresh", String(refreshSeconds), "--config", configPath, "--env-file", envFile],
+    {
+      env: { PATH: process.env.PATH, HOME: dir, QCM_MODAL_CLI: modal.path, QCM_DEPLOY_EVENTS: eventsPath },
+      extendEnv: false,
+      reject: false,
+      all: true,
+    },
+  );
+  let seen = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the dashboard printed no URL within 30 s:\n${seen}`)), 30_000);
+    child.all!.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    void child.then((r) => reject(new Error(`the dashboard exited (${r.exitCode}):\n${r.all}`)));
+  });
+  return {
+    dir,
+    coder,
+    vlm,
+    modal,
+    eventsPath,
+    url,
+    origin: new URL(url).origin,
+    process: child,
+    output: () => seen,
+    setCoderMetrics: (values) => {
+      metrics = vllmMetricsRoute("qwen3-coder-next", values);
+    },
+    close: async () => {
+      child.kill("SIGTERM");
+      await child;
+      await coder.close();
+      await vlm.close();
+    },
+  };
+}

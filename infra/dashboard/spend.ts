@@ -26,6 +26,6 @@ export function spendView(live: readonly LiveDeployment[]): SpendView {
     watchedUsd: live.reduce((a, l) => a + l.watchedSpendUsd, 0),
     watchedWarmSeconds: live.reduce((a, l) => a + l.watchedWarmSeconds, 0),
     actualUsd: null,
-    actualNote: "actual spend unavailable: this version of qwen-code-modal does not read Modal billing yet; figures are estimates",
+    actualNote: "actual spend is not on this page yet: `qwen-code-modal spend` reads it from Modal's billing report; figures here are estimates",
   };
 }

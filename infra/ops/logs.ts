@@ -3,6 +3,7 @@
  * @module
  */
 import type { EndpointConfig } from "@qwen-code-modal/contract";
+import { UserError } from "../core/errors";
 import { oneDeployment } from "./select";
 
 /** What to show. */
@@ -25,7 +26,12 @@ export function appForLogs(config: EndpointConfig, deployment: string | undefine
   return oneDeployment(config, "logs", deployment)[1].app;
 }
 
-/** `modal` arguments: `app logs <app> [--follow] [--tail N]`. */
+/**
+ * `modal` arguments: `app logs <app> [--follow | --tail N]`.
+ * @throws UserError for `follow` with `tail`: modal 1.6.4 fetches (`--tail`) or follows, never both
+ *   (modal/cli/_logs.py:47-53 `_validate_logs_args`).
+ */
 export function modalLogsArgs(app: string, request: LogsRequest): string[] {
+  if (request.follow && request.tail) throw new UserError("logs: --follow and --tail cannot be combined (modal app logs fetches the last N entries or follows, not both): drop one");
   return ["app", "logs", app, ...(request.follow ? ["--follow"] : []), ...(request.tail ? ["--tail", String(request.tail)] : [])];
 }

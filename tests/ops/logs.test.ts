@@ -35,15 +35,25 @@ describe("logs runs `modal app logs` (modal CLI stand-in) for a deployment's app
     modal = await writeModalCliStandIn(dir, []);
   });
 
-  it("passes the app name, --follow and --tail, and Modal's credentials from the env file", async () => {
-    const result = await logs("vlm", "--follow", "--tail", "50");
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toContain("stand-in log: qcm-vlm INFO: Application startup complete.");
-    const calls = await modal.calls();
-    expect(calls.at(-1)).toEqual({
-      argv: ["app", "logs", "qcm-vlm", "--follow", "--tail", "50"],
-      modalEnv: ["MODAL_ENVIRONMENT", "MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET"],
-    });
+  it("passes the app name, --follow or --tail, and Modal's credentials from the env file", async () => {
+    for (const [flags, argv] of [
+      [["--follow"], ["app", "logs", "qcm-vlm", "--follow"]],
+      [["--tail", "50"], ["app", "logs", "qcm-vlm", "--tail", "50"]],
+    ] as const) {
+      const result = await logs("vlm", ...flags);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout).toContain("stand-in log: qcm-vlm INFO: Application startup complete.");
+      const calls = await modal.calls();
+      expect(calls.at(-1)).toEqual({ argv, modalEnv: ["MODAL_ENVIRONMENT", "MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET"] });
+    }
+  });
+
+  it("refuses --follow with --tail in one line before calling modal, which refuses the pair too (modal 1.6.4 _logs.py:47)", async () => {
+    const before = (await modal.calls()).length;
+    const both = await logs("vlm", "--follow", "--tail", "50");
+    expect(both.exitCode).toBe(1);
+    expect(both.stderr.trim()).toBe("error: logs: --follow and --tail cannot be combined (modal app logs fetches the last N entries or follows, not both): drop one");
+    expect((await modal.calls()).length).toBe(before);
   });
 
   it("asks which deployment when there are several, and rejects an unknown one", async () => {

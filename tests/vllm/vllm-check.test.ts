@@ -39,6 +39,31 @@ for (const coldStart of COLD_START_MODES) {
   }
 }
 
+/**
+ * The agent-serving settings (issue 13, infra/render/serving-args.ts) on the coder, as users opt in:
+ * each must parse, validate and build vLLM's engine config (simulated H200, the model's config.json),
+ * and reach vLLM as the values the config means.
+ */
+const SERVING: { id: string; coder: Record<string, unknown>; want: Record<string, unknown> }[] = [
+  { id: "coder/serving: prefix caching off", coder: { prefixCaching: { enabled: false } }, want: { enable_prefix_caching: false } },
+  { id: "coder/serving: match unit 32", coder: { prefixCaching: { enabled: true, matchUnit: 32 } }, want: { enable_prefix_caching: true, prefix_match_unit: 32 } },
+  {
+    id: "coder/serving: MTP 2 tokens + shared prefix checkpoint",
+    coder: { prefixCaching: { enabled: true, matchUnit: 16, sharedPrefixCheckpoint: true }, speculativeDecoding: { method: "mtp", tokens: 2 } },
+    want: { enable_prefix_caching: true, prefix_match_unit: 16, enable_mamba_shared_prefix_checkpoint: true, speculative_config: { method: "mtp", num_speculative_tokens: 2 } },
+  },
+  {
+    id: "coder/serving: sampling defaults overridden",
+    coder: { samplingDefaults: { base: "model", temperature: 0.7, topP: 0.8 } },
+    // --generation-config auto is vLLM's default, so the checker does not list it among the changed values.
+    want: { override_generation_config: { temperature: 0.7, top_p: 0.8 } },
+  },
+];
+for (const v of SERVING) {
+  const config = resolveConfig({ deployments: { coder: v.coder } });
+  variants.push({ id: v.id, deployment: config.deployments.coder });
+}
+
 /** Extra args as users write them: each must reach vLLM as the flag it spells. */
 const EXTRA: Record<string, { args: string[]; want: Record<string, unknown> }> = {
   "prefix caching": { args: ["--enable-prefix-caching"], want: { enable_prefix_caching: true } },
@@ -87,6 +112,12 @@ describe.skipIf(skip)("vLLM 0.33.0 checks every rendered shim (real vLLM, simula
     const report = output.cases[id];
     expect(report.ok, `${report.stage}: ${report.error}`).toBe(true);
     expect(compareVllmReport(report, v.deployment, deploymentColdStart(v.deployment))).toEqual([]);
+  });
+
+  it.each(SERVING.map((v) => [v.id, v] as const))("%s: vLLM reads the serving flags as the config means them", (id, v) => {
+    const report = output.cases[id];
+    expect(report.ok, `${report.stage}: ${report.error}`).toBe(true);
+    for (const [key, want] of Object.entries(v.want)) expect(report.parsed?.[key], key).toEqual(want);
   });
 
   it("the checker is the pinned vLLM, and cites where each step lives in its source", () => {

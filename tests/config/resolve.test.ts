@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, resolveConfig } from "../../infra/config/resolve";
+import { resolveConfig } from "../../infra/config/resolve";
+import { configProblems } from "../support/config";
 import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
-
-function problems(raw: Parameters<typeof resolveConfig>[0]): string[] {
-  try {
-    resolveConfig(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 describe("stack config validation", () => {
   it("the defaults are the two deployments of the product", () => {
@@ -89,7 +80,7 @@ describe("stack config validation", () => {
     ["model id that is not owner/name", { deployments: { coder: { modelId: "Qwen3-Coder" } } }, /modelId: got "Qwen3-Coder"; must be a Hugging Face repo id/],
   ];
   it.each(cases)("rejects %s with the key path, the bad value and what is allowed", (_what, raw, expected) => {
-    const found = problems(raw);
+    const found = configProblems(raw);
     expect(found.some((p) => expected.test(p)), `problems were:\n${found.join("\n")}`).toBe(true);
   });
 
@@ -101,6 +92,6 @@ describe("stack config validation", () => {
   });
 
   it("reports every problem at once, not just the first", () => {
-    expect(problems({ deployments: { coder: { gpu: "X", maxModelLen: 0 }, vlm: { maxImagesPerPrompt: 9 } } })).toHaveLength(3);
+    expect(configProblems({ deployments: { coder: { gpu: "X", maxModelLen: 0 }, vlm: { maxImagesPerPrompt: 9 } } })).toHaveLength(3);
   });
 });

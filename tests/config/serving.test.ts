@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, resolveConfig } from "../../infra/config/resolve";
+import { resolveConfig } from "../../infra/config/resolve";
+import { configProblems } from "../support/config";
 import { vllmArgs } from "../../infra/render/vllm-args";
 import { deploymentColdStart } from "../../infra/render/shim";
 import { estimateServing, tokensPerStep } from "../../infra/plan/serving-estimates";
-
-function problems(raw: Parameters<typeof resolveConfig>[0]): string[] {
-  try {
-    resolveConfig(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 const argsOf = (raw: Parameters<typeof resolveConfig>[0], name = "coder") => {
   const d = resolveConfig(raw).deployments[name];
@@ -59,21 +50,21 @@ describe("serving settings: prefix caching, speculative decoding, sampling defau
   });
 
   it("refuses what vLLM would refuse or ignore, naming the field and the fix", () => {
-    expect(problems({ deployments: { coder: { speculativeDecoding: { method: "qwen3_next_mtp", tokens: 2 } } } }).join("\n")).toMatch(
+    expect(configProblems({ deployments: { coder: { speculativeDecoding: { method: "qwen3_next_mtp", tokens: 2 } } } }).join("\n")).toMatch(
       /deployments\.coder\.speculativeDecoding\.method: .*must be "mtp"/,
     );
-    expect(problems({ deployments: { coder: { speculativeDecoding: { method: "mtp", tokens: 0 } } } }).join("\n")).toMatch(/speculativeDecoding\.tokens/);
-    expect(problems({ deployments: { vlm: { speculativeDecoding: { method: "mtp", tokens: 1 } } } }).join("\n")).toMatch(
+    expect(configProblems({ deployments: { coder: { speculativeDecoding: { method: "mtp", tokens: 0 } } } }).join("\n")).toMatch(/speculativeDecoding\.tokens/);
+    expect(configProblems({ deployments: { vlm: { speculativeDecoding: { method: "mtp", tokens: 1 } } } }).join("\n")).toMatch(
       /vlm\.speculativeDecoding\.method: .*Qwen3-VL-32B-Thinking-FP8 has no MTP layer/,
     );
-    expect(problems({ deployments: { coder: { prefixCaching: { enabled: true, matchUnit: 128 } } } }).join("\n")).toMatch(/prefixCaching\.matchUnit/);
-    expect(problems({ deployments: { coder: { prefixCaching: { enabled: true, sharedPrefixCheckpoint: true } } } }).join("\n")).toMatch(
+    expect(configProblems({ deployments: { coder: { prefixCaching: { enabled: true, matchUnit: 128 } } } }).join("\n")).toMatch(/prefixCaching\.matchUnit/);
+    expect(configProblems({ deployments: { coder: { prefixCaching: { enabled: true, sharedPrefixCheckpoint: true } } } }).join("\n")).toMatch(
       /sharedPrefixCheckpoint: got true; takes effect only with speculativeDecoding \(MTP\) and a matchUnit/,
     );
-    expect(problems({ deployments: { coder: { prefixCaching: { enabled: false, matchUnit: 16 } } } }).join("\n")).toMatch(/need prefix caching/);
-    expect(problems({ deployments: { coder: { samplingDefaults: { base: "model", topP: 0 } } } }).join("\n")).toMatch(/samplingDefaults\.topP/);
+    expect(configProblems({ deployments: { coder: { prefixCaching: { enabled: false, matchUnit: 16 } } } }).join("\n")).toMatch(/need prefix caching/);
+    expect(configProblems({ deployments: { coder: { samplingDefaults: { base: "model", topP: 0 } } } }).join("\n")).toMatch(/samplingDefaults\.topP/);
     for (const flag of ["--speculative-config", "--override-generation-config", "--enable-prefix-caching", "--prefix-match-unit"]) {
-      expect(problems({ deployments: { coder: { extraVllmArgs: [flag, "x"] } } }).join("\n")).toMatch(/is set from its own config field/);
+      expect(configProblems({ deployments: { coder: { extraVllmArgs: [flag, "x"] } } }).join("\n")).toMatch(/is set from its own config field/);
     }
   });
 

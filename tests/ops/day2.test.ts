@@ -9,9 +9,8 @@ import { estimateCost } from "../../infra/cost";
 import { DEFAULT_USAGE_PROFILE, usageCost, workingDaysIn } from "../../infra/cost/usage";
 import { namedPeriod, datePeriod } from "../../infra/ops/spend";
 import { parseDuration } from "../../infra/ops/warm";
-import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
+import { writeOfflineEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { writeModalCliStandIn, type ModalCliStandIn } from "../stand-ins/modal-cli";
-import { startVllmStandIn } from "../stand-ins/vllm-endpoint";
 
 const CLI = join(projectRoot(), "dist", "infra", "cli", "main.js");
 const today = () => new Date().toISOString().slice(0, 10);
@@ -45,12 +44,8 @@ describe("day-2 commands: history, spend, warm, cool (modal CLI stand-in)", () =
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "qcm-day2-"));
-    const coder = await startVllmStandIn({ model: "qwen3-coder-next" });
-    const vlm = await startVllmStandIn({ model: "qwen3-vl" });
     configPath = join(dir, "endpoints.json");
-    await writeStandInEndpointConfig(configPath, { coder, vlm });
-    await coder.close();
-    await vlm.close();
+    await writeOfflineEndpointConfig(configPath);
     envFile = join(dir, ".env");
     await writeFile(envFile, "MODAL_TOKEN_ID=ak-x\nMODAL_TOKEN_SECRET=as-x\nMODAL_PROXY_TOKEN_ID=wk-x\nMODAL_PROXY_TOKEN_SECRET=ws-x\n");
     modal = await writeModalCliStandIn(dir, []);

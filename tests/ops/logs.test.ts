@@ -4,9 +4,8 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../infra/core/paths";
-import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
+import { writeOfflineEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { writeModalCliStandIn, type ModalCliStandIn } from "../stand-ins/modal-cli";
-import { startVllmStandIn } from "../stand-ins/vllm-endpoint";
 
 const CLI = join(projectRoot(), "dist", "infra", "cli", "main.js");
 
@@ -24,12 +23,8 @@ describe("logs runs `modal app logs` (modal CLI stand-in) for a deployment's app
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "qcm-logs-"));
-    const coder = await startVllmStandIn({ model: "qwen3-coder-next" });
-    const vlm = await startVllmStandIn({ model: "qwen3-vl" });
     configPath = join(dir, "endpoints.json");
-    await writeStandInEndpointConfig(configPath, { coder, vlm });
-    await coder.close();
-    await vlm.close();
+    await writeOfflineEndpointConfig(configPath);
     envFile = join(dir, ".env");
     await writeFile(envFile, "MODAL_TOKEN_ID=ak-x\nMODAL_TOKEN_SECRET=as-x\nMODAL_ENVIRONMENT=dev\n");
     modal = await writeModalCliStandIn(dir, []);

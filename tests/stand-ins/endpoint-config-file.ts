@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { EndpointConfig, EndpointRole } from "@qwen-code-modal/contract";
-import type { VllmStandIn } from "./vllm-endpoint.js";
+import { startVllmStandIn, type VllmStandIn } from "./vllm-endpoint.js";
 
 /** The coder's facts as the real deployment has them (served name from the stand-in). */
 const ROLE_FACTS = {
@@ -36,4 +36,20 @@ export async function writeStandInEndpointConfig(
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, JSON.stringify(config, null, 2));
   return config;
+}
+
+/**
+ * Writes `path` for a coder and a vlm whose stand-ins are already closed: for commands that read the
+ * endpoint config but must not reach an endpoint (logs, warm/cool, history, spend: they call modal).
+ * @returns the config written.
+ */
+export async function writeOfflineEndpointConfig(path: string): Promise<EndpointConfig> {
+  const coder = await startVllmStandIn({ model: "qwen3-coder-next" });
+  const vlm = await startVllmStandIn({ model: "qwen3-vl" });
+  try {
+    return await writeStandInEndpointConfig(path, { coder, vlm });
+  } finally {
+    await coder.close();
+    await vlm.close();
+  }
 }

@@ -14,6 +14,8 @@ import { predictEndpointUrl } from "../modal/urls";
 import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
 import type { BenchResult } from "../bench/results";
 import { estimateServing, type ServingPlan } from "./serving-estimates";
+import { gateBoundSeconds, gateUsd } from "./gate";
+import { engineSafetyWarnings } from "../config/engine-safety";
 
 /** Capacity figures shown in the plan and stack outputs (tokens; `null` when the model is unknown). */
 export interface PlanCapacity {
@@ -72,6 +74,8 @@ export interface PlanEntry {
   /** The last `bench` result for this exact config (same shim inputs hash), or null. */
   measured: BenchResult | null;
   /** Things the user should know before paying for it. */
+  /** The deploy gate after each deploy: its bound (null: off) and the GPU USD one run costs. */
+  gate: { boundSeconds: number | null; usdPerRun: number };
   warnings: string[];
 }
 
@@ -133,6 +137,8 @@ export function buildPlan(prepared: readonly PreparedDeployment[], settings: Sta
     }
     const coldStart = deploymentColdStart(d);
     warnings.push(...coldStart.notes.map((n) => `cold start (${coldStart.mode}): ${n}`));
+    warnings.push(...engineSafetyWarnings(d).map((w) => `engine safety: ${w}`));
+    const gateBound = gateBoundSeconds(d, settings, startupSeconds);
     return {
       name,
       role: d.role,
@@ -166,6 +172,7 @@ export function buildPlan(prepared: readonly PreparedDeployment[], settings: Sta
       shimInputsHash: shim.inputsHash,
       capacity: planCapacity(capacity),
       cost: { ...cost, startupSeconds },
+      gate: { boundSeconds: gateBound ?? null, usdPerRun: gateBound === undefined ? 0 : gateUsd(cost, d.scaledownWindow) },
       serving: estimateServing(d),
       measured: measured(name, shim.inputsHash),
       warnings,
@@ -215,6 +222,7 @@ export function formatPlan(
       ["concurrency", `${e.maxInputs} inputs/container, max containers ${e.maxContainers ?? "unlimited"}, scale to zero after ${e.scaledownWindow} s idle`],
       ["capacity", c.kvCacheTokens === null ? `unknown (${c.message})` : `KV cache ${num(c.kvCacheTokens)} tokens (${num(c.kvBytesPerToken)} B/token): ${num(c.sequencesAtMaxLen)} full-context sequences at once, ${num(c.tokensPerInputWhenFull)} tokens each with all ${e.maxInputs} inputs busy [${c.verdict}]`],
       ["cost", `${usd(e.cost.usdPerWarmHour)}/warm hour, ${usd(e.cost.usdPerColdStart)}/cold start (~${e.cost.startupSeconds === null ? "?" : Math.round(e.cost.startupSeconds)} s, estimate), ${usd(e.cost.usdPerIdleTail)} idle tail per burst (${e.scaledownWindow} s), $0 scaled to zero (rates of ${e.cost.asOf}; sources in docs/capacity.md)`],
+      ["deploy gate", e.gate.boundSeconds === null ? "off (qwen-code-modal:gate false)" : `conformance suite after each deploy, bound ${e.gate.boundSeconds} s (cold-start estimate + margin), ~${usd(e.gate.usdPerRun)} GPU per deploy (a cold start, the checks, the idle tail)`],
       ["cold start", `${e.coldStart}, compile cache ${e.compileCache ? "on (CUDA graphs + torch.compile kept in a Volume)" : "off (--enforce-eager)"}`],
       ["endpoint", `${e.url}  (OpenAI base URL: ${e.url}/v1, proxy auth)`],
       ["prefix cache", e.serving.prefixCaching.summary],

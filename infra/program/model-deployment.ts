@@ -8,7 +8,6 @@ import type { Endpoint } from "@qwen-code-modal/contract";
 import type { PreparedDeployment } from "../prepare";
 import type { Deployment } from "../config/schema";
 import { ModalApp, type VerifyInputs } from "../provider/modal-app";
-import { verifyBoundSeconds } from "../provider/verify-deploy";
 import { SERVE_FUNCTION } from "../render/shim";
 
 /** How a deployment's Modal app is deployed: the same for every kind of deployment. */
@@ -21,17 +20,28 @@ export interface ModalAppArgs {
   proxyAuth: { tokenIdEnv: string; tokenSecretEnv: string };
 }
 
-/** The ModalApp's `verify` input for a deployment with `verifyDeploy`; nothing otherwise (state unchanged). */
-function verifyInputs(d: Deployment, proxyAuth: ModalAppArgs["proxyAuth"]): { verify?: VerifyInputs } {
-  const timeoutSeconds = verifyBoundSeconds(d);
+/** The ModalApp's `verify` input (the deploy gate) for a gate bound; nothing when the gate is off. */
+function verifyInputs(d: Deployment, proxyAuth: ModalAppArgs["proxyAuth"], timeoutSeconds: number | undefined): { verify?: VerifyInputs } {
   if (timeoutSeconds === undefined) return {};
-  return { verify: { model: d.servedModelName, timeoutSeconds, proxyTokenIdEnv: proxyAuth.tokenIdEnv, proxyTokenSecretEnv: proxyAuth.tokenSecretEnv } };
+  const endpoint = {
+    role: d.role,
+    app: d.appName,
+    model: d.servedModelName,
+    modelId: d.modelId,
+    maxModelLen: d.maxModelLen,
+    maxImagesPerPrompt: d.maxImagesPerPrompt,
+    toolCalling: d.toolCallParser !== undefined,
+    reasoning: d.reasoningParser !== undefined,
+  };
+  return { verify: { model: d.servedModelName, timeoutSeconds, endpoint, proxyTokenIdEnv: proxyAuth.tokenIdEnv, proxyTokenSecretEnv: proxyAuth.tokenSecretEnv } };
 }
 
 /** Arguments of a {@link ModelDeployment}. */
 export interface ModelDeploymentArgs extends ModalAppArgs {
   /** The rendered, checked deployment. */
   prepared: PreparedDeployment;
+  /** The deploy gate's bound, seconds (infra/plan/gate.ts); undefined: no gate. */
+  gateSeconds?: number;
 }
 
 /**
@@ -78,7 +88,7 @@ export class ModelDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qwen-code-modal:index:ModelDeployment", name, {}, opts);
     const d = args.prepared.deployment;
-    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers, ...verifyInputs(d, args.proxyAuth) }, args, opts);
+    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers, ...verifyInputs(d, args.proxyAuth, args.gateSeconds) }, args, opts);
     this.url = app.urls.apply((urls) => {
       const url = urls?.[SERVE_FUNCTION];
       if (!url) throw new Error(`modal deploy of ${d.appName} reported no web endpoint URL for function ${SERVE_FUNCTION}`);

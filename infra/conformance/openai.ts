@@ -70,25 +70,15 @@ const WEATHER_TOOL = {
  */
 export async function checkToolCall(coder: Endpoint, request: CheckCall): Promise<CheckResult> {
   const name = "streamed tool call";
-  const out = await httpStream(`${coder.baseUrl}/chat/completions`, {
-    ...request,
-    json: {
-      model: coder.model,
-      stream: true,
-      messages: [{ role: "user", content: "What is the weather in Paris right now? Call the get_weather tool." }],
-      tools: [WEATHER_TOOL],
-      tool_choice: "auto",
-      max_tokens: 256,
-      temperature: 0,
-    },
+  const r = await streamChat(coder, request, {
+    messages: [{ role: "user", content: "What is the weather in Paris right now? Call the get_weather tool." }],
+    tools: [WEATHER_TOOL],
+    tool_choice: "auto",
+    max_tokens: 256,
   });
-  if (out.status !== 200) return fail(name, out.ms, `${describeOutcome(out)}: ${out.text.slice(0, 200)}`);
-  let seen;
-  try {
-    seen = summarizeChatStream(out.events);
-  } catch (err) {
-    return fail(name, out.ms, `the stream is not chat.completion.chunk JSON (${(err as Error).message})`);
-  }
+  if (!r.ok) return fail(name, r.ms, r.detail);
+  const { seen } = r;
+  const out = { ms: r.ms };
   const call = seen.toolCalls.find((c) => c.name === WEATHER_TOOL.function.name);
   if (!call) {
     return fail(

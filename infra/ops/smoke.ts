@@ -37,6 +37,12 @@ export interface DeploymentSmoke {
   checks: (CheckResult & Partial<Pick<ConformanceResult, "guards">>)[];
 }
 
+/** One check as `smoke` and `bench --check` print it: verdict, deployment, check, the failure it guards, what was seen, time. */
+export function checkLine(deployment: string, result: DeploymentSmoke["checks"][number]): string {
+  const guards = result.guards ? ` [guards: ${result.guards.failure} (${result.guards.sources.join(", ")})]` : "";
+  return `${result.ok ? "ok  " : "FAIL"} ${deployment} ${result.name}${guards}: ${result.detail} (${(result.ms / 1000).toFixed(1)} s)`;
+}
+
 /** Whether every check of every deployment passed. */
 export function smokePassed(results: DeploymentSmoke[]): boolean {
   return results.length > 0 && results.every((r) => r.checks.every((c) => c.ok));

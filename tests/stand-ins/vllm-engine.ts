@@ -55,6 +55,11 @@ export interface EngineOptions {
   specDecode?: { draftTokens: number; acceptance: number };
   /** Put Qwen3-Coder tool-call markup into `content` instead of a structured call (a parser leak, vLLM #30439). */
   leakToolMarkup?: boolean;
+  /**
+   * The prefix cache never hits (queries counted, hits 0): what MTP with prefix caching on the
+   * hybrid coder was reported to do (vLLM #47194, #54360).
+   */
+  prefixCacheNeverHits?: boolean;
 }
 
 class Histogram {
@@ -164,7 +169,9 @@ export function vllmEngine(model: string, options: EngineOptions = {}): VllmEngi
 
   async function respond({ request }: ChatContext): Promise<ChatReply> {
     const prompt = renderPrompt(request);
-    const { tokens, cached, hashes } = lookup(prompt);
+    const found = lookup(prompt);
+    const { tokens, hashes } = found;
+    const cached = o.prefixCacheNeverHits ? 0 : found.cached;
     counters.requests += 1;
     counters.prefixCacheQueries += tokens;
     counters.prefixCacheHits += cached;

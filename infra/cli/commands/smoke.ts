@@ -5,7 +5,7 @@
 import type { Command } from "../command";
 import { parseClientArgs, positiveNumber } from "../client-options";
 import { loadClientContext } from "../../endpoints/context";
-import { runSmoke, smokePassed, type SmokeReporter } from "../../ops/smoke";
+import { checkLine, runSmoke, smokePassed, type SmokeReporter } from "../../ops/smoke";
 
 const USAGE = "[--config FILE] [--env-file FILE] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--poll-interval SECONDS]";
 
@@ -28,8 +28,7 @@ function reporter(): SmokeReporter {
       console.error(`… ${deployment}: waiting for a container (cold start), ${seconds} s so far (last: ${last})`);
     },
     checked(deployment, result) {
-      const guards = result.guards ? ` [guards: ${result.guards.failure} (${result.guards.sources.join(", ")})]` : "";
-      console.error(`${result.ok ? "ok  " : "FAIL"} ${deployment} ${result.name}${guards}: ${result.detail} (${(result.ms / 1000).toFixed(1)} s)`);
+      console.error(checkLine(deployment, result));
     },
   };
 }

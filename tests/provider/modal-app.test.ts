@@ -18,6 +18,7 @@ function inputs(over: Partial<ModalAppInputs> = {}): ModalAppInputs {
     shimSource: coder.source,
     strategy: "recreate",
     deployTimeoutSeconds: 60,
+    webEndpoints: coder.webEndpoints,
     ...over,
   };
 }
@@ -52,13 +53,14 @@ async function create(i = inputs()): Promise<ModalAppOutputs> {
 }
 
 describe("ModalApp provider against the modal CLI stand-in", () => {
-  it("create deploys with --strategy recreate, parses the endpoint URL and streams output to the Pulumi log", async () => {
+  it("create deploys with --strategy recreate, reads the endpoint URL with `function info --json` and streams output to the Pulumi log", async () => {
     const outs = await create();
     expect(outs.urls).toEqual({ serve: "https://stand-in-ws--qcm-coder-serve.modal.run" });
     expect(outs.deployHash).toBe(deployHash(inputs()));
     const state = await world.state();
     const { calls } = state;
-    expect(calls).toHaveLength(1);
+    expect(calls).toHaveLength(2);
+    expect(calls[1].argv).toEqual(["function", "info", "qcm-coder/serve", "--json"]);
     const tag = `qcm-${deployHash(inputs()).slice(0, 12)}`;
     expect(calls[0].argv).toEqual(["deploy", expect.stringMatching(/qcm-deploy-.*\/coder\.py$/), "--name", "qcm-coder", "--strategy", "recreate", "--tag", tag]);
     expect(appNamed(state, "qcm-coder")!.versions!.map((v) => v.tag)).toEqual([tag]);
@@ -78,7 +80,7 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     const outs = await create();
     const diff = await modalAppProvider.diff!("qcm-coder", outs, inputs());
     expect(diff).toMatchObject({ changes: false, replaces: [] });
-    expect((await world.state()).calls).toHaveLength(1);
+    expect((await world.state()).calls).toHaveLength(2);
   });
 
   it("update: a changed shim is redeployed in place", async () => {
@@ -90,19 +92,19 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     const { outs: updated } = await modalAppProvider.update!("qcm-coder", outs, news);
     expect(updated.deployHash).toBe(deployHash(news));
     const state = await world.state();
-    expect(state.calls.map((c) => c.argv[0])).toEqual(["deploy", "deploy"]);
+    expect(state.calls.map((c) => c.argv[0])).toEqual(["deploy", "function", "deploy", "function"]);
     expect(state.apps).toHaveLength(1);
     expect(appNamed(state, "qcm-coder")!.hash).not.toBe("");
   });
 
   it("inputs and outputs describe the app only; a changed deploy timeout is recorded without redeploying", async () => {
     const outs = await create();
-    expect(Object.keys(outs).sort()).toEqual(["appName", "deployHash", "deployTimeoutSeconds", "deploymentName", "shimSource", "strategy", "urls"]);
+    expect(Object.keys(outs).sort()).toEqual(["appName", "deployHash", "deployTimeoutSeconds", "deploymentName", "shimSource", "strategy", "urls", "webEndpoints"]);
     const news = inputs({ deployTimeoutSeconds: 900 });
     expect((await modalAppProvider.diff!("qcm-coder", outs, news)).changes).toBe(true);
     const { outs: updated } = await modalAppProvider.update!("qcm-coder", outs, news);
     expect(updated.deployTimeoutSeconds).toBe(900);
-    expect((await world.state()).calls).toHaveLength(1);
+    expect((await world.state()).calls).toHaveLength(2);
   });
 
   it("credentials are resolved when each operation runs: a rotated token is used by the next one", async () => {
@@ -110,7 +112,7 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     vi.stubEnv("MODAL_TOKEN_ID", "ak-rotated02");
     vi.stubEnv("MODAL_TOKEN_SECRET", "as-rotated02");
     await modalAppProvider.delete!("qcm-coder", outs);
-    expect((await world.state()).calls.map((c) => c.tokenId)).toEqual([FAKE_CREDENTIALS.tokenId, "ak-rotated02"]);
+    expect((await world.state()).calls.map((c) => c.tokenId)).toEqual([FAKE_CREDENTIALS.tokenId, FAKE_CREDENTIALS.tokenId, "ak-rotated02"]);
   });
 
   it("stack-config credentials (configure) win over the environment", async () => {
@@ -252,7 +254,10 @@ describe("ModalApp verifyDeploy (modal CLI stand-in printing a local vLLM stand-
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/^verifyDeploy of qcm-coder failed: not serving "qwen3-coder-next-v2" at http:\/\/127\.0\.0\.1:\d+ after \d+ s \(bound 3 s, .*\/v1\/models lists \["qwen3-coder-next"\].*\)\. Rolled back to the previous version \(modal app rollback\); the stack keeps the previous inputs\.$/);
     const state = await world.state();
-    expect(state.calls.map((c) => c.argv.slice(0, 3).join(" "))).toEqual(["deploy " + state.calls[0].argv[1] + " --name", "deploy " + state.calls[1].argv[1] + " --name", "app rollback qcm-coder"]);
+    expect(state.calls.map((c) => c.argv.slice(0, 3).join(" "))).toEqual([
+      "deploy " + state.calls[0].argv[1] + " --name", "function info qcm-coder/serve",
+      "deploy " + state.calls[2].argv[1] + " --name", "function info qcm-coder/serve", "app rollback qcm-coder",
+    ]);
     expect(state.calls.at(-1)!.argv).toEqual(["app", "rollback", "qcm-coder", "--strategy", "recreate"]);
     const app = appNamed(state, "qcm-coder")!;
     expect(app.versions!.map((v) => [v.version, v.rollbackOf ?? null])).toEqual([[1, null], [2, null], [3, 1]]);

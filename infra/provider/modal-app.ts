@@ -12,7 +12,7 @@
  * - delete: `modal app stop NAME -y`; an app already stopped or not found (modal's exact
  *   messages) is not an error; anything else is.
  * - read (`pulumi refresh`): `modal app list --json`; an app no longer deployed drops out of state.
- * - read and delete fail with one clean message: see {@link cleanFailure}.
+ * - read and delete fail with one clean message, as create and update do (./host-errors.ts).
  * - deploy and stop progress also goes to the local deploy-events file (./deploy-events.ts), which
  *   the `dashboard` follows.
  * - every deploy is tagged `qcm-<first 12 hex of the deploy hash>` (`modal deploy --tag`), so
@@ -38,6 +38,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { canonicalJson, sha256 } from "../render/hash";
 import { modalAppList, modalAppStop, modalDeploy, type ModalCliContext } from "./modal-cli";
 import { readEndpointUrls } from "./endpoint-urls";
+import { withCleanFailure } from "./host-errors";
 import type { WebEndpoint } from "../modal/web-endpoints";
 import { appendDeployEvent, type DeployOp } from "./deploy-events";
 import { modalAppRollback } from "./modal-history";
@@ -255,17 +256,20 @@ export const modalAppProvider: ModalAppProvider = {
 
   async delete(_id: string, props: ModalAppOutputs) {
     const p = this as ModalAppProvider;
-    const outcome = await withEvents(p, props.appName, "stop", () => modalAppStop(cliContext(p, props, false), props.appName));
+    const outcome = await withCleanFailure(() => withEvents(p, props.appName, "stop", () => modalAppStop(cliContext(p, props, false), props.appName)));
     pulumi.log.info(`[modal ${props.appName}] ${outcome === "stopped" ? "app stopped" : "app was already stopped or gone"}`);
   },
 
   async read(id: string, props: ModalAppOutputs) {
-    const rows = await modalAppList(cliContext(this as ModalAppProvider, props, false));
-    const live = rows.find((r) => r.description === props.appName && r.state === "deployed");
-    // An empty id tells the engine the resource no longer exists.
-    if (!live) return { id: "", props: {} };
-    if (!missingUrls(props, props.webEndpoints)) return { id, props };
-    return { id, props: { ...props, urls: await endpointUrls(cliContext(this as ModalAppProvider, props, false), props, "read") } };
+    const p = this as ModalAppProvider;
+    return withCleanFailure(async () => {
+      const rows = await modalAppList(cliContext(p, props, false));
+      const live = rows.find((r) => r.description === props.appName && r.state === "deployed");
+      // An empty id tells the engine the resource no longer exists.
+      if (!live) return { id: "", props: {} };
+      if (!missingUrls(props, props.webEndpoints)) return { id, props };
+      return { id, props: { ...props, urls: await endpointUrls(cliContext(p, props, false), props, "read") } };
+    });
   },
 };
 

@@ -48,13 +48,23 @@ const PLACEHOLDERS: [string, string][] = [
   ["<40-hex commit>", "0123456789abcdef0123456789abcdef01234567"],
 ];
 
+/**
+ * Commands run in an equivalent form, with why. `--local` is `file://~`, which pulumi 3.274.1
+ * resolves from the user database, not $HOME: run as written, it would write the test runner's own
+ * ~/.pulumi (found so: it did). The scratch clone logs in to its own folder the same way.
+ */
+const EQUIVALENT: Record<string, (dir: string) => string> = {
+  "pulumi login --local": (dir) => `pulumi login ${JSON.stringify(`file://${join(dir, "home")}`)}`,
+};
+
 /** README's commands that set up a stack: the docs that continue README start after them. */
 const SETUP = /^(cp \.env\.example|pulumi login|export PULUMI_CONFIG_PASSPHRASE|pulumi stack init)/;
 
 const skipReason = (c: DocCommand) => SKIPPED.find((s) => s.pattern.test(c.text))?.why;
 const runnable = (c: DocCommand) => !skipReason(c) && RUN.some((r) => r.test(c.text));
 const where = (c: DocCommand) => `${c.file}:${c.line}: ${c.text}`;
-const asWritten = (c: DocCommand) => PLACEHOLDERS.reduce((t, [from, to]) => t.split(from).join(to), c.text);
+const asWritten = (c: DocCommand, dir: string) =>
+  EQUIVALENT[c.text]?.(dir) ?? PLACEHOLDERS.reduce((t, [from, to]) => t.split(from).join(to), c.text);
 
 describe("docs commands", () => {
   it("every command in README and docs/ is run here or skipped with a reason", () => {
@@ -62,7 +72,7 @@ describe("docs commands", () => {
     const unclassified = commands.filter((c) => !skipReason(c) && !runnable(c)).map(where);
     expect(unclassified, "add each to RUN (and make it run) or to SKIPPED with why").toEqual([]);
     // Every runnable command fills in only the known placeholders.
-    expect(commands.filter(runnable).map(asWritten).filter((t) => /<[^>]+>/.test(t))).toEqual([]);
+    expect(commands.filter(runnable).map((c) => asWritten(c, "/scratch")).filter((t) => /<[^>]+>/.test(t))).toEqual([]);
   });
 
   it("`scripts/dev plan` as written: renders, checks with the real modal SDK and prints the plan", { timeout: 600_000 }, async () => {
@@ -99,6 +109,14 @@ describe.skipIf(Boolean(missing))("docs commands run as written (real Pulumi eng
     const env: Record<string, string> = {
       PATH: [join(dir, "bin"), dirname(pulumi), dirname(process.execPath), ...(process.env.PATH ?? "").split(delimiter)].join(delimiter),
       HOME: join(dir, "home"),
+      // pulumi's own folder (credentials, workspaces, logs): otherwise the runner's ~/.pulumi (see EQUIVALENT).
+      PULUMI_HOME: join(dir, "home", ".pulumi"),
+      // The reader's Modal and proxy tokens (README: "fill in MODAL_TOKEN_* and MODAL_PROXY_TOKEN_*" in
+      // .env); the environment wins over .env, so the copied placeholders stay as the reader left them.
+      MODAL_TOKEN_ID: "ak-docs00000001",
+      MODAL_TOKEN_SECRET: "as-docs00000001",
+      MODAL_PROXY_TOKEN_ID: "wk-docs00000001",
+      MODAL_PROXY_TOKEN_SECRET: "ws-docs00000001",
       // The reader answers "yes" at `pulumi up`'s prompt; PULUMI_SKIP_CONFIRMATIONS is that answer.
       PULUMI_SKIP_CONFIRMATIONS: "true",
       PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -110,7 +128,7 @@ describe.skipIf(Boolean(missing))("docs commands run as written (real Pulumi eng
 
   /** Runs `list` in order as one bash script in `dir` (so `export` and `KEY=` carry over). */
   async function runInOrder(dir: string, env: Record<string, string>, list: DocCommand[]) {
-    const script = ["set -euo pipefail", ...list.flatMap((c) => [`echo ${JSON.stringify(`+ ${where(c)}`)}`, asWritten(c)])].join("\n");
+    const script = ["set -euo pipefail", ...list.flatMap((c) => [`echo ${JSON.stringify(`+ ${where(c)}`)}`, asWritten(c, dir)])].join("\n");
     return execa("bash", ["-c", script], { cwd: dir, env, extendEnv: false, reject: false, all: true, timeout: 800_000 });
   }
 

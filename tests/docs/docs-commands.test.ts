@@ -1,7 +1,7 @@
 // Every shell command README.md and docs/*.md show is either run here, as written, or listed in
 // SKIPPED with the reason it cannot run here. The runnable ones (pulumi, config, plan, the .env
 // steps) run in order, per doc, in a scratch clone with the real Pulumi engine and the modal CLI
-// stand-in as `modal` on PATH (Modal's cloud is unreachable here); the only changes to what is
+// stand-in as the project's modal CLI (QCM_MODAL_CLI; Modal's cloud is unreachable here); the only changes to what is
 // written are the PLACEHOLDERS a reader fills in with their own values. A doc that continues
 // README's deploy section (docs/image-edit.md, docs/day2.md) runs after README's setup commands.
 import { afterAll, describe, expect, it } from "vitest";
@@ -87,14 +87,14 @@ const found = findPulumi();
 const missing = "missing" in found ? found.missing : undefined;
 if (missing && process.env.CI === "true") throw new Error(`the docs commands cannot run under CI: ${missing}`);
 
-describe.skipIf(Boolean(missing))("docs commands run as written (real Pulumi engine, modal CLI stand-in as `modal`)", { timeout: 900_000 }, () => {
+describe.skipIf(Boolean(missing))("docs commands run as written (real Pulumi engine, modal CLI stand-in)", { timeout: 900_000 }, () => {
   const pulumi = "pulumi" in found ? found.pulumi : "";
   const scratch: string[] = [];
   afterAll(async () => {
     for (const dir of scratch) await rm(dir, { recursive: true, force: true });
   });
 
-  /** A scratch clone (sources copied, installed toolchains linked) and a `modal` stand-in on PATH. */
+  /** A scratch clone (sources copied, installed toolchains linked) and a modal CLI stand-in. */
   async function clone(): Promise<{ dir: string; modal: ModalCliStandIn; env: Record<string, string> }> {
     const dir = await mkdtemp(join(tmpdir(), "qcm-docs-"));
     scratch.push(dir);
@@ -107,7 +107,7 @@ describe.skipIf(Boolean(missing))("docs commands run as written (real Pulumi eng
     await mkdir(join(dir, "bin"));
     const modal = await writeModalCliStandIn(join(dir, "bin"), []);
     const env: Record<string, string> = {
-      PATH: [join(dir, "bin"), dirname(pulumi), dirname(process.execPath), ...(process.env.PATH ?? "").split(delimiter)].join(delimiter),
+      PATH: [dirname(pulumi), dirname(process.execPath), ...(process.env.PATH ?? "").split(delimiter)].join(delimiter),
       HOME: join(dir, "home"),
       // pulumi's own folder (credentials, workspaces, logs): otherwise the runner's ~/.pulumi (see EQUIVALENT).
       PULUMI_HOME: join(dir, "home", ".pulumi"),
@@ -121,6 +121,8 @@ describe.skipIf(Boolean(missing))("docs commands run as written (real Pulumi eng
       PULUMI_SKIP_CONFIRMATIONS: "true",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       QCM_VLLM_CHECK: "0",
+      // The project runs the venv's `modal` unless told otherwise; Modal's cloud is unreachable here.
+      QCM_MODAL_CLI: modal.path,
       ...(process.env.QCM_DEPLOY_EVENTS ? { QCM_DEPLOY_EVENTS: process.env.QCM_DEPLOY_EVENTS } : {}),
     };
     return { dir, modal, env };

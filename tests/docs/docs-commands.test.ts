@@ -130,7 +130,8 @@ describe.skipIf(Boolean(missing))("docs commands run as written (real Pulumi eng
 
   /** Runs `list` in order as one bash script in `dir` (so `export` and `KEY=` carry over). */
   async function runInOrder(dir: string, env: Record<string, string>, list: DocCommand[]) {
-    const script = ["set -euo pipefail", ...list.flatMap((c) => [`echo ${JSON.stringify(`+ ${where(c)}`)}`, asWritten(c, dir)])].join("\n");
+    const quoted = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+    const script = ["set -euo pipefail", ...list.flatMap((c) => [`printf '%s\\n' ${quoted(`+ ${where(c)}`)}`, asWritten(c, dir)])].join("\n");
     return execa("bash", ["-c", script], { cwd: dir, env, extendEnv: false, reject: false, all: true, timeout: 800_000 });
   }
 

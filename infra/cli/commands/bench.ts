@@ -135,9 +135,11 @@ export const benchCommand: Command = {
       log: (line) => console.error(`… ${line}`),
     });
     const out = o.out ?? (target.deployment && target.configHash ? benchResultPath(benchDir, target.deployment, target.configHash) : undefined);
-    const saved = out ? await saveBenchResult(out, result) : undefined;
-    console.log(o.json ? JSON.stringify(result, null, 2) : formatBenchResult(result, saved));
     const measured = result.ttft.firstTurnMs.n + result.ttft.laterTurnsMs.n;
+    // A run in which no request answered measured nothing: saving it would make plan show it as a result.
+    const saved = out && measured > 0 ? await saveBenchResult(out, result) : undefined;
+    console.log(o.json ? JSON.stringify(result, null, 2) : formatBenchResult(result, saved));
+    if (measured === 0) console.error(`error: bench: no request answered (${result.errors.length} error(s) above); nothing was saved`);
     return result.errors.length === 0 && measured > 0 ? 0 : 1;
   },
 };

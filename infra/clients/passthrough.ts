@@ -14,6 +14,14 @@ export interface SplitArgs {
   rest: string[];
 }
 
+/** Agent options that only print something (help, version): a launcher given one does not wake the coder. */
+const INFO_ONLY = new Set(["--help", "-h", "--version", "-v"]);
+
+/** Whether the agent's arguments only ask it for its help or version (no model call follows). */
+export function asksForInfoOnly(rest: string[]): boolean {
+  return rest.some((a) => INFO_ONLY.has(a));
+}
+
 /**
  * Splits `args` by the launcher's `options` (node:util parseArgs' option config). A launcher
  * option's value is taken with it (`--wake-timeout 60` or `--wake-timeout=60`); a word the

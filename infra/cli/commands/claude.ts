@@ -12,7 +12,7 @@ import { claudeLaunchSpec } from "../../clients/claude-launch";
 import { loadClientContext, requireEndpoint } from "../../endpoints/context";
 import { findClaudeCode } from "../../clients/claude-code";
 import { runAttached } from "../../core/executables";
-import { splitLauncherArgs } from "../../clients/passthrough";
+import { asksForInfoOnly, splitLauncherArgs } from "../../clients/passthrough";
 
 const USAGE = "[--config FILE] [--dotenv FILE] [--claude-bin PATH] [--allow-vlm-tools] [--wake-timeout SECONDS] [--no-wake] [claude arguments]";
 
@@ -27,7 +27,8 @@ export const claudeCommand: Command = {
     const coder = requireEndpoint(context, "coder");
     const bin = values["claude-bin"] ?? findClaudeCode(context.env, context.environment.root);
     if (!bin) throw new UserError("claude is not on PATH: npm install --global @anthropic-ai/claude-code, or pass --claude-bin <path>");
-    await wakeCoderForLauncher(context, coder, values);
+    // `qodal --help` shows qwen-code's help without waking (and billing) the coder.
+    if (!asksForInfoOnly(rest)) await wakeCoderForLauncher(context, coder, values);
     const spec = claudeLaunchSpec(context, coder, bin, rest, { allowVlmTools: values["allow-vlm-tools"] });
     return runAttached(spec.command, spec.args, spec.env);
   },

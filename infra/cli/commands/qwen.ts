@@ -12,7 +12,7 @@ import { wakeCoderForLauncher } from "../launcher-wake";
 import { loadClientContext, requireEndpoint } from "../../endpoints/context";
 import { runAttached } from "../../core/executables";
 import { findQwenCode } from "../../clients/qwen-code";
-import { splitLauncherArgs } from "../../clients/passthrough";
+import { asksForInfoOnly, splitLauncherArgs } from "../../clients/passthrough";
 import { qwenLaunchSpec } from "../../clients/qwen-launch";
 
 const USAGE = "[--config FILE] [--dotenv FILE] [--qwen-bin PATH] [--wake-timeout SECONDS] [--no-wake] [qwen arguments]";
@@ -28,7 +28,8 @@ export const qwenCommand: Command = {
     const coder = requireEndpoint(context, "coder");
     const bin = values["qwen-bin"] ?? findQwenCode(context.env.PATH);
     if (!bin) throw new UserError("qwen is not on PATH: run `qwen-code-modal install`, or pass --qwen-bin <path>");
-    await wakeCoderForLauncher(context, coder, values);
+    // `qodal --help` shows qwen-code's help without waking (and billing) the coder.
+    if (!asksForInfoOnly(rest)) await wakeCoderForLauncher(context, coder, values);
     const spec = qwenLaunchSpec(context, coder, bin, rest);
     return runAttached(spec.command, spec.args, spec.env);
   },

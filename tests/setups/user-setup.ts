@@ -104,14 +104,18 @@ const coderRespond: Parameters<typeof startModalEndpointStandIn>[0]["respond"] =
 /**
  * Builds a user's machine with the credentials in `place` and runs the real `install` in it.
  * @param options.coderRoutes - extra routes of the coder's vLLM stand-in (they win over the built-in ones).
+ * @param options.coderRespond - what the coder says to a chat completion (default: text to qodal, a tool call to smoke).
  */
-export async function startUserSetup(place: CredentialPlace, options: { coderRoutes?: StandInRoute[] } = {}): Promise<UserSetup> {
+export async function startUserSetup(
+  place: CredentialPlace,
+  options: { coderRoutes?: StandInRoute[]; coderRespond?: Parameters<typeof startModalEndpointStandIn>[0]["respond"] } = {},
+): Promise<UserSetup> {
   const home = await mkdtemp(join(tmpdir(), `qcm-setup-${place}-`));
   const auth = { tokenId: TOKENS.proxyId, tokenSecret: TOKENS.proxySecret };
   const coder = await startModalEndpointStandIn({
     model: "qwen3-coder-next",
     proxyAuth: auth,
-    respond: coderRespond,
+    respond: options.coderRespond ?? coderRespond,
     // Claude Code offers no `get_weather`: it gets text; smoke's /v1/messages check gets its tool_use.
     routes: [...(options.coderRoutes ?? []), anthropicMessagesRoute(CLAUDE_HELLO, { toolInput: { city: "Paris" }, toolName: "get_weather" }), anthropicCountTokensRoute()],
   });

@@ -149,3 +149,89 @@ describe.each(PLACES)("a user whose tokens are in: %s", (place) => {
     }
   });
 });
+
+describe("an upstream that echoes the request's headers (the proxy token) in its error bodies", () => {
+  let setup: UserSetup;
+  let answered = 0;
+  /** What such an upstream answers: the request headers, Modal-Key and Modal-Secret included, in the error text. */
+  const echo = (headers: object) => JSON.stringify({ object: "error", message: `bad request; request headers: ${JSON.stringify(headers)}`, type: "BadRequestError", code: 500 });
+  beforeAll(async () => {
+    setup = await startUserSetup("dotenv", {
+      coderRoutes: [{ method: "GET", path: "/health", handle: ({ req, res }) => void res.writeHead(500, { "content-type": "application/json" }).end(echo(req.headers)) }],
+      // The first completion answers; every request after it gets the first one's headers echoed back.
+      coderRespond: ({ record }) => {
+        if (++answered === 1) setup.coder.setFault({ status: 500, body: echo(record.headers) });
+        return { content: "fine ".repeat(40) };
+      },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await setup?.close();
+  });
+
+  it("qodal, the claude launcher and smoke print the error with the token values redacted", async () => {
+    const qodal = await setup.qodal(["-p", "Say hello."]);
+    const claude = await setup.cli(["claude", "--config", setup.configPath, "--dotenv", setup.dotenv, "--claude-bin", CLAUDE, "-p", "Say hello."]);
+    const smoke = await setup.cli(["smoke", "--config", setup.configPath, "--dotenv", setup.dotenv, "--cold-start-timeout", "20", "--request-timeout", "20"]);
+    for (const [what, result] of [["qodal", qodal], ["claude", claude], ["smoke", smoke]] as const) {
+      const text = `${result.stdout}\n${result.stderr}`;
+      expect(result.exitCode, `${what}: ${text}`).not.toBe(0);
+      // The echoed body reached the output, with the values replaced.
+      expect(text, what).toMatch(/answered HTTP 500.*modal-key.*\[redacted\]/i);
+      expect(leakedTokens(text), what).toEqual([]);
+    }
+  }, 300_000);
+
+  it("bench prints and saves (result JSON and its .bak) the echoed errors with the token values redacted", async () => {
+    const out = join(setup.home, "bench", "result.json");
+    const args = ["bench", "--config", setup.configPath, "--dotenv", setup.dotenv, "--sessions", "1", "--turns", "3", "--context-tokens", "1000", "--turn-tokens", "50", "--max-tokens", "16", "--out", out];
+    for (let run = 0; run < 2; run++) {
+      answered = 0;
+      setup.coder.setFault(null);
+      const result = await setup.cli(args);
+      expect(result.exitCode, String(result.stderr)).toBe(1);
+      expect(`${result.stdout}${result.stderr}`).toContain("[redacted]");
+    }
+    for (const file of [out, `${out}.bak`]) {
+      const text = await readFile(file, "utf8");
+      expect(text, file).toMatch(/modal-key.*\[redacted\]/i);
+      expect(leakedTokens(text), file).toEqual([]);
+    }
+    expect(leakedTokens(setup.outputs.join("\n"))).toEqual([]);
+  }, 300_000);
+
+  it("a run in which no request answered saves nothing and says so", async () => {
+    const out = join(setup.home, "bench", "none.json");
+    setup.coder.setFault({ status: 500, body: echo({ note: "every request fails" }) });
+    const result = await setup.cli(["bench", "--config", setup.configPath, "--dotenv", setup.dotenv, "--sessions", "1", "--turns", "2", "--context-tokens", "1000", "--turn-tokens", "50", "--max-tokens", "16", "--out", out]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("error: bench: no request answered (1 error(s) above); nothing was saved");
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+});
+
+describe("<command> --help", () => {
+  let setup: UserSetup;
+  beforeAll(async () => {
+    setup = await startUserSetup("environment");
+  }, 120_000);
+  afterAll(async () => {
+    await setup?.close();
+  });
+
+  it("prints the command's usage on stdout and exits 0, with no 'Unknown option'", async () => {
+    for (const command of ["status", "smoke", "warm", "spend", "install", "bench", "plan"]) {
+      const result = await setup.cli([command, "--help"]);
+      expect(result.exitCode, command).toBe(0);
+      expect(result.stdout.split("\n")[0], command).toMatch(new RegExp(`^usage: qwen-code-modal ${command} `));
+      expect(result.stderr, command).toBe("");
+    }
+  }, 120_000);
+
+  it("qodal --help shows qwen-code's own help without waking (and billing) the coder", async () => {
+    const result = await setup.qodal(["--help"]);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(result.stdout).toMatch(/--prompt/);
+    expect(setup.coder.requests.filter((r) => r.path === "/health")).toHaveLength(0);
+  }, 120_000);
+});

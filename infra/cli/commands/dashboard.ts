@@ -13,7 +13,7 @@ import { findOnPath } from "../../core/executables";
 import { startDashboard } from "../../dashboard/server";
 import { loadStackConfig, stackConfigOption } from "../options";
 
-const USAGE = "[--port N] [--no-open] [--refresh SECONDS] [--config FILE] [--env-file FILE] [--stack-config FILE]";
+const USAGE = "[--port N] [--no-open] [--refresh SECONDS] [--config FILE] [--dotenv FILE] [--stack-config FILE]";
 
 /** Default port (0 would pick a free one). */
 const DEFAULT_PORT = 8787;

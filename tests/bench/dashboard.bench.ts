@@ -14,7 +14,7 @@ function memoryMiB(pid: number): { rss: number; peak: number } {
 }
 
 const available = chromiumAvailable();
-const world: DashboardWorld | undefined = available ? await startDashboardWorld(1) : undefined;
+const world: DashboardWorld | undefined = available ? await startDashboardWorld({ refreshSeconds: 1 }) : undefined;
 const browser: Browser | undefined = available ? await launchChromium() : undefined;
 const page = browser ? await browser.newPage() : undefined;
 const loads: number[] = [];

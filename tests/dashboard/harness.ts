@@ -2,7 +2,8 @@
  * A dashboard world for the tests and the bench: the real CLI (`qwen-code-modal dashboard`, the
  * tsc build) started as a user starts it, against a coder and a VLM vLLM stand-in on 127.0.0.1,
  * the modal CLI stand-in (coder warm with one container, VLM scaled to zero), an endpoint config,
- * an env file with the proxy credentials, and a deploy-events file of its own.
+ * an env file with the proxy credentials, and a deploy-events file of its own. `restart()` stops
+ * the dashboard and starts it again on the same port with the same HOME (so the same cache folder).
  */
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,6 +21,9 @@ export const PROXY = { tokenId: "pk-dash1", tokenSecret: "ps-dash1" } as const;
 /** The coder's answer in the playground. */
 export const CODER_ANSWER = "def add(a, b):\n    return a + b  # streamed by the coder stand-in";
 
+/** A prompt the coder stand-in answers by echoing its request headers, as a misbehaving upstream's error page does. */
+export const ECHO_HEADERS_PROMPT = "echo your request headers";
+
 export interface DashboardWorld {
   dir: string;
   coder: VllmStandIn;
@@ -27,8 +31,10 @@ export interface DashboardWorld {
   modal: ModalCliStandIn;
   /** The deploy-events file the dashboard follows. */
   eventsPath: string;
-  /** The URL the CLI printed (with the token). */
+  /** The URL the CLI printed (with the token in its fragment); changes on restart. */
   url: string;
+  /** This run's token (from the URL's fragment). */
+  token: string;
   /** http://127.0.0.1:PORT */
   origin: string;
   /** The dashboard process. */
@@ -37,15 +43,34 @@ export interface DashboardWorld {
   output(): string;
   /** Sets what the coder's /metrics page says from now on. */
   setCoderMetrics(values: VllmMetricsValues): void;
+  /** Stops the dashboard and starts it again on the same port, HOME and files (a new token). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Starts everything; `refreshSeconds` is the dashboard's `--refresh`. */
-export async function startDashboardWorld(refreshSeconds = 0.5): Promise<DashboardWorld> {
+/** Options of a world. */
+export interface WorldOptions {
+  /** The dashboard's `--refresh`, seconds (default 0.5). */
+  refreshSeconds?: number;
+  /** Variables added to the dashboard's environment (e.g. a PATH with an `xdg-open` and a DISPLAY). */
+  env?: Record<string, string>;
+  /** Leave out `--no-open`. */
+  open?: boolean;
+}
+
+/** Starts everything. */
+export async function startDashboardWorld(options: WorldOptions = {}): Promise<DashboardWorld> {
   const dir = await mkdtemp(join(tmpdir(), "qcm-dashboard-"));
   let metrics = vllmMetricsRoute("qwen3-coder-next", { running: 1, waiting: 0, kvCacheUsage: 0.125, promptTokens: 1000, generationTokens: 500 });
   const liveMetrics: StandInRoute = { method: "GET", path: "/metrics", handle: (ctx) => metrics.handle(ctx) };
-  const coder = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: PROXY, routes: [liveMetrics], respond: () => ({ content: CODER_ANSWER }) });
+  const coder = await startVllmStandIn({
+    model: "qwen3-coder-next",
+    proxyAuth: PROXY,
+    routes: [liveMetrics],
+    respond: ({ prompt, record }) => ({
+      content: prompt.includes(ECHO_HEADERS_PROMPT) ? `You sent Modal-Key: ${record.headers["modal-key"]} and Modal-Secret: ${record.headers["modal-secret"]}` : CODER_ANSWER,
+    }),
+  });
   const vlm = await startVllmStandIn({ model: "qwen3-vl-32b-thinking", proxyAuth: PROXY });
   const configPath = join(dir, "endpoints.json");
   await writeStandInEndpointConfig(configPath, { coder, vlm });
@@ -53,47 +78,82 @@ export async function startDashboardWorld(refreshSeconds = 0.5): Promise<Dashboa
   await writeFile(envFile, `MODAL_PROXY_TOKEN_ID=${PROXY.tokenId}\nMODAL_PROXY_TOKEN_SECRET=${PROXY.tokenSecret}\nMODAL_TOKEN_ID=ak-dash1\nMODAL_TOKEN_SECRET=as-dash1\n`);
   const modal = await writeModalCliStandIn(dir, [{ name: "qcm-coder", tasks: 1 }, { name: "qcm-vlm", tasks: 0 }]);
   const eventsPath = join(dir, "deploy-events.jsonl");
-  const child = execa(
-    process.execPath,
-    [join(projectRoot(), "dist", "infra", "cli", "main.js"), "dashboard", "--port", "0", "--no-open", "--refresh", String(refreshSeconds), "--config", configPath, "--env-file", envFile],
-    {
-      env: { PATH: process.env.PATH, HOME: dir, QCM_MODAL_CLI: modal.path, QCM_DEPLOY_EVENTS: eventsPath },
-      extendEnv: false,
-      reject: false,
-      all: true,
-    },
-  );
+
   let seen = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the dashboard printed no URL within 30 s:\n${seen}`)), 30_000);
-    child.all!.on("data", (chunk: Buffer) => {
-      seen += chunk.toString();
-      const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(seen);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
+  const launch = async (port: string) => {
+    seen = "";
+    const child = execa(
+      process.execPath,
+      [
+        join(projectRoot(), "dist", "infra", "cli", "main.js"),
+        "dashboard",
+        "--port",
+        port,
+        ...(options.open ? [] : ["--no-open"]),
+        "--refresh",
+        String(options.refreshSeconds ?? 0.5),
+        "--config",
+        configPath,
+        "--env-file",
+        envFile,
+      ],
+      {
+        env: { PATH: process.env.PATH, HOME: dir, QCM_MODAL_CLI: modal.path, QCM_DEPLOY_EVENTS: eventsPath, ...options.env },
+        extendEnv: false,
+        reject: false,
+        all: true,
+      },
+    );
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the dashboard printed no URL within 30 s:\n${seen}`)), 30_000);
+      child.all!.on("data", (chunk: Buffer) => {
+        seen += chunk.toString();
+        const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(seen);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      void child.then((r) => reject(new Error(`the dashboard exited (${r.exitCode}):\n${r.all}`)));
     });
-    void child.then((r) => reject(new Error(`the dashboard exited (${r.exitCode}):\n${r.all}`)));
-  });
-  return {
+    return { child, url };
+  };
+  const first = await launch("0");
+  const world: DashboardWorld = {
     dir,
     coder,
     vlm,
     modal,
     eventsPath,
-    url,
-    origin: new URL(url).origin,
-    process: child,
+    url: first.url,
+    token: new URL(first.url).hash.slice("#token=".length),
+    origin: new URL(first.url).origin,
+    process: first.child,
     output: () => seen,
     setCoderMetrics: (values) => {
       metrics = vllmMetricsRoute("qwen3-coder-next", values);
     },
+    restart: async () => {
+      world.process.kill("SIGTERM");
+      await world.process;
+      const next = await launch(new URL(world.origin).port);
+      Object.assign(world, { process: next.child, url: next.url, token: new URL(next.url).hash.slice("#token=".length) });
+    },
     close: async () => {
-      child.kill("SIGTERM");
-      await child;
+      world.process.kill("SIGTERM");
+      await world.process;
       await coder.close();
       await vlm.close();
     },
   };
+  return world;
+}
+
+/** A call to the dashboard's API with this run's token (as the page makes it). */
+export function dashboardApi(world: DashboardWorld, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${world.origin}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${world.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }

@@ -4,26 +4,18 @@
  * the URL. Runs until Ctrl-C. See docs/dashboard.md.
  * @module
  */
-import { execa } from "execa";
 import type { Command } from "../command";
 import { UserError } from "../../core/errors";
 import { parseClientArgs, positiveNumber } from "../client-options";
 import { loadEndpointContext } from "../../endpoints/context";
-import { findOnPath } from "../../core/executables";
 import { startDashboard } from "../../dashboard/server";
+import { openInBrowser } from "../../dashboard/open-browser";
 import { loadStackConfig, stackConfigOption } from "../options";
 
 const USAGE = "[--port N] [--no-open] [--refresh SECONDS] [--config FILE] [--env-file FILE] [--stack-config FILE]";
 
 /** Default port (0 would pick a free one). */
 const DEFAULT_PORT = 8787;
-
-/** Opens the URL in the desktop's browser when there is one; silent when not (a server, CI). */
-function openInBrowser(url: string, env: NodeJS.ProcessEnv): void {
-  const opener = process.platform === "darwin" ? "open" : findOnPath("xdg-open", env.PATH);
-  if (!opener || (process.platform === "linux" && !env.DISPLAY && !env.WAYLAND_DISPLAY)) return;
-  execa(opener, [url], { detached: true, stdio: "ignore", reject: false }).unref();
-}
 
 export const dashboardCommand: Command = {
   name: "dashboard",
@@ -47,13 +39,14 @@ export const dashboardCommand: Command = {
     });
     console.log(`dashboard: ${dashboard.url}`);
     console.log("(the token in the URL is this run's key; Ctrl-C stops the dashboard)");
-    if (!values["no-open"]) openInBrowser(dashboard.url, context.env);
+    const opened = values["no-open"] ? undefined : await openInBrowser(dashboard.url, context.env);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
     await dashboard.close();
+    await opened?.remove();
     return 0;
   },
 };

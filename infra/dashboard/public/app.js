@@ -1,11 +1,41 @@
-// The dashboard page. Reads GET /api/state once through the `state` event of the /api/events
-// stream (the browser's EventSource), then applies `live`, `sample` and `deploy` events.
-// Charts: uPlot (global, from /vendor/uplot.js). The chat's POST stream is read with
-// eventsource-parser. Text from the server is always set with textContent (logs may hold markup).
-import { createParser } from "/vendor/eventsource-parser.js";
+// The dashboard page. The token comes in the URL's fragment (#token=, never sent to a server),
+// moves to this origin's localStorage and goes out as an Authorization header on every call.
+// Events come through the browser's one stream (events-worker.js, a SharedWorker all tabs share;
+// events.js directly where there is no SharedWorker): `hello` (this stream's id), `state`, `live`,
+// `sample`, `deploy`, and the answers of this tab's calls (`log`/`log-end`, `chat`/`chat-end`)
+// tagged with the call's id. Charts: uPlot (global, from /vendor/uplot.js). Text from the server
+// is always set with textContent (logs may hold markup).
+import { connectEvents } from "/assets/events.js";
 
 const $ = (id) => document.getElementById(id);
-const S = { deployments: [], live: {}, history: {}, progress: {}, recent: [], spend: null, charts: {} };
+const S = { deployments: [], live: {}, history: {}, progress: {}, recent: [], spend: null, charts: {}, stream: null };
+
+// ---------- token and calls ----------
+const TOKEN_KEY = "qcm-dashboard-token";
+const fromUrl = new URLSearchParams(location.hash.slice(1)).get("token");
+if (fromUrl) {
+  localStorage.setItem(TOKEN_KEY, fromUrl);
+  history.replaceState(null, "", location.pathname);
+}
+const token = () => localStorage.getItem(TOKEN_KEY);
+
+/** A call to the server with the token; JSON in (when `body` is given) and JSON out. Throws the server's error text. */
+async function api(path, body) {
+  const res = await fetch(path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${token() ?? ""}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    data = { error: text };
+  }
+  if (!res.ok) throw new Error(data.error ?? `HTTP ${res.status}`);
+  return data;
+}
 
 /** Creates an element: h("div", { class: "x" }, "text", child). */
 function h(tag, attrs = {}, ...children) {
@@ -232,38 +262,92 @@ function applyState(st) {
   renderDeploy();
 }
 
-function connect() {
-  const es = new EventSource("/api/events");
-  const conn = $("conn");
-  es.onopen = () => {
-    conn.dataset.state = "live";
-    $("conn-text").textContent = "live";
-  };
-  es.onerror = () => {
-    conn.dataset.state = "down";
-    $("conn-text").textContent = "reconnecting";
-  };
-  es.addEventListener("state", (e) => applyState(JSON.parse(e.data)));
-  es.addEventListener("live", (e) => {
-    const live = JSON.parse(e.data);
-    S.live[live.name] = live;
-    renderLive(live.name);
-    updateCharts(live.name);
-    fetchSpend(live);
-  });
-  es.addEventListener("sample", (e) => {
-    const { name, sample } = JSON.parse(e.data);
+/** Handlers of this tab's calls' answers, by call id. */
+const calls = new Map();
+/** Answers whose call id is not known yet (they can beat the POST's reply), and other tabs' answers; bounded. */
+const unclaimed = [];
+function routeCallEvent(event, data) {
+  const handler = calls.get(data.follow ?? data.chat);
+  if (handler) return handler(event, data);
+  unclaimed.push([event, data]);
+  if (unclaimed.length > 500) unclaimed.shift();
+}
+/** Starts handling a call's answers, those already arrived first. */
+function onCall(id, handler) {
+  calls.set(id, handler);
+  for (let i = 0; i < unclaimed.length; ) {
+    const [event, data] = unclaimed[i];
+    if ((data.follow ?? data.chat) === id) {
+      unclaimed.splice(i, 1);
+      handler(event, data);
+    } else i++;
+  }
+}
+
+function onEvent(event, data) {
+  if (event === "hello") {
+    S.stream = data.stream;
+    api("/api/state").then(applyState, (err) => showStatus("down", err.message));
+  } else if (event === "state") applyState(data);
+  else if (event === "live") {
+    S.live[data.name] = data;
+    renderLive(data.name);
+    updateCharts(data.name);
+    fetchSpend();
+  } else if (event === "sample") {
+    const { name, sample } = data;
     (S.history[name] ??= []).push(sample);
     if (S.history[name].length > 180) S.history[name].shift();
     updateCharts(name);
-  });
-  es.addEventListener("deploy", (e) => {
-    const { event, progress } = JSON.parse(e.data);
-    S.recent.push(event);
+  } else if (event === "deploy") {
+    const { event: e, progress } = data;
+    S.recent.push(e);
     if (progress) S.progress[progress.app] = progress;
     renderDeploy();
-    for (const d of S.deployments) if (d.app === event.app) renderLive(d.name);
-  });
+    for (const d of S.deployments) if (d.app === e.app) renderLive(d.name);
+  } else {
+    routeCallEvent(event, data);
+  }
+}
+
+const STATUS_TEXT = {
+  connecting: "connecting",
+  live: "live",
+  down: "reconnecting",
+  restarted: "dashboard restarted",
+  refused: "not authorized",
+};
+function showStatus(status, detail) {
+  $("conn").dataset.state = status === "live" ? "live" : status === "connecting" ? "connecting" : "down";
+  $("conn-text").textContent = STATUS_TEXT[status] ?? status;
+  const banner = $("restarted");
+  banner.hidden = !(status === "restarted" || status === "refused");
+  banner.textContent =
+    status === "restarted"
+      ? "The dashboard this tab was talking to has restarted: open the URL it printed (it holds the new run's token). What this tab shows is no longer updated."
+      : status === "refused"
+        ? `This tab has no valid token: open the URL the dashboard printed. (${detail ?? ""})`
+        : "";
+}
+
+function connect() {
+  if (!token()) {
+    showStatus("refused", "no token in this tab's URL");
+    return;
+  }
+  const onStatus = (status, detail) => {
+    showStatus(status, detail);
+    if (status !== "live") S.stream = null;
+  };
+  if (typeof SharedWorker === "function") {
+    const worker = new SharedWorker("/assets/events-worker.js", { type: "module", name: "qcm-dashboard-events" });
+    worker.port.onmessage = (m) => (m.data.kind === "status" ? onStatus(m.data.status, m.data.detail) : onEvent(m.data.event, m.data.data));
+    worker.port.start();
+    worker.port.postMessage({ token: token() });
+    window.addEventListener("pagehide", () => worker.port.postMessage({ bye: true }));
+  } else {
+    connectEvents(token, onEvent, onStatus);
+  }
 }
 
 /** Recomputes the cost totals from the live pictures (same sums as the server's spend view). */
@@ -281,8 +365,7 @@ function fetchSpend() {
 }
 
 async function wake(name) {
-  const res = await fetch(`/api/wake/${encodeURIComponent(name)}`, { method: "POST" });
-  if (!res.ok) alertNote(name, (await res.json().catch(() => ({}))).error ?? `HTTP ${res.status}`);
+  await api(`/api/wake/${encodeURIComponent(name)}`, {}).catch((err) => alertNote(name, err.message));
 }
 function alertNote(name, text) {
   const note = $(`card-${name}`)?.querySelector('[data-role="metrics-note"]');
@@ -290,10 +373,13 @@ function alertNote(name, text) {
 }
 
 // ---------- logs ----------
-let logSource = null;
+let follow = null;
 function stopLogs(message) {
-  logSource?.close();
-  logSource = null;
+  if (follow) {
+    calls.delete(follow);
+    void api("/api/logs/stop", { follow }).catch(() => undefined);
+  }
+  follow = null;
   $("logs-follow").textContent = "Follow";
   if (message) appendLog(message, true);
 }
@@ -307,19 +393,26 @@ function appendLog(text, muted = false) {
   while (pre.childNodes.length > 2000) pre.firstChild.remove();
   pre.scrollTop = pre.scrollHeight;
 }
-$("logs-follow").addEventListener("click", () => {
-  if (logSource) return stopLogs("[stopped]");
+$("logs-follow").addEventListener("click", async () => {
+  if (follow) return stopLogs("[stopped]");
   const name = $("logs-deployment").value;
-  if (!name) return;
+  if (!name || !S.stream) return;
   appendLog(`[modal app logs ${name} --follow]`, true);
-  logSource = new EventSource(`/api/logs/${encodeURIComponent(name)}`);
   $("logs-follow").textContent = "Stop";
-  logSource.addEventListener("line", (e) => appendLog(JSON.parse(e.data).line));
-  logSource.addEventListener("end", (e) => {
-    const end = JSON.parse(e.data);
-    stopLogs(`[ended${end.exitCode !== undefined ? `: exit ${end.exitCode}` : ""}${end.reason ? `: ${end.reason}` : ""}]`);
-  });
-  logSource.onerror = () => stopLogs("[connection lost]");
+  try {
+    const started = await api("/api/logs", { deployment: name, stream: S.stream });
+    follow = started.follow;
+    onCall(follow, (event, data) => {
+      if (event === "log") appendLog(data.line);
+      else if (event === "log-end") {
+        calls.delete(data.follow);
+        follow = null;
+        stopLogs(`[ended${data.exitCode !== undefined ? `: exit ${data.exitCode}` : ""}${data.reason ? `: ${data.reason}` : ""}]`);
+      }
+    });
+  } catch (err) {
+    stopLogs(`[${err.message}]`);
+  }
 });
 $("logs-clear").addEventListener("click", () => {
   $("logs").replaceChildren();
@@ -360,13 +453,11 @@ $("chat-form").addEventListener("submit", async (e) => {
   $("chat-send").disabled = true;
   let answer = "";
   try {
-    const res = await fetch("/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: chat }) });
-    if (!res.ok || !res.body) throw new Error((await res.json().catch(() => ({}))).error ?? `HTTP ${res.status}`);
-    let failure;
-    const parser = createParser({
-      onEvent(ev) {
-        const data = JSON.parse(ev.data);
-        if (ev.event === "delta") {
+    if (!S.stream) throw new Error("not connected to the dashboard");
+    const { chat: id } = await api("/api/chat", { messages: chat, stream: S.stream });
+    const end = await new Promise((resolve, reject) =>
+      onCall(id, (event, data) => {
+        if (event === "chat") {
           if (data.reasoning) {
             reasoning.hidden = false;
             reasoning.textContent += data.reasoning;
@@ -375,20 +466,16 @@ $("chat-form").addEventListener("submit", async (e) => {
             answer += data.content;
             content.textContent = answer;
           }
-        } else if (ev.event === "done") {
-          bubble.dataset.finish = data.finish ?? "";
-          $("chat-hint").textContent = `finish: ${data.finish ?? "?"}${data.completionTokens ? ` · ${data.completionTokens} tokens` : ""}`;
-        } else if (ev.event === "error") failure = data.message;
-        box.scrollTop = box.scrollHeight;
-      },
-    });
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parser.feed(value);
-    }
-    if (failure) throw new Error(failure);
+          box.scrollTop = box.scrollHeight;
+        } else if (event === "chat-end") {
+          calls.delete(id);
+          if (data.error) reject(new Error(data.error));
+          else resolve(data);
+        }
+      }),
+    );
+    bubble.dataset.finish = end.finish ?? "";
+    $("chat-hint").textContent = `finish: ${end.finish ?? "?"}${end.completionTokens ? ` · ${end.completionTokens} tokens` : ""}`;
     chat.push({ role: "assistant", content: answer });
   } catch (err) {
     bubble.classList.add("error");
@@ -437,9 +524,7 @@ $("vlm-form").addEventListener("submit", async (e) => {
   $("vlm-ask").disabled = true;
   out.textContent = "asking… (a cold start can take minutes)";
   try {
-    const res = await fetch("/api/vlm", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: $("vlm-question").value, image: imageBase64 }) });
-    const body = await res.json();
-    if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+    const body = await api("/api/vlm", { question: $("vlm-question").value, image: imageBase64 });
     out.replaceChildren(
       h("div", { "data-role": "vlm-answer" }, body.answer),
       ...(body.reasoning ? [h("details", { class: "reasoning" }, h("summary", {}, "reasoning"), body.reasoning)] : []),

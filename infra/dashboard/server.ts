@@ -16,6 +16,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
@@ -26,7 +27,7 @@ import { z } from "zod";
 import type { ResolvedConfig } from "../config/resolve";
 import type { EndpointContext } from "../endpoints/context";
 import { proxyAuthHeaders, proxyCredentials, type ProxyCredentials } from "../endpoints/credentials";
-import { listApps, resolveModalCli } from "../ops/modal-apps";
+import { listApps, opsModalContext, resolveModalCli } from "../ops/modal-apps";
 import { projectRoot } from "../core/paths";
 import { redact } from "@qwen-code-modal/contract";
 import { DeployFeed } from "./deploy-feed";
@@ -34,11 +35,14 @@ import { EventHub } from "./event-hub";
 import { StreamRedactor } from "./stream-redactor";
 import { guard, newToken } from "./guard";
 import { followLogs } from "./logs-stream";
-import { Monitor, type MonitorOptions } from "./monitor";
+import { Monitor, type MetricsSample, type MonitorOptions } from "./monitor";
 import { loadPlan, type PlanSource } from "./plan-source";
 import { chatRequestSchema, streamChat } from "./chat";
 import { ImageQuestions } from "./image-question";
-import { spendView, type SpendView } from "./spend";
+import { billingReportSource, spendView, type ActualSpend, type ActualSpendSource, type SpendView } from "./spend";
+import { HistoryStore, RANGES, type RangeName } from "./history-store";
+import { Controls } from "./controls";
+import { defaultBenchDir, type BenchResult } from "../bench/results";
 
 /** How to run the dashboard. */
 export interface DashboardOptions {
@@ -53,6 +57,12 @@ export interface DashboardOptions {
   /** The deploy-events file to follow (default: the environment's `deployEventsPath`). */
   deployEvents?: string;
   monitor?: MonitorOptions;
+  /** The history database (default: `<cacheDir>/dashboard/history.sqlite`). */
+  historyPath?: string;
+  /** How often actual spend is read again, ms (default 10 minutes; once at start). */
+  spendIntervalMs?: number;
+  /** Why the endpoint config could not be read, when the dashboard runs without one: the page explains it. */
+  configProblem?: string;
 }
 
 /** A running dashboard. */
@@ -78,10 +88,18 @@ function staticFiles(): Map<string, [Buffer, string]> {
     ["/assets/style.css", join(PUBLIC(), "style.css"), "text/css; charset=utf-8"],
     ["/vendor/uplot.js", vendor("uplot/dist/uPlot.iife.min.js"), "text/javascript; charset=utf-8"],
     ["/vendor/uplot.css", vendor("uplot/dist/uPlot.min.css"), "text/css; charset=utf-8"],
+    ["/vendor/markdown-it.js", join(vendor("markdown-it"), "..", "markdown-it.min.js"), "text/javascript; charset=utf-8"],
     ["/vendor/eventsource-parser.js", join(vendor("eventsource-parser"), "..", "index.js"), "text/javascript; charset=utf-8"],
   ];
   return new Map(files.map(([path, file, type]) => [path, [readFileSync(file), type]]));
 }
+
+/** `POST /api/warm`: keep containers up for some hours (at most 24), then cool. */
+const warmRequestSchema = z.object({
+  deployment: z.string().min(1),
+  hours: z.number().positive().max(24),
+  containers: z.number().int().min(1).max(10).default(1),
+});
 
 /** `POST /api/logs`: follow a deployment's logs, answering on an event stream. */
 const followRequestSchema = z.object({ deployment: z.string().min(1), stream: z.string().min(1) });
@@ -131,7 +149,39 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (event.kind === "done" || event.kind === "failed") void monitor.refreshApps();
   });
   monitor.on("live", (live) => hub.broadcast("live", live));
-  monitor.on("sample", (s) => hub.broadcast("sample", s));
+  const store = new HistoryStore(options.historyPath ?? join(context.environment.cacheDir, "dashboard", "history.sqlite"));
+  monitor.on("sample", (s: { name: string; sample: MetricsSample }) => {
+    store.addSample(s.name, s.sample);
+    hub.broadcast("sample", s);
+  });
+
+  /** Actual spend: each source's latest answer (the controller's ledger joins `spendSources` when it exists). */
+  const spendSources: ActualSpendSource[] = [billingReportSource(() => opsModalContext(resolveModalCli(context.environment), context.environment), context.config, context.environment.modal.environment)];
+  const actual = new Map<string, ActualSpend>(spendSources.map((src) => [src.name, { source: src.name }]));
+  const readSpend = async () => {
+    await Promise.all(
+      spendSources.map(async (src) => {
+        try {
+          const reading = await src.read();
+          store.addSpend(reading);
+          actual.set(src.name, { source: src.name, reading });
+        } catch (err) {
+          actual.set(src.name, { source: src.name, reading: actual.get(src.name)?.reading, problem: clean((err as Error).message) });
+        }
+      }),
+    );
+    hub.broadcast("spend", spendView(monitor.snapshot(), [...actual.values()]));
+  };
+  /** Bench results saved by `bench`, imported into the history so they can be compared by config hash. */
+  const importBench = async () => {
+    const dir = defaultBenchDir(context.environment.vars);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const file of names.filter((n) => n.endsWith(".json"))) {
+      const result = await readFile(join(dir, file), "utf8").then((t) => JSON.parse(t) as BenchResult, () => undefined);
+      if (result?.version === 1 && result.target) store.addBench(result);
+    }
+  };
+  const controls = new Controls(context, process.argv[1], options.stackConfigFrom === "defaults" ? undefined : options.stackConfigFrom);
 
   /** The deployments by name (a Map: a name such as `__proto__` finds nothing). */
   const deployments = new Map(Object.entries(context.config.endpoints));
@@ -144,13 +194,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     planError: plan.error ? clean(plan.error) : undefined,
     credentialsProblem: credentials instanceof Error ? credentials.message : undefined,
     live: monitor.snapshot(),
-    history: monitor.history(),
+    configProblem: options.configProblem,
+    history: Object.fromEntries([...deployments.keys()].map((name) => [name, store.samples(name, "hour")])),
     deploy: {
       file: feed.path,
       progress: [...feed.progress.values()].filter((p) => appNames.has(p.app)),
       recent: feed.recent.slice(-100),
     },
-    spend: spendView(monitor.snapshot()) satisfies SpendView,
+    spend: spendView(monitor.snapshot(), [...actual.values()]) satisfies SpendView,
   });
 
   const needCredentials = (c: Context) =>
@@ -191,6 +242,53 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   }
   app.get("/api/state", (c) => c.json(JSON.parse(clean(JSON.stringify(state())))));
   app.get("/api/events", (c) => streamSSE(c, (stream) => hub.serve(stream, () => [["state", state()]])));
+  app.get("/api/history", (c) => {
+    const range = c.req.query("range") ?? "hour";
+    if (!Object.hasOwn(RANGES, range)) return c.json({ error: `range: got "${range}"; use hour, day or week` }, 400);
+    return c.json({
+      range,
+      samples: Object.fromEntries([...deployments.keys()].map((name) => [name, store.samples(name, range as RangeName)])),
+      spend: store.spend(range as RangeName),
+    });
+  });
+  app.get("/api/bench", async (c) => {
+    await importBench();
+    return c.json({ results: store.bench() });
+  });
+  app.get("/api/versions/:name", async (c) => {
+    const endpoint = deployments.get(c.req.param("name"));
+    if (!endpoint) return c.json({ error: `no deployment "${c.req.param("name")}"` }, 404);
+    try {
+      return c.json({ app: endpoint.app, versions: await controls.versions(endpoint.app) });
+    } catch (err) {
+      return c.json({ error: clean((err as Error).message) }, 502);
+    }
+  });
+  /** A control's answer: what the command printed, redacted; Modal asked again so the page shows the new state. */
+  const controlAnswer = async (c: Context, name: string, outcome: { ok: boolean; output: string }) => {
+    monitor.touch(name);
+    void monitor.refreshApps();
+    return c.json({ ok: outcome.ok, output: clean(outcome.output) }, outcome.ok ? 200 : 502);
+  };
+  app.post("/api/warm", async (c) => {
+    const parsed = await body(c, warmRequestSchema, "warm request");
+    if (parsed.refusal) return parsed.refusal;
+    if (!deployments.has(parsed.data.deployment)) return c.json({ error: `no deployment "${parsed.data.deployment}"` }, 404);
+    return controlAnswer(c, parsed.data.deployment, await controls.warm(parsed.data.deployment, parsed.data.hours, parsed.data.containers));
+  });
+  app.post("/api/cool", async (c) => {
+    const parsed = await body(c, z.object({ deployment: z.string().min(1) }), "cool request");
+    if (parsed.refusal) return parsed.refusal;
+    if (!deployments.has(parsed.data.deployment)) return c.json({ error: `no deployment "${parsed.data.deployment}"` }, 404);
+    return controlAnswer(c, parsed.data.deployment, await controls.cool(parsed.data.deployment));
+  });
+  app.post("/api/rollback", async (c) => {
+    const parsed = await body(c, z.object({ deployment: z.string().min(1), version: z.number().int().positive() }), "rollback request");
+    if (parsed.refusal) return parsed.refusal;
+    const endpoint = deployments.get(parsed.data.deployment);
+    if (!endpoint) return c.json({ error: `no deployment "${parsed.data.deployment}"` }, 404);
+    return controlAnswer(c, parsed.data.deployment, await controls.rollback(endpoint.app, parsed.data.version));
+  });
   app.post("/api/refresh", async (c) => {
     await monitor.refreshApps();
     return c.json({ live: monitor.snapshot() });
@@ -286,6 +384,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
   port.value = (server.address() as AddressInfo).port;
   feed.start();
+  void importBench();
+  void readSpend();
+  const spendTimer = setInterval(() => {
+    store.prune();
+    void readSpend();
+  }, options.spendIntervalMs ?? 600_000);
   monitor.start();
   const planReady = loadPlan(options.stackConfig, context.environment).then((p) => {
     plan = p;
@@ -297,10 +401,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     planReady,
     close: async () => {
       monitor.stop();
+      clearInterval(spendTimer);
       feed.stop();
       await Promise.all([...imageQuestions.values()].map((q) => q.close()));
       for (const stop of follows.values()) stop.abort();
       hub.closeAll();
+      store.close();
       await new Promise<void>((resolve) => {
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         server.close(() => resolve());

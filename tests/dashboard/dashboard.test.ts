@@ -8,7 +8,7 @@ import { projectRoot } from "../../infra/core/paths";
 import { appendDeployEvent } from "../../infra/provider/deploy-events";
 import { chromiumAvailable, launchChromium } from "../support/chromium";
 import { runCli } from "../support/cli";
-import { CODER_ANSWER, dashboardApi, ECHO_HEADERS_PROMPT, PROXY, startDashboardWorld, type DashboardWorld } from "./harness";
+import { CODER_CODE, dashboardApi, ECHO_HEADERS_PROMPT, HOSTILE_PROMPT, PROXY, startDashboardWorld, type DashboardWorld } from "./harness";
 import { openEventStream } from "./event-stream";
 
 /** Where the run's screenshot goes: `$QCM_SCREENSHOT_OUT` (scripts/dashboard-screenshot sets docs/dashboard.png), else .artifacts/. */
@@ -172,10 +172,22 @@ describe.runIf(chromiumAvailable())("dashboard in headless Chromium (modal CLI s
   it("streams a chat answer from the coder", async () => {
     await page.fill("#chat-input", "Write an add function in Python.");
     await page.click("#chat-send");
-    await expect.poll(() => page.textContent("#chat [data-role=answer]"), { timeout: 15_000 }).toBe(CODER_ANSWER);
+    await expect.poll(() => page.textContent("#chat [data-role=answer] pre code"), { timeout: 15_000 }).toBe(CODER_CODE);
+    expect(await page.textContent("#chat [data-role=answer] strong")).toBe("add"); // markdown rendered
     expect(await page.getAttribute("#chat [data-role=answer]", "data-finish")).toBe("stop");
     const [sent] = world.coder.completions();
     expect(sent.body).toMatchObject({ model: "qwen3-coder-next", stream: true, messages: [{ role: "user", content: "Write an add function in Python." }] });
+  });
+
+  it("renders a hostile markdown answer as text: no script runs, no element from the answer's HTML", async () => {
+    await page.fill("#chat-input", HOSTILE_PROMPT);
+    await page.click("#chat-send");
+    const answer = "#chat [data-role=answer]:last-child [data-role=answer-text]";
+    await expect.poll(() => page.textContent(answer), { timeout: 15_000 }).toContain("bold</b>");
+    expect(await page.textContent(answer)).toContain("<script>window.__pwned = 1</script>");
+    expect(await page.$$(`${answer} script, ${answer} img, ${answer} b, ${answer} a`)).toEqual([]);
+    await page.hover(answer);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   });
 
   it("follows the app's logs", async () => {

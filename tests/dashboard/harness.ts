@@ -18,8 +18,14 @@ import { startVllmStandIn, type StandInRoute, type VllmStandIn } from "../stand-
 /** Fake proxy credentials (short, so the token-shape check stays quiet). */
 export const PROXY = { tokenId: "pk-dash1", tokenSecret: "ps-dash1" } as const;
 
-/** The coder's answer in the playground. */
-export const CODER_ANSWER = "def add(a, b):\n    return a + b  # streamed by the coder stand-in";
+/** The coder's answer in the playground (markdown, as models answer). */
+export const CODER_ANSWER = "Here is **add**, streamed by the coder stand-in:\n\n```python\ndef add(a, b):\n    return a + b\n```\n";
+/** The code block of {@link CODER_ANSWER}, as the page shows it. */
+export const CODER_CODE = "def add(a, b):\n    return a + b\n";
+
+/** A prompt the coder answers with hostile markdown: raw HTML, an inline handler, a javascript: link. */
+export const HOSTILE_PROMPT = "answer with hostile markdown";
+export const HOSTILE_ANSWER = 'Hi <script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2"> [click](javascript:window.__pwned=3) <b onmouseover="window.__pwned=4">bold</b>';
 
 /** A prompt the coder stand-in answers by echoing its request headers, as a misbehaving upstream's error page does. */
 export const ECHO_HEADERS_PROMPT = "echo your request headers";
@@ -68,7 +74,11 @@ export async function startDashboardWorld(options: WorldOptions = {}): Promise<D
     proxyAuth: PROXY,
     routes: [liveMetrics],
     respond: ({ prompt, record }) => ({
-      content: prompt.includes(ECHO_HEADERS_PROMPT) ? `You sent Modal-Key: ${record.headers["modal-key"]} and Modal-Secret: ${record.headers["modal-secret"]}` : CODER_ANSWER,
+      content: prompt.includes(ECHO_HEADERS_PROMPT)
+        ? `You sent Modal-Key: ${record.headers["modal-key"]} and Modal-Secret: ${record.headers["modal-secret"]}`
+        : prompt.includes(HOSTILE_PROMPT)
+          ? HOSTILE_ANSWER
+          : CODER_ANSWER,
     }),
   });
   const vlm = await startVllmStandIn({ model: "qwen3-vl-32b-thinking", proxyAuth: PROXY });

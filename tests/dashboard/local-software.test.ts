@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumAvailable, launchChromium } from "../support/chromium";
-import { CODER_ANSWER, startDashboardWorld, type DashboardWorld } from "./harness";
+import { CODER_CODE, startDashboardWorld, type DashboardWorld } from "./harness";
 
 /** Another local server: a page that tries to reach the dashboard, and every request's headers. */
 async function startOtherServer(dashboardOrigin: string): Promise<{ server: Server; origin: string; seen: { path: string; headers: IncomingHttpHeaders }[] }> {
@@ -123,7 +123,7 @@ describe.runIf(chromiumAvailable())("dashboard among other local software (headl
     const chatTab = tabs[7];
     await chatTab.fill("#chat-input", "Write an add function in Python.");
     await chatTab.click("#chat-send");
-    await expect.poll(() => chatTab.textContent("#chat [data-role=answer]"), { timeout: 15_000 }).toBe(CODER_ANSWER);
+    await expect.poll(() => chatTab.textContent("#chat [data-role=answer] pre code"), { timeout: 15_000 }).toBe(CODER_CODE);
     expect(await tabs[3].textContent("#chat")).toBe(""); // the answer went to the tab that asked
     expect(await logsTab.textContent("#logs-follow")).toBe("Stop"); // still following
     await expect.poll(() => logsTab.textContent("#logs"), { timeout: 15_000 }).toContain("still serving (3 s)");

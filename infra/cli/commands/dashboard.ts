@@ -8,6 +8,8 @@ import type { Command } from "../command";
 import { UserError } from "../../core/errors";
 import { parseClientArgs, positiveNumber } from "../client-options";
 import { loadEndpointContext } from "../../endpoints/context";
+import { resolveEnvironment } from "../../core/environment";
+import { ENDPOINT_CONFIG_VERSION, type EndpointConfig } from "@qwen-code-modal/contract";
 import { startDashboard } from "../../dashboard/server";
 import { openInBrowser } from "../../dashboard/open-browser";
 import { loadStackConfig, stackConfigOption } from "../options";
@@ -31,10 +33,18 @@ export const dashboardCommand: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a whole number 0–65535 (got "${values.port}")`);
     // Metrics every `refresh` seconds while an app is warm; Modal's app list 4 times less often.
     const refreshMs = positiveNumber("refresh", values.refresh, 5) * 1000;
-    const context = await loadEndpointContext(values);
+    // A missing or invalid endpoint config does not stop the page: it says why, and what writes it.
+    let configProblem: string | undefined;
+    const context = await loadEndpointContext(values).catch((err: Error) => {
+      if (!(err instanceof UserError)) throw err;
+      configProblem = err.message;
+      const environment = resolveEnvironment({ envFile: values["env-file"] });
+      const config: EndpointConfig = { version: ENDPOINT_CONFIG_VERSION, stack: "(no endpoint config)", proxyAuth: { tokenIdEnv: "MODAL_PROXY_TOKEN_ID", tokenSecretEnv: "MODAL_PROXY_TOKEN_SECRET" }, endpoints: {} };
+      return { config, configPath: values.config ?? environment.endpointConfigPath, envFile: environment.envFile, env: { ...environment.vars }, environment };
+    });
     const monitor = { metricsIntervalMs: refreshMs, appsIntervalMs: 4 * refreshMs };
     const stackConfig = () => loadStackConfig(values["stack-config"]);
-    const dashboard = await startDashboard({ port, context, stackConfig, stackConfigFrom: values["stack-config"] ?? "defaults", monitor }).catch((err: NodeJS.ErrnoException) => {
+    const dashboard = await startDashboard({ port, context, stackConfig, stackConfigFrom: values["stack-config"] ?? "defaults", monitor, configProblem, spendIntervalMs: 120 * refreshMs }).catch((err: NodeJS.ErrnoException) => {
       throw err.code === "EADDRINUSE" ? new UserError(`port ${port} on 127.0.0.1 is in use: pass --port with another number (0 picks a free one)`) : err;
     });
     console.log(`dashboard: ${dashboard.url}`);

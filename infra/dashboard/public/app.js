@@ -8,7 +8,9 @@
 import { connectEvents } from "/assets/events.js";
 
 const $ = (id) => document.getElementById(id);
-const S = { deployments: [], live: {}, history: {}, progress: {}, recent: [], spend: null, charts: {}, stream: null };
+const S = { deployments: [], live: {}, history: {}, progress: {}, recent: [], spend: null, charts: {}, stream: null, range: "hour" };
+/** Samples kept in the page for the hour range (the server keeps everything in its history database). */
+const HOUR = 3600;
 
 // ---------- token and calls ----------
 const TOKEN_KEY = "qcm-dashboard-token";
@@ -55,13 +57,18 @@ const clock = (iso) => new Date(iso).toLocaleTimeString("en-GB");
 const kTokens = (n) => (n === null || n === undefined ? "—" : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${Math.round(n / 1e3)} K` : String(n));
 
 // ---------- charts ----------
+const secs = (v) => (v === undefined ? "—" : v < 1 ? `${Math.round(v * 1000)} ms` : `${v.toFixed(2)} s`);
+/** The charts: what each plots (sample field, colour, scale) and its current value. All fields come from the server's samples. */
 const CHARTS = [
   { key: "requests", title: "Requests", series: [["running", "#7aa2ff"], ["waiting", "#d29922"]], now: (s) => `${int(s.running)} run · ${int(s.waiting)} wait` },
   { key: "kv", title: "KV cache", series: [["kvCacheUsage", "#bc8cff", (v) => v * 100]], now: (s) => pct(s.kvCacheUsage), max: 100 },
   { key: "gen", title: "Generation tok/s", series: [["generationTps", "#3fb950"]], now: (s) => (s.generationTps === undefined ? "—" : s.generationTps.toFixed(1)) },
   { key: "prompt", title: "Prompt tok/s", series: [["promptTps", "#58a6ff"]], now: (s) => (s.promptTps === undefined ? "—" : s.promptTps.toFixed(1)) },
-  { key: "prefix", title: "Prefix-cache hits", series: [["prefixCacheHitRate", "#f778ba", (v) => v * 100]], now: (s) => pct(s.prefixCacheHitRate), max: 100 },
-  { key: "ttft", title: "TTFT (s)", series: [["ttftSeconds", "#ffa657"]], now: (s) => (s.ttftSeconds === undefined ? "—" : s.ttftSeconds.toFixed(2)) },
+  { key: "prefix", title: "Prefix-cache hit rate", series: [["prefixCacheHitRate", "#f778ba", (v) => v * 100]], now: (s) => pct(s.prefixCacheHitRate), max: 100, idle: "no prompt tokens in the window" },
+  { key: "ttft", title: "TTFT p50 / p90", series: [["ttftP50", "#ffa657"], ["ttftP90", "#f85149"]], now: (s) => `${secs(s.ttftP50)} / ${secs(s.ttftP90)}`, idle: "no first token in the window" },
+  { key: "itl", title: "Inter-token p50 / p90", series: [["itlP50", "#56d4dd"], ["itlP90", "#1f6feb"]], now: (s) => `${secs(s.itlP50)} / ${secs(s.itlP90)}`, idle: "no token in the window" },
+  { key: "e2e", title: "End-to-end latency p50 / p90", series: [["e2eP50", "#a5d6ff"], ["e2eP90", "#d2a8ff"]], now: (s) => `${secs(s.e2eP50)} / ${secs(s.e2eP90)}`, idle: "no request finished in the window" },
+  { key: "spec", title: "Spec-decode acceptance", series: [["specDecodeAcceptance", "#7ee787", (v) => v * 100]], now: (s) => pct(s.specDecodeAcceptance), max: 100, idle: "speculative decoding off, or no drafts in the window" },
 ];
 
 function chartData(samples, def) {
@@ -90,13 +97,13 @@ function makeChart(el, def) {
 
 function updateCharts(name) {
   const samples = S.history[name] ?? [];
-  const last = samples.at(-1);
   for (const def of CHARTS) {
     const slot = S.charts[name]?.[def.key];
     if (!slot) continue;
     const has = samples.some((s) => def.series.some(([f]) => s[f] !== undefined));
+    const last = [...samples].reverse().find((s) => def.series.some(([f]) => s[f] !== undefined));
     slot.now.textContent = last ? def.now(last) : "—";
-    slot.empty.textContent = S.live[name]?.state === "warm" ? "no samples yet" : "not polled: no running container";
+    slot.empty.textContent = samples.length ? def.idle ?? "no samples yet" : S.live[name]?.state === "warm" ? "no samples yet" : `no samples in the last ${S.range}: no running container was polled`;
     slot.empty.hidden = has;
     slot.plotEl.hidden = !has;
     if (has) {
@@ -149,6 +156,7 @@ function renderCards() {
       h("div", { "data-role": "progress" }),
       h("div", { class: "phase", "data-role": "phase" }),
       h("div", { class: "actions" }, h("button", { class: "btn warn", "data-role": "wake", onclick: () => wake(d.name) }, "Wake (starts a container)"), h("span", { class: "note", "data-role": "metrics-note" })),
+      controlsFor(d),
       charts,
     );
     root.append(card);
@@ -226,10 +234,18 @@ function renderCost() {
       { class: "cost-grid" },
       h("div", { class: "fact" }, h("div", { class: "k" }, "Burn rate now (est.)"), h("div", { class: "big" }, sp.burnUsdPerHour === undefined ? "—" : `${usd(sp.burnUsdPerHour)}/h`)),
       h("div", { class: "fact" }, h("div", { class: "k" }, "Watched spend (est.)"), h("div", { class: "big" }, usd(sp.watchedUsd)), h("div", { class: "note" }, `${int(sp.watchedWarmSeconds)} container-s warm`)),
-      h("div", { class: "fact" }, h("div", { class: "k" }, "Actual spend (Modal)"), h("div", { class: "big" }, sp.actualUsd === null ? "n/a" : usd(sp.actualUsd))),
+      ...sp.actual.map((a) =>
+        h(
+          "div",
+          { class: "fact", "data-role": "actual", "data-source": a.source },
+          h("div", { class: "k" }, `Actual spend · ${a.source}`),
+          h("div", { class: "big" }, a.reading ? usd(a.reading.usd) : "n/a"),
+          h("div", { class: "note" }, a.reading ? `${a.reading.period} · read ${clock(a.reading.t * 1000)}` : a.problem ? "" : "reading…"),
+        ),
+      ),
     ),
     h("table", {}, h("thead", {}, h("tr", {}, ...["deployment", "warm hour", "cold start", "idle tail", "burn now", "watched"].map((t, i) => h("th", { class: i ? "num" : "" }, t)))), h("tbody", {}, rows)),
-    h("p", { class: "note warn", id: "actual-note" }, sp.actualNote ?? ""),
+    ...sp.actual.filter((a) => a.problem).map((a) => h("p", { class: "note warn", "data-role": "actual-problem" }, `${a.source}: ${a.problem}`)),
     h("p", { class: "note" }, "Estimates: GPU time at the plan's rates (docs/capacity.md); a scaled-to-zero app costs $0."),
   );
 }
@@ -254,12 +270,108 @@ function applyState(st) {
   S.spend = st.spend;
   $("stack").textContent = `stack ${st.stack}`;
   $("deploy-file").textContent = st.deploy.file;
-  const problems = [st.planError, st.credentialsProblem && `playground and metrics unavailable: ${st.credentialsProblem}`].filter(Boolean);
+  const problems = [
+    st.configProblem && `No deployments to show: ${st.configProblem}. \`pulumi up\` writes the endpoint config when it deploys; or pass --config FILE. The dashboard reads it at start: restart it afterwards.`,
+    st.planError,
+    st.credentialsProblem && st.deployments.length > 0 && `playground and metrics unavailable: ${st.credentialsProblem}`,
+  ].filter(Boolean);
   $("problems").hidden = problems.length === 0;
   $("problems").replaceChildren(...problems.map((p) => h("p", {}, p)));
   renderCards();
   renderCost();
   renderDeploy();
+  if (S.range !== "hour") void loadRange(S.range);
+}
+
+/** Shows a chart range: the hour from the state, a day or a week from the server's history database. */
+async function loadRange(range) {
+  S.range = range;
+  for (const b of document.querySelectorAll("[data-range]")) b.setAttribute("aria-pressed", String(b.dataset.range === range));
+  const history = await api(`/api/history?range=${range}`);
+  S.history = history.samples;
+  for (const d of S.deployments) updateCharts(d.name);
+}
+for (const b of document.querySelectorAll("[data-range]")) b.addEventListener("click", () => void loadRange(b.dataset.range).catch((err) => alert(err.message)));
+
+// ---------- bench results ----------
+async function loadBench() {
+  const { results } = await api("/api/bench");
+  const ms = (v) => (v === null || v === undefined ? "—" : `${Math.round(v)} ms`);
+  $("bench").replaceChildren(
+    results.length
+      ? h(
+          "table",
+          {},
+          h("thead", {}, h("tr", {}, ...["config hash", "deployment", "when", "TTFT later turns p50", "prefix-cache hits", "decode tok/s (all streams)", "$/M generated"].map((t, i) => h("th", { class: i > 2 ? "num" : "" }, t)))),
+          h(
+            "tbody",
+            {},
+            results.map((r) =>
+              h(
+                "tr",
+                { "data-config-hash": r.configHash },
+                h("td", { title: r.configHash }, h("code", {}, r.configHash.slice(0, 12))),
+                h("td", {}, r.deployment),
+                h("td", {}, new Date(r.at).toLocaleString("en-GB")),
+                h("td", { class: "num" }, ms(r.result.ttft?.laterTurnsMs?.p50)),
+                h("td", { class: "num" }, pct(r.result.prefixCache?.hitRate)),
+                h("td", { class: "num" }, r.result.decode?.aggregateTokensPerSecond?.toFixed(1) ?? "—"),
+                h("td", { class: "num" }, r.result.cost?.usdPerMillionGeneratedTokens == null ? "—" : usd(r.result.cost.usdPerMillionGeneratedTokens)),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "note" }, "No bench results yet: `qwen-code-modal bench` saves one per deployment and config hash."),
+  );
+}
+
+// ---------- controls: warm / cool / roll back ----------
+/** Runs a control after the user confirms it (the text names what it does and costs); shows the command's answer on the card. */
+async function control(name, question, path, body) {
+  if (!confirm(question)) return;
+  const out = $(`card-${name}`)?.querySelector('[data-role="control-out"]');
+  if (out) out.textContent = "working…";
+  try {
+    const answer = await api(path, body);
+    if (out) out.textContent = answer.output;
+  } catch (err) {
+    if (out) out.textContent = `failed: ${err.message}`;
+  }
+}
+function warmHoursCost(d, hours) {
+  const rate = d.plan?.cost?.usdPerWarmHour;
+  return rate === undefined ? "cost unknown (no plan figures)" : `about ${usd(rate * hours)} (${usd(rate)}/h × ${hours} h, one container)`;
+}
+function controlsFor(d) {
+  const hours = h("input", { type: "number", min: "0.25", max: "24", step: "0.25", value: "2", "aria-label": "hours", "data-role": "warm-hours", class: "hours" });
+  const versions = h("select", { "data-role": "versions", hidden: true, "aria-label": "version" });
+  const rollback = h("button", { class: "btn ghost", "data-role": "rollback", hidden: true }, "Roll back");
+  rollback.addEventListener("click", () => {
+    const v = Number(versions.value);
+    void control(d.name, `Roll ${d.app} back to v${v}?\n\nModal redeploys that version (rolling: the running containers are replaced as new ones start; an idle app stays scaled to zero and costs nothing until a request comes).`, "/api/rollback", { deployment: d.name, version: v });
+  });
+  const list = h("button", { class: "btn ghost", "data-role": "list-versions" }, "Versions…");
+  list.addEventListener("click", async () => {
+    try {
+      const { versions: rows } = await api(`/api/versions/${encodeURIComponent(d.name)}`);
+      versions.replaceChildren(...rows.map((r) => h("option", { value: r.version }, `v${r.version} · ${r.deployedAt ?? "?"}${r.tag ? ` · ${r.tag}` : ""}`)));
+      versions.hidden = rollback.hidden = rows.length === 0;
+    } catch (err) {
+      alertNote(d.name, err.message);
+    }
+  });
+  return h(
+    "div",
+    { class: "actions controls-row" },
+    h("button", { class: "btn warn", "data-role": "warm", onclick: () => void control(d.name, `Keep ${d.name} warm for ${hours.value} h?\n\nOne container stays up (billed every second) until a timer cools it: ${warmHoursCost(d, Number(hours.value))}.`, "/api/warm", { deployment: d.name, hours: Number(hours.value) }) }, "Warm for"),
+    hours,
+    h("span", { class: "note" }, "h"),
+    h("button", { class: "btn ghost", "data-role": "cool", onclick: () => void control(d.name, `Cool ${d.name}? It scales to zero after its idle window (no cost while at zero).`, "/api/cool", { deployment: d.name }) }, "Cool"),
+    list,
+    versions,
+    rollback,
+    h("span", { class: "note", "data-role": "control-out" }),
+  );
 }
 
 /** Handlers of this tab's calls' answers, by call id. */
@@ -288,6 +400,7 @@ function onEvent(event, data) {
   if (event === "hello") {
     S.stream = data.stream;
     api("/api/state").then(applyState, (err) => showStatus("down", err.message));
+    void loadBench().catch(() => undefined);
   } else if (event === "state") applyState(data);
   else if (event === "live") {
     S.live[data.name] = data;
@@ -296,9 +409,14 @@ function onEvent(event, data) {
     fetchSpend();
   } else if (event === "sample") {
     const { name, sample } = data;
-    (S.history[name] ??= []).push(sample);
-    if (S.history[name].length > 180) S.history[name].shift();
+    if (S.range !== "hour") return;
+    const kept = (S.history[name] ??= []);
+    kept.push(sample);
+    while (kept.length && kept[0].t < sample.t - HOUR) kept.shift();
     updateCharts(name);
+  } else if (event === "spend") {
+    S.spend = data;
+    renderCost();
   } else if (event === "deploy") {
     const { event: e, progress } = data;
     S.recent.push(e);
@@ -419,6 +537,10 @@ $("logs-clear").addEventListener("click", () => {
 });
 
 // ---------- playground: chat ----------
+// The answer as markdown, through markdown-it (global from /vendor/markdown-it.js) with raw HTML
+// off: a tag in the answer is escaped into text; links pass markdown-it's validateLink (no
+// javascript:, vbscript:, file:, non-image data:); the page's CSP blocks any script and remote image.
+const markdown = window.markdownit({ html: false, linkify: false, typographer: false });
 const chat = [];
 function updateCoderHint() {
   const coder = S.deployments.find((d) => d.role === "coder");
@@ -446,7 +568,7 @@ $("chat-form").addEventListener("submit", async (e) => {
   const box = $("chat");
   box.append(h("div", { class: "msg user" }, text));
   const reasoning = h("div", { class: "reasoning", hidden: true });
-  const content = h("span", {});
+  const content = h("div", { class: "md", "data-role": "answer-text" });
   const bubble = h("div", { class: "msg assistant", "data-role": "answer" }, reasoning, content);
   box.append(bubble);
   box.scrollTop = box.scrollHeight;
@@ -464,7 +586,7 @@ $("chat-form").addEventListener("submit", async (e) => {
           }
           if (data.content) {
             answer += data.content;
-            content.textContent = answer;
+            content.innerHTML = markdown.render(answer); // raw HTML off: markup in the answer is shown as text
           }
           box.scrollTop = box.scrollHeight;
         } else if (event === "chat-end") {

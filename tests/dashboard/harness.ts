@@ -14,6 +14,7 @@ import { vllmMetricsRoute, type VllmMetricsValues } from "../stand-ins/coder-rou
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { writeModalCliStandIn, type ModalCliStandIn } from "../stand-ins/modal-cli";
 import { startVllmStandIn, type StandInRoute, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+import { VLLM } from "../support/vllm";
 
 /** Fake proxy credentials (short, so the token-shape check stays quiet). */
 export const PROXY = { tokenId: "pk-dash1", tokenSecret: "ps-dash1" } as const;
@@ -49,6 +50,8 @@ export interface DashboardWorld {
   output(): string;
   /** Sets what the coder's /metrics page says from now on. */
   setCoderMetrics(values: VllmMetricsValues): void;
+  /** Sets the per-scrape traffic of the prometheus_client metrics page (`prometheus` worlds). */
+  setTraffic(traffic: MetricsTraffic): Promise<void>;
   /** Stops the dashboard and starts it again on the same port, HOME and files (a new token). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -62,13 +65,39 @@ export interface WorldOptions {
   env?: Record<string, string>;
   /** Leave out `--no-open`. */
   open?: boolean;
+  /**
+   * Serve the coder's /metrics from `vllm_metrics_page.py` (the real prometheus_client with vLLM
+   * 0.33.0's names and buckets; needs the pinned vLLM's venv) instead of the fixed page; `spec`
+   * turns the speculative-decoding counters on.
+   */
+  prometheus?: { spec: boolean };
+  /** The `--config` passed (default: the stand-ins' endpoint config). */
+  configPath?: string;
+  /** Seeds the modal CLI stand-in (apps, billing) before the dashboard starts. */
+  prepare?: (modal: ModalCliStandIn) => Promise<void>;
+}
+
+/** Per-scrape traffic of the prometheus_client metrics page (see vllm_metrics_page.py). */
+export interface MetricsTraffic {
+  gauges?: { running?: number; waiting?: number; kvCacheUsage?: number };
+  add?: { prefixQueries?: number; prefixHits?: number; promptTokens?: number; generationTokens?: number; drafts?: number; draftTokens?: number; acceptedTokens?: number };
+  /** Seconds observed into each histogram on every scrape. */
+  observe?: { ttft?: number[]; itl?: number[]; e2e?: number[] };
 }
 
 /** Starts everything. */
 export async function startDashboardWorld(options: WorldOptions = {}): Promise<DashboardWorld> {
   const dir = await mkdtemp(join(tmpdir(), "qcm-dashboard-"));
   let metrics = vllmMetricsRoute("qwen3-coder-next", { running: 1, waiting: 0, kvCacheUsage: 0.125, promptTokens: 1000, generationTokens: 500 });
-  const liveMetrics: StandInRoute = { method: "GET", path: "/metrics", handle: (ctx) => metrics.handle(ctx) };
+  const page = options.prometheus ? await startPrometheusPage("qwen3-coder-next", options.prometheus.spec) : undefined;
+  const liveMetrics: StandInRoute = {
+    method: "GET",
+    path: "/metrics",
+    handle: (ctx) => {
+      if (!page) return metrics.handle(ctx);
+      void fetch(`${page.origin}/metrics`).then(async (r) => ctx.res.writeHead(200, { "content-type": r.headers.get("content-type") ?? "text/plain" }).end(await r.text()));
+    },
+  };
   const coder = await startVllmStandIn({
     model: "qwen3-coder-next",
     proxyAuth: PROXY,
@@ -88,6 +117,7 @@ export async function startDashboardWorld(options: WorldOptions = {}): Promise<D
   await writeFile(envFile, `MODAL_PROXY_TOKEN_ID=${PROXY.tokenId}\nMODAL_PROXY_TOKEN_SECRET=${PROXY.tokenSecret}\nMODAL_TOKEN_ID=ak-dash1\nMODAL_TOKEN_SECRET=as-dash1\n`);
   const modal = await writeModalCliStandIn(dir, [{ name: "qcm-coder", tasks: 1 }, { name: "qcm-vlm", tasks: 0 }]);
   const eventsPath = join(dir, "deploy-events.jsonl");
+  await options.prepare?.(modal);
 
   let seen = "";
   const launch = async (port: string) => {
@@ -103,7 +133,7 @@ export async function startDashboardWorld(options: WorldOptions = {}): Promise<D
         "--refresh",
         String(options.refreshSeconds ?? 0.5),
         "--config",
-        configPath,
+        options.configPath ?? configPath,
         "--env-file",
         envFile,
       ],
@@ -143,6 +173,10 @@ export async function startDashboardWorld(options: WorldOptions = {}): Promise<D
     setCoderMetrics: (values) => {
       metrics = vllmMetricsRoute("qwen3-coder-next", values);
     },
+    setTraffic: async (traffic) => {
+      if (!page) throw new Error("setTraffic needs a world started with `prometheus`");
+      await fetch(`${page.origin}/traffic`, { method: "POST", body: JSON.stringify(traffic) });
+    },
     restart: async () => {
       world.process.kill("SIGTERM");
       await world.process;
@@ -154,9 +188,20 @@ export async function startDashboardWorld(options: WorldOptions = {}): Promise<D
       await world.process;
       await coder.close();
       await vlm.close();
+      page?.process.kill("SIGTERM");
     },
   };
   return world;
+}
+
+/** Starts vllm_metrics_page.py with the pinned vLLM's Python (its prometheus_client and bucket file). */
+async function startPrometheusPage(model: string, spec: boolean): Promise<{ origin: string; process: ResultPromise }> {
+  const child = execa(VLLM.python, [join(__dirname, "vllm_metrics_page.py"), model, ...(spec ? ["--spec-decode"] : [])], { reject: false, buffer: false });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
+    void child.then((r) => reject(new Error(`vllm_metrics_page.py exited (${r.exitCode})`)));
+  });
+  return { origin: `http://127.0.0.1:${port}`, process: child };
 }
 
 /** A call to the dashboard's API with this run's token (as the page makes it). */

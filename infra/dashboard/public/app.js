@@ -14,12 +14,19 @@ const HOUR = 3600;
 
 // ---------- token and calls ----------
 const TOKEN_KEY = "qcm-dashboard-token";
-const fromUrl = new URLSearchParams(location.hash.slice(1)).get("token");
-if (fromUrl) {
+/** Moves a `#token=` from the address bar into storage; true when there was one. */
+function takeTokenFromUrl() {
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (!fromUrl) return false;
   localStorage.setItem(TOKEN_KEY, fromUrl);
   history.replaceState(null, "", location.pathname);
+  return true;
 }
+takeTokenFromUrl();
 const token = () => localStorage.getItem(TOKEN_KEY);
+/** Called with the new token when a restarted dashboard's URL is pasted into this tab (same page: only the fragment changes). */
+let onNewToken = () => {};
+window.addEventListener("hashchange", () => takeTokenFromUrl() && onNewToken(token()));
 
 /** A call to the server with the token; JSON in (when `body` is given) and JSON out. Throws the server's error text. */
 async function api(path, body) {
@@ -451,6 +458,7 @@ function showStatus(status, detail) {
 function connect() {
   if (!token()) {
     showStatus("refused", "no token in this tab's URL");
+    onNewToken = () => connect();
     return;
   }
   const onStatus = (status, detail) => {
@@ -462,9 +470,11 @@ function connect() {
     worker.port.onmessage = (m) => (m.data.kind === "status" ? onStatus(m.data.status, m.data.detail) : onEvent(m.data.event, m.data.data));
     worker.port.start();
     worker.port.postMessage({ token: token() });
+    onNewToken = (t) => worker.port.postMessage({ token: t });
     window.addEventListener("pagehide", () => worker.port.postMessage({ bye: true }));
   } else {
-    connectEvents(token, onEvent, onStatus);
+    const connection = connectEvents(token, onEvent, onStatus);
+    onNewToken = () => connection.reconnect();
   }
 }
 

@@ -42,6 +42,7 @@ import { ImageQuestions } from "./image-question";
 import { billingReportSource, spendView, type ActualSpend, type ActualSpendSource, type SpendView } from "./spend";
 import { HistoryStore, RANGES, type RangeName } from "./history-store";
 import { Controls } from "./controls";
+import { StackOps, type StackTarget } from "./stack-ops";
 import { defaultBenchDir, type BenchResult } from "../bench/results";
 
 /** How to run the dashboard. */
@@ -63,6 +64,8 @@ export interface DashboardOptions {
   spendIntervalMs?: number;
   /** Why the endpoint config could not be read, when the dashboard runs without one: the page explains it. */
   configProblem?: string;
+  /** The stack the page's Preview and Up run on; undefined: those buttons say why they are off. */
+  stackTarget?: StackTarget;
 }
 
 /** A running dashboard. */
@@ -149,14 +152,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (event.kind === "done" || event.kind === "failed") void monitor.refreshApps();
   });
   monitor.on("live", (live) => hub.broadcast("live", live));
+  /** The deployments by name (a Map: a name such as `__proto__` finds nothing). */
+  const deployments = new Map(Object.entries(context.config.endpoints));
   const store = new HistoryStore(options.historyPath ?? join(context.environment.cacheDir, "dashboard", "history.sqlite"));
   monitor.on("sample", (s: { name: string; sample: MetricsSample }) => {
     store.addSample(s.name, s.sample);
     hub.broadcast("sample", s);
   });
 
-  /** Actual spend: each source's latest answer (the controller's ledger joins `spendSources` when it exists). */
-  const spendSources: ActualSpendSource[] = [billingReportSource(() => opsModalContext(resolveModalCli(context.environment), context.environment), context.config, context.environment.modal.environment)];
+  /** Actual spend: each source's latest answer (the controller's ledger joins `spendSources` when it exists); none without deployments. */
+  const spendSources: ActualSpendSource[] = deployments.size
+    ? [billingReportSource(() => opsModalContext(resolveModalCli(context.environment), context.environment), context.config, context.environment.modal.environment)]
+    : [];
   const actual = new Map<string, ActualSpend>(spendSources.map((src) => [src.name, { source: src.name }]));
   const readSpend = async () => {
     await Promise.all(
@@ -181,10 +188,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (result?.version === 1 && result.target) store.addBench(result);
     }
   };
+  const stackOps = options.stackTarget
+    ? new StackOps(options.stackTarget, (progress) => {
+        hub.broadcast("stack", progress);
+        if (progress.state !== "running") void monitor.refreshApps();
+      })
+    : undefined;
   const controls = new Controls(context, process.argv[1], options.stackConfigFrom === "defaults" ? undefined : options.stackConfigFrom);
 
-  /** The deployments by name (a Map: a name such as `__proto__` finds nothing). */
-  const deployments = new Map(Object.entries(context.config.endpoints));
   const appNames = new Set([...deployments.values()].map((e) => e.app));
   const state = () => ({
     stack: context.config.stack,
@@ -195,6 +206,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     credentialsProblem: credentials instanceof Error ? credentials.message : undefined,
     live: monitor.snapshot(),
     configProblem: options.configProblem,
+    deployStack: stackOps ? { name: options.stackTarget!.stack, progress: stackOps.current() } : { problem: "no stack to deploy: pass --pulumi-stack NAME (the endpoint config names none)" },
     history: Object.fromEntries([...deployments.keys()].map((name) => [name, store.samples(name, "hour")])),
     deploy: {
       file: feed.path,
@@ -288,6 +300,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const endpoint = deployments.get(parsed.data.deployment);
     if (!endpoint) return c.json({ error: `no deployment "${parsed.data.deployment}"` }, 404);
     return controlAnswer(c, parsed.data.deployment, await controls.rollback(endpoint.app, parsed.data.version));
+  });
+  app.post("/api/stack/:op", (c) => {
+    const op = c.req.param("op");
+    if (op !== "preview" && op !== "up") return c.json({ error: `no stack operation "${op}" (preview or up)` }, 404);
+    if (!stackOps) return c.json({ error: "no stack to deploy: pass --pulumi-stack NAME to the dashboard" }, 400);
+    return stackOps.start(op) ? c.json({ started: op }, 202) : c.json({ error: `a ${stackOps.current()?.op} is already running from this dashboard` }, 409);
   });
   app.post("/api/refresh", async (c) => {
     await monitor.refreshApps();

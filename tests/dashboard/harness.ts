@@ -119,44 +119,14 @@ export async function startDashboardWorld(options: WorldOptions = {}): Promise<D
   const eventsPath = join(dir, "deploy-events.jsonl");
   await options.prepare?.(modal);
 
-  let seen = "";
+  let output = () => "";
   const launch = async (port: string) => {
-    seen = "";
-    const child = execa(
-      process.execPath,
-      [
-        join(projectRoot(), "dist", "infra", "cli", "main.js"),
-        "dashboard",
-        "--port",
-        port,
-        ...(options.open ? [] : ["--no-open"]),
-        "--refresh",
-        String(options.refreshSeconds ?? 0.5),
-        "--config",
-        options.configPath ?? configPath,
-        "--env-file",
-        envFile,
-      ],
-      {
-        env: { PATH: process.env.PATH, HOME: dir, QCM_MODAL_CLI: modal.path, QCM_DEPLOY_EVENTS: eventsPath, ...options.env },
-        extendEnv: false,
-        reject: false,
-        all: true,
-      },
+    const run = await launchDashboard(
+      ["--port", port, ...(options.open ? [] : ["--no-open"]), "--refresh", String(options.refreshSeconds ?? 0.5), "--config", options.configPath ?? configPath, "--env-file", envFile],
+      { PATH: process.env.PATH!, HOME: dir, QCM_MODAL_CLI: modal.path, QCM_DEPLOY_EVENTS: eventsPath, ...options.env },
     );
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the dashboard printed no URL within 30 s:\n${seen}`)), 30_000);
-      child.all!.on("data", (chunk: Buffer) => {
-        seen += chunk.toString();
-        const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(seen);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      void child.then((r) => reject(new Error(`the dashboard exited (${r.exitCode}):\n${r.all}`)));
-    });
-    return { child, url };
+    output = run.output;
+    return run;
   };
   const first = await launch("0");
   const world: DashboardWorld = {
@@ -169,7 +139,7 @@ export async function startDashboardWorld(options: WorldOptions = {}): Promise<D
     token: new URL(first.url).hash.slice("#token=".length),
     origin: new URL(first.url).origin,
     process: first.child,
-    output: () => seen,
+    output: () => output(),
     setCoderMetrics: (values) => {
       metrics = vllmMetricsRoute("qwen3-coder-next", values);
     },
@@ -192,6 +162,36 @@ export async function startDashboardWorld(options: WorldOptions = {}): Promise<D
     },
   };
   return world;
+}
+
+/** A running `qwen-code-modal dashboard` process and the URL it printed. */
+export interface LaunchedDashboard {
+  child: ResultPromise;
+  url: string;
+  /** What it printed so far. */
+  output(): string;
+}
+
+/**
+ * Starts the real CLI's `dashboard` (the tsc build) with exactly `env`, and waits for its URL.
+ * @throws Error when it exits first or prints no URL within 30 s.
+ */
+export async function launchDashboard(args: string[], env: Record<string, string>): Promise<LaunchedDashboard> {
+  let seen = "";
+  const child = execa(process.execPath, [join(projectRoot(), "dist", "infra", "cli", "main.js"), "dashboard", ...args], { env, extendEnv: false, reject: false, all: true });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the dashboard printed no URL within 30 s:\n${seen}`)), 30_000);
+    child.all!.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    void child.then((r) => reject(new Error(`the dashboard exited (${r.exitCode}):\n${r.all}`)));
+  });
+  return { child, url, output: () => seen };
 }
 
 /** Starts vllm_metrics_page.py with the pinned vLLM's Python (its prometheus_client and bucket file). */

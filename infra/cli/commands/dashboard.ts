@@ -14,7 +14,7 @@ import { startDashboard } from "../../dashboard/server";
 import { openInBrowser } from "../../dashboard/open-browser";
 import { loadStackConfig, stackConfigOption } from "../options";
 
-const USAGE = "[--port N] [--no-open] [--refresh SECONDS] [--config FILE] [--env-file FILE] [--stack-config FILE]";
+const USAGE = "[--port N] [--no-open] [--refresh SECONDS] [--config FILE] [--env-file FILE] [--stack-config FILE] [--pulumi-stack NAME] [--pulumi-config-file FILE]";
 
 /** Default port (0 would pick a free one). */
 const DEFAULT_PORT = 8787;
@@ -26,7 +26,7 @@ export const dashboardCommand: Command = {
     const { values } = parseClientArgs(
       "dashboard",
       args,
-      { port: { type: "string" }, "no-open": { type: "boolean" }, refresh: { type: "string" }, ...stackConfigOption },
+      { port: { type: "string" }, "no-open": { type: "boolean" }, refresh: { type: "string" }, "pulumi-stack": { type: "string" }, "pulumi-config-file": { type: "string" }, ...stackConfigOption },
       USAGE,
     );
     const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
@@ -44,7 +44,10 @@ export const dashboardCommand: Command = {
     });
     const monitor = { metricsIntervalMs: refreshMs, appsIntervalMs: 4 * refreshMs };
     const stackConfig = () => loadStackConfig(values["stack-config"]);
-    const dashboard = await startDashboard({ port, context, stackConfig, stackConfigFrom: values["stack-config"] ?? "defaults", monitor, configProblem, spendIntervalMs: 120 * refreshMs }).catch((err: NodeJS.ErrnoException) => {
+    // Preview/Up from the page: the stack named, else the one that wrote the endpoint config.
+    const stackName = values["pulumi-stack"] ?? (configProblem ? undefined : context.config.stack);
+    const stackTarget = stackName ? { stack: stackName, workDir: context.environment.root, configFile: values["pulumi-config-file"] } : undefined;
+    const dashboard = await startDashboard({ port, context, stackConfig, stackConfigFrom: values["stack-config"] ?? "defaults", monitor, configProblem, stackTarget, spendIntervalMs: 120 * refreshMs }).catch((err: NodeJS.ErrnoException) => {
       throw err.code === "EADDRINUSE" ? new UserError(`port ${port} on 127.0.0.1 is in use: pass --port with another number (0 picks a free one)`) : err;
     });
     console.log(`dashboard: ${dashboard.url}`);

@@ -284,6 +284,8 @@ function applyState(st) {
   ].filter(Boolean);
   $("problems").hidden = problems.length === 0;
   $("problems").replaceChildren(...problems.map((p) => h("p", {}, p)));
+  S.deployStack = st.deployStack;
+  renderStack(st.deployStack.progress);
   renderCards();
   renderCost();
   renderDeploy();
@@ -299,6 +301,39 @@ async function loadRange(range) {
   for (const d of S.deployments) updateCharts(d.name);
 }
 for (const b of document.querySelectorAll("[data-range]")) b.addEventListener("click", () => void loadRange(b.dataset.range).catch((err) => alert(err.message)));
+
+// ---------- pulumi preview / up (Automation API on the server) ----------
+/** The last preview's change summary, for the Up confirmation. */
+let lastPreview = null;
+function renderStack(progress) {
+  const ds = S.deployStack;
+  $("stack-name").textContent = ds?.name ? `stack ${ds.name}:` : ds?.problem ?? "";
+  $("stack-preview").disabled = !ds?.name || progress?.state === "running";
+  if (progress?.op === "preview" && progress.state === "done") lastPreview = progress.changes;
+  $("stack-up").disabled = !ds?.name || !lastPreview || progress?.state === "running";
+  if (!progress) return;
+  const fill = h("div", {});
+  fill.style.width = `${progress.percent}%`;
+  const changes = progress.changes ? Object.entries(progress.changes).map(([op, n]) => `${op} ${n}`).join(", ") : "";
+  $("stack-progress").replaceChildren(
+    h(
+      "div",
+      { class: "progress", "data-op": progress.op, "data-state": progress.state, "data-percent": progress.percent },
+      h("span", {}, `pulumi ${progress.op} · ${progress.state}`),
+      h("div", { class: "bar", "data-state": progress.state === "failed" ? "failed" : progress.state === "done" ? "done" : "running" }, fill),
+      h("span", { class: "muted" }, `${progress.percent}%${progress.total ? ` · ${progress.done}/${progress.total} resources` : ""}`),
+    ),
+    h("div", { class: "note", "data-role": "stack-line" }, progress.error ?? (changes || progress.line || "")),
+  );
+}
+$("stack-preview").addEventListener("click", () => void api("/api/stack/preview", {}).catch((err) => alert(err.message)));
+$("stack-up").addEventListener("click", () => {
+  const changes = lastPreview ? Object.entries(lastPreview).map(([op, n]) => `${op} ${n}`).join(", ") : "unknown";
+  const rates = S.deployments.filter((d) => d.plan).map((d) => `${d.name} ${usd(d.plan.cost.usdPerWarmHour)}/warm hour, ${usd(d.plan.cost.usdPerColdStart)}/cold start`);
+  const cost = rates.length ? rates.join("; ") : "see `qwen-code-modal plan`";
+  if (!confirm(`Run pulumi up on stack ${S.deployStack.name}?\n\nThe last preview: ${changes}.\nA deployed app costs nothing while scaled to zero; GPU time when it runs: ${cost}.`)) return;
+  void api("/api/stack/up", {}).catch((err) => alert(err.message));
+});
 
 // ---------- bench results ----------
 async function loadBench() {
@@ -421,6 +456,8 @@ function onEvent(event, data) {
     kept.push(sample);
     while (kept.length && kept[0].t < sample.t - HOUR) kept.shift();
     updateCharts(name);
+  } else if (event === "stack") {
+    renderStack(data);
   } else if (event === "spend") {
     S.spend = data;
     renderCost();

@@ -29,7 +29,7 @@ import type { EndpointContext } from "../endpoints/context";
 import { proxyAuthHeaders, proxyCredentials, type ProxyCredentials } from "../endpoints/credentials";
 import { listApps, opsModalContext, resolveModalCli } from "../ops/modal-apps";
 import { projectRoot } from "../core/paths";
-import { redact } from "@qwen-code-modal/contract";
+import { outputRedactor } from "../core/redaction";
 import { DeployFeed } from "./deploy-feed";
 import { EventHub } from "./event-hub";
 import { StreamRedactor } from "./stream-redactor";
@@ -128,13 +128,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   } catch (err) {
     credentials = err as Error;
   }
-  /** Every credential value this process knows: the proxy token's and Modal's (from the environment). */
-  const modalToken = context.environment.modal.credentials;
-  const secrets = [
-    ...(credentials instanceof Error ? [] : [credentials.tokenId, credentials.tokenSecret]),
-    ...(modalToken ? [modalToken.tokenId, modalToken.tokenSecret] : []),
-  ];
-  const clean = (text: string) => redact(text, secrets);
+  // The one redactor (core/redaction.ts) already knows the Modal tokens and the proxy credentials
+  // the endpoint config names; it learns the credentials read here too. Every chunk sent passes it.
+  if (!(credentials instanceof Error)) outputRedactor.learn([credentials.tokenId, credentials.tokenSecret]);
+  const clean = outputRedactor;
 
   let plan: PlanSource = { entries: new Map() };
   const monitor = new Monitor(
@@ -338,7 +335,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     follows.set(follow, stop);
     const signal = AbortSignal.any([stop.signal, target.signal]);
     const send = (event: string, data: object) => hub.send(parsed.data.stream, event, { follow, ...data }) || stop.abort();
-    void followLogs(modal, endpoint.app, context.environment, secrets, signal, (line) => send("log", { line }))
+    void followLogs(modal, endpoint.app, context.environment, outputRedactor.secrets, signal, (line) => send("log", { line }))
       .then(
         (exitCode) => ({ exitCode }),
         (err: Error) => ({ reason: err.message }),
@@ -364,8 +361,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const chat = randomUUID();
     const send = (event: string, data: object) => hub.send(call.data.stream, event, { chat, ...data });
     // Text and reasoning each redacted as a stream: an echoed credential arrives split across chunks.
-    const content = new StreamRedactor(clean, secrets);
-    const reasoning = new StreamRedactor(clean, secrets);
+    const content = new StreamRedactor(outputRedactor);
+    const reasoning = new StreamRedactor(outputRedactor);
     const delta = (c: string, r: string) => (c || r) && send("chat", { ...(c ? { content: c } : {}), ...(r ? { reasoning: r } : {}) });
     void streamChat(call.endpoint, call.credentials, call.data, target.signal, (d) => delta(content.push(d.content ?? ""), reasoning.push(d.reasoning ?? "")))
       .then(

@@ -6,6 +6,7 @@
  * releases it redacted once it cannot.
  * @module
  */
+import type { Redactor } from "@qwen-code-modal/contract/redact";
 
 /** Longest word held back while it could still become a token-shaped value; longer ones are released. */
 const MAX_HELD_WORD = 256;
@@ -14,14 +15,8 @@ const MAX_HELD_WORD = 256;
 export class StreamRedactor {
   private held = "";
 
-  /**
-   * @param clean - the redactor (the one that knows the secret values and token shapes).
-   * @param secrets - the secret values `clean` removes (to know which partial ends to hold back).
-   */
-  constructor(
-    private readonly clean: (text: string) => string,
-    private readonly secrets: readonly string[],
-  ) {}
+  /** @param clean - the redactor (the one that knows the secret values and token shapes); its `secrets` say which partial ends to hold back. */
+  constructor(private readonly clean: Redactor) {}
 
   /** Adds a piece; returns the redacted text that can be released now (maybe empty). */
   push(piece: string): string {
@@ -41,7 +36,7 @@ export class StreamRedactor {
   /** Length of the longest end of `text` that is the start of a secret (but not the whole secret). */
   private partialSecret(text: string): number {
     let longest = 0;
-    for (const secret of this.secrets) {
+    for (const secret of this.clean.secrets) {
       for (let n = Math.min(secret.length - 1, text.length); n > longest; n--) {
         if (text.endsWith(secret.slice(0, n))) {
           longest = n;

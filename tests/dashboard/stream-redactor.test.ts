@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { redact } from "@qwen-code-modal/contract";
+import { createRedactor } from "@qwen-code-modal/contract/redact";
 import { StreamRedactor } from "../../infra/dashboard/stream-redactor";
 
 const SECRETS = ["pk-dash1", "ps-dash1"];
-const clean = (text: string) => redact(text, SECRETS);
+const clean = createRedactor(SECRETS);
 const TEXT = "Modal-Key: pk-dash1, Modal-Secret: ps-dash1; token ak-0123456789abcdef. done";
 
 /** Streams `pieces` through one redactor and returns everything it released. */
 function stream(pieces: string[]): { out: string; released: string[] } {
-  const r = new StreamRedactor(clean, SECRETS);
+  const r = new StreamRedactor(clean);
   const released = pieces.map((p) => r.push(p));
   released.push(r.flush());
   return { out: released.join(""), released };
@@ -25,7 +25,7 @@ describe("StreamRedactor: credentials split across streamed chunks", () => {
   });
 
   it("releases plain text as soon as it cannot become a secret, and a long word at once", () => {
-    const r = new StreamRedactor(clean, SECRETS);
+    const r = new StreamRedactor(clean);
     expect(r.push("hello world. ")).toBe("hello world. ");
     expect(r.push("partial p")).toBe("partial ");
     expect(r.push("x ")).toBe("px ");

@@ -32,12 +32,14 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+const shim = renderShim("coder", DEFAULT_DEPLOYMENTS.coder);
 const inputs: ModalAppInputs = {
   appName: "qcm-coder",
   deploymentName: "coder",
-  shimSource: renderShim("coder", DEFAULT_DEPLOYMENTS.coder).source,
+  shimSource: shim.source,
   strategy: "recreate",
   deployTimeoutSeconds: 60,
+  webEndpoints: shim.webEndpoints,
 };
 
 const events = async (): Promise<DeployEvent[]> => (await readFile(eventsPath, "utf8")).trim().split("\n").map((l) => JSON.parse(l));

@@ -30,7 +30,8 @@ async function modalCalls(world: DashboardWorld, ...prefix: string[]): Promise<s
   return (await world.modal.calls()).map((c) => c.argv).filter((argv) => prefix.every((p, i) => argv[i] === p));
 }
 
-describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, spend, history, controls (headless Chromium, prometheus_client metrics page, modal CLI stand-in)", () => {
+// Each control runs the project's CLI (warm, cool) or modal: seconds each on 2 shared cores.
+describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, spend, history, controls (headless Chromium, prometheus_client metrics page, modal CLI stand-in)", { timeout: 240_000 }, () => {
   let world: DashboardWorld;
   let browser: Browser;
   let page: Page;

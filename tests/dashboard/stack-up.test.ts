@@ -66,7 +66,8 @@ describe.runIf(!missing && chromiumAvailable())("pulumi preview and up from the 
     });
     await page.click("#stack-up");
     const up = "#stack-progress .progress[data-op=up]";
-    await expect.poll(() => page.getAttribute(up, "data-state").catch(() => null), { timeout: 300_000 }).toBe("done");
+    await expect.poll(() => page.getAttribute(up, "data-state").catch(() => null), { timeout: 300_000 }).not.toBe("running");
+    expect(await page.getAttribute(up, "data-state"), (await page.textContent("#stack-progress")) ?? "").toBe("done");
     expect(await page.getAttribute(up, "data-percent")).toBe("100");
     const percents = await page.evaluate(() => (window as unknown as { percents: number[] }).percents);
     expect(percents.at(-1)).toBe(100);

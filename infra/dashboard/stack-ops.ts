@@ -6,11 +6,13 @@
  * operation finishes (`resOutputsEvent`) out of those the last preview listed, 100 % at the
  * `summaryEvent`; diagnostics and program output become progress lines.
  *
+ * The Automation API is loaded when an operation first runs, not at start.
  * One operation at a time per dashboard; a stack whose lock another update holds (a terminal's
  * `pulumi up`) is refused by the engine with `ConcurrentUpdateError`, reported as such.
  * @module
  */
-import { ConcurrentUpdateError, LocalWorkspace, type EngineEvent, type OpMap } from "@pulumi/pulumi/automation";
+import type * as Automation from "@pulumi/pulumi/automation";
+import type { EngineEvent, OpMap } from "@pulumi/pulumi/automation";
 
 /** Which stack, where. */
 export interface StackTarget {
@@ -85,6 +87,8 @@ export class StackOps {
       if (line?.trim()) progress.line = line.trim().split("\n").at(-1);
       this.onProgress({ ...progress });
     };
+    // Loaded on first use: the Automation API pulls in Pulumi's whole SDK (~90 MiB of the server's memory).
+    const { ConcurrentUpdateError, LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof Automation;
     try {
       const stack = await LocalWorkspace.selectStack({ stackName: this.target.stack, workDir: this.target.workDir });
       const options = { onEvent, ...(this.target.configFile ? { configFile: this.target.configFile } : {}) };

@@ -409,6 +409,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const planReady = loadPlan(options.stackConfig, context.environment).then((p) => {
     plan = p;
     hub.broadcast("state", state());
+    void monitor.refreshApps(); // burn rates and watched spend need the plan's rates
   });
   return {
     url: `http://127.0.0.1:${port.value}/#token=${token}`,

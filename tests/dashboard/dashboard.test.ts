@@ -1,18 +1,14 @@
 import { request } from "node:http";
-import { copyFile, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../../infra/core/paths";
 import { appendDeployEvent } from "../../infra/provider/deploy-events";
 import { chromiumAvailable, launchChromium } from "../support/chromium";
 import { runCli } from "../support/cli";
 import { CODER_CODE, dashboardApi, ECHO_HEADERS_PROMPT, HOSTILE_PROMPT, PROXY, startDashboardWorld, type DashboardWorld } from "./harness";
 import { openEventStream } from "./event-stream";
 
-/** Where the run's screenshot goes: `$QCM_SCREENSHOT_OUT` (scripts/dashboard-screenshot sets docs/dashboard.png), else .artifacts/. */
-const SCREENSHOT = process.env.QCM_SCREENSHOT_OUT ?? join(projectRoot(), ".artifacts", "dashboard.png");
 
 /** A raw GET with any Host/Origin (fetch forbids setting Host). */
 function rawGet(origin: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -224,14 +220,5 @@ describe.runIf(chromiumAvailable())("dashboard in headless Chromium (modal CLI s
     expect(world.output()).toContain("dashboard: http://127.0.0.1:");
     expect(world.output()).not.toContain(PROXY.tokenSecret);
     expect(pageErrors).toEqual([]);
-  });
-
-  it("saves a screenshot of the page", async () => {
-    await mkdir(join(SCREENSHOT, ".."), { recursive: true });
-    const shot = join(world.dir, "dashboard.png");
-    await page.screenshot({ path: shot, fullPage: true });
-    const meta = await sharp(await readFile(shot)).metadata();
-    expect(meta.width).toBe(1440);
-    await copyFile(shot, SCREENSHOT);
   });
 });

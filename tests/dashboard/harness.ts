@@ -73,8 +73,8 @@ export interface WorldOptions {
   prometheus?: { spec: boolean };
   /** The `--config` passed (default: the stand-ins' endpoint config). */
   configPath?: string;
-  /** Seeds the modal CLI stand-in (apps, billing) before the dashboard starts. */
-  prepare?: (modal: ModalCliStandIn) => Promise<void>;
+  /** Seeds the modal CLI stand-in (apps, billing) and the HOME folder `dir` before the dashboard starts. */
+  prepare?: (modal: ModalCliStandIn, dir: string) => Promise<void>;
 }
 
 /** Per-scrape traffic of the prometheus_client metrics page (see vllm_metrics_page.py). */
@@ -117,7 +117,7 @@ export async function startDashboardWorld(options: WorldOptions = {}): Promise<D
   await writeFile(envFile, `MODAL_PROXY_TOKEN_ID=${PROXY.tokenId}\nMODAL_PROXY_TOKEN_SECRET=${PROXY.tokenSecret}\nMODAL_TOKEN_ID=ak-dash1\nMODAL_TOKEN_SECRET=as-dash1\n`);
   const modal = await writeModalCliStandIn(dir, [{ name: "qcm-coder", tasks: 1 }, { name: "qcm-vlm", tasks: 0 }]);
   const eventsPath = join(dir, "deploy-events.jsonl");
-  await options.prepare?.(modal);
+  await options.prepare?.(modal, dir);
 
   let output = () => "";
   const launch = async (port: string) => {

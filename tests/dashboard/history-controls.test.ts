@@ -3,7 +3,12 @@
 // buckets (vllm_metrics_page.py; a stand-in for the numbers), actual spend from the modal CLI
 // stand-in's billing report, history in SQLite across a restart, and the controls (warm, cool,
 // roll back) reaching the modal CLI stand-in once each, refused cross-origin.
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import sharp from "sharp";
+import type { BenchResult } from "../../infra/bench/results";
+import { benchResultPath } from "../../infra/bench/results";
+import { projectRoot } from "../../infra/core/paths";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumAvailable, launchChromium } from "../support/chromium";
@@ -17,6 +22,31 @@ const BILLING = [
   { object_id: "ap-v", description: "qcm-vlm", environment_name: "main", interval_start: `${month}T00:00:00`, cost: "3.25" },
   { object_id: "ap-o", description: "someone-else", environment_name: "main", interval_start: `${month}T00:00:00`, cost: "40.00" },
 ];
+/** Where the run's screenshot goes: `$QCM_SCREENSHOT_OUT` (scripts/dashboard-screenshot sets docs/dashboard.png), else .artifacts/. */
+const SCREENSHOT = process.env.QCM_SCREENSHOT_OUT ?? join(projectRoot(), ".artifacts", "dashboard.png");
+
+/** A saved `bench` result for one config hash (the figures a run records; infra/bench/results.ts). */
+function benchResult(configHash: string, at: string, ttftMs: number, hitRate: number): BenchResult {
+  const spread = (v: number) => ({ n: 8, p50: v, p90: v * 1.5, mean: v });
+  return {
+    version: 1,
+    at,
+    target: { deployment: "coder", url: "https://stand-in-ws--qcm-coder-serve.modal.run", model: "qwen3-coder-next", configHash },
+    workload: { sessions: 2, turns: 4, contextTokens: 20_000, turnTokens: 1_000, maxTokens: 256, corpus: "stand-in", firstPromptTokens: 20_500 },
+    ttft: { firstTurnMs: spread(ttftMs * 4), laterTurnsMs: spread(ttftMs) },
+    prefixCache: { queriedTokens: 100_000, hitTokens: 100_000 * hitRate, hitRate },
+    server: null,
+    decode: { perStreamTokensPerSecond: spread(60), aggregateTokensPerSecond: 110 },
+    toolCalls: { asked: 4, structured: 4, leaked: 0, roundTripMs: spread(900) },
+    tokens: { prompt: 90_000, completion: 2_000 },
+    cost: { usdPerHour: 4.54, usdPerMillionGeneratedTokens: 11.5, usdPerMillionTokens: 0.25 },
+    cold: null,
+    durationMs: 20_000,
+    errors: [],
+  };
+}
+const HASHES = ["a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90", "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"];
+
 /** The charts of a card and the text each shows once its metric is served. */
 const CHARTS = ["requests", "kv", "gen", "prompt", "prefix", "ttft", "itl", "e2e", "spec"];
 
@@ -41,7 +71,11 @@ describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, sp
     world = await startDashboardWorld({
       refreshSeconds: REFRESH_SECONDS,
       prometheus: { spec: true },
-      prepare: async (modal) => {
+      prepare: async (modal, dir) => {
+        const benchDir = join(dir, ".local", "state", "qwen-code-modal", "bench");
+        await mkdir(benchDir, { recursive: true });
+        await writeFile(benchResultPath(benchDir, "coder", HASHES[0]), JSON.stringify(benchResult(HASHES[0], "2026-12-01T10:00:00.000Z", 820, 0.91)));
+        await writeFile(benchResultPath(benchDir, "coder", HASHES[1]), JSON.stringify(benchResult(HASHES[1], "2026-12-02T10:00:00.000Z", 1450, 0.62)));
         await modal.setBilling({ rows: BILLING });
         await modal.setApps([{ name: "qcm-coder", tasks: 1, tags: ["first", "second", "third"] }, { name: "qcm-vlm", tasks: 0 }]);
       },
@@ -86,6 +120,25 @@ describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, sp
     const actual = page.locator("[data-role=actual][data-source='Modal billing report']");
     await expect.poll(() => actual.locator(".big").textContent(), { timeout: 15_000 }).toBe("$15.75"); // 12.50 + 3.25: this stack's apps only
     expect(await actual.textContent()).toMatch(/this month \(UTC\) so far · read \d\d:\d\d:\d\d/);
+  });
+
+  it("compares the saved bench results by config hash", async () => {
+    const rows = page.locator("#bench tbody tr");
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
+    expect(await rows.nth(0).getAttribute("data-config-hash")).toBe(HASHES[1]); // newest first
+    expect(await rows.nth(0).textContent()).toContain("1450 ms");
+    expect(await rows.nth(1).textContent()).toContain("91.0%");
+  });
+
+  it("saves a screenshot of the page (after a chat answer rendered as markdown)", async () => {
+    await page.fill("#chat-input", "Write an add function in Python.");
+    await page.click("#chat-send");
+    await expect.poll(() => page.textContent("#chat [data-role=answer] pre code"), { timeout: 15_000 }).toContain("def add");
+    await mkdir(join(SCREENSHOT, ".."), { recursive: true });
+    const shot = join(world.dir, "dashboard.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    expect((await sharp(await readFile(shot)).metadata()).width).toBe(1440);
+    await copyFile(shot, SCREENSHOT);
   });
 
   it("warms, cools and rolls back from the page, each confirmed with its cost, each reaching modal once", async () => {

@@ -104,6 +104,14 @@ function makeChart(el, def) {
 
 function updateCharts(name) {
   const samples = S.history[name] ?? [];
+  // No sample at all in the range: one line instead of a grid of empty charts.
+  const card = $(`card-${name}`);
+  if (card) {
+    card.querySelector('[data-role="charts"]').hidden = samples.length === 0;
+    const note = card.querySelector('[data-role="charts-note"]');
+    note.hidden = samples.length > 0;
+    note.textContent = S.live[name]?.state === "warm" ? "Charts: no samples yet (the first arrives within one refresh)." : `Charts: no samples in the last ${S.range}: no running container was polled (asking would start one).`;
+  }
   for (const def of CHARTS) {
     const slot = S.charts[name]?.[def.key];
     if (!slot) continue;
@@ -143,7 +151,7 @@ function renderCards() {
       fact("Warm hour", p ? usd(p.cost.usdPerWarmHour) : "—"),
       fact("Cold start", p ? `${usd(p.cost.usdPerColdStart)} · ~${p.cost.startupSeconds === null ? "?" : Math.round(p.cost.startupSeconds)} s` : "—"),
     );
-    const charts = h("div", { class: "charts" });
+    const charts = h("div", { class: "charts", "data-role": "charts" });
     S.charts[d.name] = {};
     for (const def of CHARTS) {
       const now = h("span", { class: "now" }, "—");
@@ -164,6 +172,7 @@ function renderCards() {
       h("div", { class: "phase", "data-role": "phase" }),
       h("div", { class: "actions" }, h("button", { class: "btn warn", "data-role": "wake", onclick: () => wake(d.name) }, "Wake (starts a container)"), h("span", { class: "note", "data-role": "metrics-note" })),
       controlsFor(d),
+      h("p", { class: "note", "data-role": "charts-note", hidden: true }),
       charts,
     );
     root.append(card);

@@ -170,7 +170,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
           store.addSpend(reading);
           actual.set(src.name, { source: src.name, reading });
         } catch (err) {
-          actual.set(src.name, { source: src.name, reading: actual.get(src.name)?.reading, problem: clean((err as Error).message) });
+          actual.set(src.name, { source: src.name, reading: actual.get(src.name)?.reading, problem: (err as Error).message });
         }
       }),
     );
@@ -199,7 +199,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     endpointConfig: context.configPath,
     deployments: [...deployments].map(([name, e]) => ({ name, ...e, plan: plan.entries.get(name) ?? null })),
     planFrom: options.stackConfigFrom,
-    planError: plan.error ? clean(plan.error) : undefined,
+    planError: plan.error,
     credentialsProblem: credentials instanceof Error ? credentials.message : undefined,
     live: monitor.snapshot(),
     configProblem: options.configProblem,
@@ -243,13 +243,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const port = { value: 0 };
   const app = new Hono();
   app.use("*", async (c, next) => guard(token, port.value, new Set(files.keys()))(c, next));
+  // Every JSON answer passes the redactor here, as every stream chunk does in the event hub.
+  app.use("/api/*", async (c, next) => {
+    await next();
+    if (c.res.headers.get("content-type")?.startsWith("application/json")) c.res = new Response(clean(await c.res.text()), c.res);
+  });
   for (const path of files.keys()) {
     app.get(path, (c) => {
       const [content, type] = files.get(path)!;
       return c.body(new Uint8Array(content), 200, { "content-type": type });
     });
   }
-  app.get("/api/state", (c) => c.json(JSON.parse(clean(JSON.stringify(state())))));
+  app.get("/api/state", (c) => c.json(state()));
   app.get("/api/events", (c) => streamSSE(c, (stream) => hub.serve(stream, () => [["state", state()]])));
   app.get("/api/history", (c) => {
     const range = c.req.query("range") ?? "hour";
@@ -270,14 +275,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     try {
       return c.json({ app: endpoint.app, versions: await controls.versions(endpoint.app) });
     } catch (err) {
-      return c.json({ error: clean((err as Error).message) }, 502);
+      return c.json({ error: (err as Error).message }, 502);
     }
   });
-  /** A control's answer: what the command printed, redacted; Modal asked again so the page shows the new state. */
+  /** A control's answer: what the command printed (redacted as every answer); Modal asked again so the page shows the new state. */
   const controlAnswer = async (c: Context, name: string, outcome: { ok: boolean; output: string }) => {
     monitor.touch(name);
     void monitor.refreshApps();
-    return c.json({ ok: outcome.ok, output: clean(outcome.output) }, outcome.ok ? 200 : 502);
+    return c.json({ ok: outcome.ok, output: outcome.output }, outcome.ok ? 200 : 502);
   };
   app.post("/api/warm", async (c) => {
     const parsed = await body(c, warmRequestSchema, "warm request");
@@ -329,7 +334,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         return err as Error;
       }
     })();
-    if (modal instanceof Error) return c.json({ error: clean(modal.message) }, 400);
+    if (modal instanceof Error) return c.json({ error: modal.message }, 400);
     const follow = randomUUID();
     const stop = new AbortController();
     follows.set(follow, stop);
@@ -385,9 +390,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         imageQuestions.set(call.name, questions);
       }
       const answer = await questions.ask(Buffer.from(call.data.image, "base64"), call.data.question, c.req.raw.signal);
-      return c.json(JSON.parse(clean(JSON.stringify(answer))));
+      return c.json(answer);
     } catch (err) {
-      return c.json({ error: clean((err as Error).message) }, 502);
+      return c.json({ error: (err as Error).message }, 502);
     } finally {
       monitor.touch(call.name);
     }

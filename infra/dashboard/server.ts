@@ -246,7 +246,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   // Every JSON answer passes the redactor here, as every stream chunk does in the event hub.
   app.use("/api/*", async (c, next) => {
     await next();
-    if (c.res.headers.get("content-type")?.startsWith("application/json")) c.res = new Response(clean(await c.res.text()), c.res);
+    if (!c.res.headers.get("content-type")?.startsWith("application/json")) return;
+    const headers = new Headers(c.res.headers);
+    headers.delete("content-length");
+    c.res = new Response(clean(await c.res.text()), { status: c.res.status, headers });
   });
   for (const path of files.keys()) {
     app.get(path, (c) => {

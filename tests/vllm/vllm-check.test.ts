@@ -64,6 +64,13 @@ for (const v of SERVING) {
   variants.push({ id: v.id, deployment: config.deployments.coder });
 }
 
+// The coder as a Modal Server (serving: "server", docs/serving-modes.md): the same vllm serve command
+// from the Server's @modal.enter(), with and without a memory snapshot.
+for (const coldStart of ["image", "snapshot"] as const) {
+  const config = resolveConfig({ deployments: { coder: { serving: "server", coldStart, maxContainers: 3, targetConcurrency: 6 } } });
+  variants.push({ id: `coder/server/${coldStart}`, deployment: config.deployments.coder });
+}
+
 /** Extra args as users write them: each must reach vLLM as the flag it spells. */
 const EXTRA: Record<string, { args: string[]; want: Record<string, unknown> }> = {
   "prefix caching": { args: ["--enable-prefix-caching"], want: { enable_prefix_caching: true } },

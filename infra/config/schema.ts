@@ -57,6 +57,8 @@ export const MANAGED_VLLM_FLAGS = [
   "--tool-call-parser",
   "--reasoning-parser",
   "--max-num-seqs",
+  // on for serving "server" (infra/render/vllm-args.ts)
+  "--enable-prompt-tokens-details",
   // set from prefixCaching, speculativeDecoding and samplingDefaults (infra/config/serving.ts)
   "--enable-prefix-caching",
   "--no-enable-prefix-caching",

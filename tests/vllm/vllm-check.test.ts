@@ -121,6 +121,13 @@ describe.skipIf(skip)("vLLM 0.33.0 checks every rendered shim (real vLLM, simula
     expect(compareVllmReport(report, v.deployment, deploymentColdStart(v.deployment))).toEqual([]);
   });
 
+  it.each(["image", "snapshot"].map((c) => [`coder/server/${c}`] as const))("%s: a Modal Server's vLLM reports cached tokens per request (--enable-prompt-tokens-details)", (id) => {
+    const report = output.cases[id];
+    expect(report.ok, `${report.stage}: ${report.error}`).toBe(true);
+    expect(report.parsed?.enable_prompt_tokens_details).toBe(true);
+    expect(output.cases["coder/image/cache"].parsed?.enable_prompt_tokens_details).toBe(false);
+  });
+
   it.each(SERVING.map((v) => [v.id, v] as const))("%s: vLLM reads the serving flags as the config means them", (id, v) => {
     const report = output.cases[id];
     expect(report.ok, `${report.stage}: ${report.error}`).toBe(true);

@@ -32,7 +32,7 @@ const detailedAppServer = z.object({
   secrets: z.number(),
   /** The user class. */
   class: z.string(),
-  /** The Server's Modal name (`name=`, else the class name; app.py:1570). */
+  /** The Server's Modal name (`name=`, else the class name; app.py:1569). */
   name: z.string(),
   http: z.object({ port: z.number(), startup_timeout: z.number(), unauthenticated: z.boolean(), routing_region: z.string().nullable(), sessioned: z.boolean() }),
   lifecycle,

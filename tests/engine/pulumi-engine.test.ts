@@ -290,6 +290,36 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
     });
   });
 
+  describe('serving "server": the coder deployed as a Modal Server, its URL read with `modal server info`', () => {
+    let stack: EngineStack;
+    beforeAll(async () => {
+      stack = await createEngineStack(pulumi, { ...TOKENS });
+      await stack.configSet("enabled", '["coder"]');
+      await stack.configSet("deployments", JSON.stringify({ coder: { serving: "server", maxContainers: 3, targetConcurrency: 6 } }));
+    });
+    afterAll(async () => {
+      if (stack) await rm(stack.dir, { recursive: true, force: true });
+    });
+
+    it("up: the @app.server shim deployed (rolling: several containers), the URL from `server info --json`, the endpoint config marks it a Server; destroy stops it", async () => {
+      const up = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(up.exitCode, up.all).toBe(0);
+      const state = await stack.modalState();
+      expect(deployed(state)).toEqual(["main/qcm-coder"]);
+      const commands = modalCommands(state);
+      expect(commands).toContain("server info qcm-coder/serve --json");
+      expect(commands.some((c) => c.startsWith("function info"))).toBe(false);
+      // maxContainers 3: a rolling deploy (no `--strategy recreate`, infra/provider/modal-cli.ts).
+      const deploy = state.calls.find((c) => c.argv[0] === "deploy")!;
+      expect(deploy.argv).not.toContain("--strategy");
+      const config = JSON.parse(await readFile(stack.endpointConfigPath, "utf8"));
+      expect(config.endpoints.coder).toMatchObject({ serving: "server", url: "https://stand-in-ws--qcm-coder-serve.modal.run", baseUrl: "https://stand-in-ws--qcm-coder-serve.modal.run/v1" });
+      const down = await stack.pulumi(["destroy", "--yes", "--skip-preview"]);
+      expect(down.exitCode, down.all).toBe(0);
+      expect(deployed(await stack.modalState())).toEqual([]);
+    });
+  });
+
   describe("verifyDeploy: a deploy that never serves is rolled back, the update fails, state keeps the previous inputs", () => {
     let stack: EngineStack;
     let vllm: VllmStandIn;

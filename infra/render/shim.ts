@@ -7,7 +7,10 @@
  * Modal's vLLM snapshot example, modal-labs/modal-examples `lfm_snapshot.py`).
  * @module
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Deployment } from "../config/schema";
+import { projectRoot } from "../core/paths";
 import { coldStartShimPlan, SNAPSHOT_METHODS, type ColdStartShimPlan } from "../coldstart";
 import { gpuOptions, gpuSpec } from "../modal/gpus";
 import { canonicalJson, sha256 } from "./hash";
@@ -56,11 +59,23 @@ export interface RenderedShim {
   inputsHash: string;
 }
 
+/** What a shim records besides serving. */
+export interface ShimOptions {
+  /** The controller's Dict: each container records its GPU seconds there (ledger_runtime.py); unset: no ledger. */
+  ledgerDict?: string;
+}
+
+/** Path of the ledger code inlined into every GPU shim of a stack with the controller. */
+export function ledgerRuntimePath(root = projectRoot()): string {
+  return join(root, "infra", "render", "ledger_runtime.py");
+}
+
 /** SHA-256 (hex) of everything a shim is rendered from. */
-export function shimInputsHash(name: string, d: Deployment): string {
+export function shimInputsHash(name: string, d: Deployment, options: ShimOptions = {}): string {
   // verifyDeploy is what the provider does after deploying, not part of the shim.
   const { verifyDeploy: _verify, ...rendered } = d;
-  return sha256(canonicalJson({ template: TEMPLATE_VERSION, name, deployment: rendered }));
+  const ledger = options.ledgerDict ? { ledger: { dict: options.ledgerDict, runtime: sha256(readFileSync(ledgerRuntimePath(), "utf8")) } } : {};
+  return sha256(canonicalJson({ template: TEMPLATE_VERSION, name, deployment: rendered, ...ledger }));
 }
 
 /** The cold-start plan of a deployment. */
@@ -132,17 +147,17 @@ def _wait_ready(process: subprocess.Popen, timeout_s: int) -> None:
     raise TimeoutError(f"vLLM not ready within {timeout_s} s")
 `;
 
-function functionServer(d: Deployment, decoratorKwargs: string, webServerKwargs: string, model: string): string {
+function functionServer(d: Deployment, decoratorKwargs: string, webServerKwargs: string, model: string, ledger: boolean): string {
   return `@app.function(${decoratorKwargs})
 @modal.concurrent(max_inputs=${d.maxInputs})
 @modal.web_server(${webServerKwargs})
 def ${SERVE_FUNCTION}() -> None:
     """Start vLLM; Modal routes the web endpoint to VLLM_PORT once it listens."""
-    subprocess.Popen(["vllm", "serve", ${model}, *VLLM_ARGS])
+${ledger ? "    ledger_start()\n" : ""}    subprocess.Popen(["vllm", "serve", ${model}, *VLLM_ARGS])
 `;
 }
 
-function classServer(d: Deployment, decoratorKwargs: string, webServerKwargs: string, model: string): string {
+function classServer(d: Deployment, decoratorKwargs: string, webServerKwargs: string, model: string, ledger: boolean): string {
   return `@app.cls(${decoratorKwargs})
 @modal.concurrent(max_inputs=${d.maxInputs})
 class ${SERVER_CLASS}:
@@ -159,7 +174,7 @@ class ${SERVER_CLASS}:
     @modal.enter(snap=False)
     def ${SNAPSHOT_METHODS.enterRestore}(self) -> None:
         """After every restore (and on the snapshot-taking boot): wake vLLM so it serves at once."""
-        _post("/wake_up")
+        _post("/wake_up")${ledger ? "\n        self.ledger_end = ledger_start()[1]" : ""}
 
     @modal.web_server(${webServerKwargs})
     def ${SERVE_FUNCTION}(self) -> None:
@@ -167,7 +182,7 @@ class ${SERVER_CLASS}:
 
     @modal.exit()
     def ${SNAPSHOT_METHODS.exit}(self) -> None:
-        self.process.terminate()
+        self.process.terminate()${ledger ? "\n        self.ledger_end()" : ""}
 `;
 }
 
@@ -176,8 +191,9 @@ class ${SERVER_CLASS}:
  * @param name - deployment name (e.g. `coder`).
  * @param d - the validated deployment.
  */
-export function renderShim(name: string, d: Deployment): RenderedShim {
-  const inputsHash = shimInputsHash(name, d);
+export function renderShim(name: string, d: Deployment, options: ShimOptions = {}): RenderedShim {
+  const inputsHash = shimInputsHash(name, d, options);
+  const ledger = options.ledgerDict !== undefined;
   const plan = deploymentColdStart(d);
   const snapshot = plan.decorator === "app.cls";
   const decoratorKwargs = pyKwargs({
@@ -210,7 +226,9 @@ export function renderShim(name: string, d: Deployment): RenderedShim {
     `VLLM_ARGS = [\n${argLines(vllmArgs(d, plan))}\n]`,
     `SECRETS = ${secrets}`,
     `VOLUMES = ${volumes(plan)}`,
+    ...(ledger ? [`LEDGER_DICT = ${pyStr(options.ledgerDict!)}`] : []),
   ];
+  const ledgerCode = ledger ? `\n\n${readFileSync(ledgerRuntimePath(), "utf8").trimEnd()}\n` : "";
   const source = `${GENERATED_MARKER} from its stack config: do not edit, run \`npm run render\`.
 # deployment: ${name}
 # inputs-sha256: ${inputsHash}
@@ -221,13 +239,13 @@ ${imports.map((m) => `import ${m}`).join("\n")}
 import modal
 
 ${constants.join("\n")}
-${plan.bakeWeights ? DOWNLOAD_WEIGHTS : ""}${snapshot ? SNAPSHOT_HELPERS : ""}
+${plan.bakeWeights ? DOWNLOAD_WEIGHTS : ""}${snapshot ? SNAPSHOT_HELPERS : ""}${ledgerCode}
 
 image = ${imageChain(d, plan)}
 
 app = modal.App(APP_NAME)
 
 
-${(snapshot ? classServer : functionServer)(d, decoratorKwargs, webServerKwargs, model)}`;
+${(snapshot ? classServer : functionServer)(d, decoratorKwargs, webServerKwargs, model, ledger)}`;
   return { name, source, inputsHash };
 }

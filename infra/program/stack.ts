@@ -16,6 +16,7 @@ import { ModelDeployment } from "./model-deployment";
 import { ImageEditDeployment } from "./image-edit-deployment";
 import { buildImageEditPlan, type ImageEditPlanEntry } from "../plan/image-edit-plan";
 import { ControlDeployment } from "./control-deployment";
+import { controlFacts } from "../render/control-shim";
 
 /** What the stack needs, all validated already. */
 export interface StackInputs {
@@ -75,6 +76,7 @@ export function defineStack(inputs: StackInputs): StackOutputs {
         endpoints: Object.fromEntries(deployments.map(([name, dep]) => [name, dep.endpoint])),
         ...(imageEdits.length ? { imageEdits: Object.fromEntries(imageEdits.map(([name, dep]) => [name, dep.endpoint])) } : {}),
         ...(config.settings.budget ? { budget: { usdPerMonth: config.settings.budget.usdPerMonth } } : {}),
+        ...(prepared.control ? { control: controlFacts(prepared.control.config) } : {}),
       },
       urlSources: Object.fromEntries([
         ...plan.map((e) => [e.name, e.url]),

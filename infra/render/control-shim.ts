@@ -82,6 +82,11 @@ export function controlConfig(config: ResolvedConfig): ControlConfig | undefined
   };
 }
 
+/** What the endpoint config says of the controller (contract `control`): app, Dict, USD/second per GPU app. */
+export function controlFacts(c: ControlConfig): { app: string; dict: string; usdPerSecond: Record<string, number> } {
+  return { app: CONTROL_APP, dict: CONTROL_DICT, usdPerSecond: Object.fromEntries(c.apps.map((a) => [a.app, a.usdPerSecond])) };
+}
+
 /** Path of the controller runtime inlined into the shim. */
 export function controlRuntimePath(root = projectRoot()): string {
   return join(root, "infra", "render", "control_runtime.py");

@@ -2,6 +2,9 @@
 (a Dict, the autoscaler, app stop, the alert webhook), with time moved forward by hand.
 
 Usage: python controller_scenarios.py CONTROL_SHIM.py GPU_SHIM.py
+       python controller_scenarios.py CONTROL_SHIM.py --tick NOW < {Dict contents}
+The second form runs one controller run at epoch second NOW on the given Dict contents (as `warm`
+wrote them) and prints the calls it made and the Dict after it.
 Both shims are imported with the real modal SDK (as `modal deploy` would import them); only the
 Modal calls are replaced, by FakeApi / FakeDict below. Prints one JSON object with what each
 scenario observed; tests/control/controller.test.ts asserts on it.
@@ -199,8 +202,17 @@ def killed_container_charged_to_heartbeat(control, gpu):
     }
 
 
+def one_tick(control, now):
+    api = FakeApi(store=json.load(sys.stdin))
+    done = control.control_tick(api, now)
+    return {"done": done, "calls": api.calls, "store": api.store}
+
+
 def main():
     control = load(sys.argv[1], "qcm_control_shim")
+    if sys.argv[2] == "--tick":
+        print(json.dumps(one_tick(control, float(sys.argv[3]))))
+        return
     gpu = load(sys.argv[2], "qcm_gpu_shim")
     budget = control.BUDGET
     out = {

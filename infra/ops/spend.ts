@@ -162,6 +162,7 @@ export async function billedRows(ctx: ModalCliContext, period: Period): Promise<
  */
 export async function spendReport(ctx: ModalCliContext, inputs: SpendInputs, now: Date = new Date()): Promise<SpendReport> {
   const apps = inputs.entries.map((e) => e.app);
+  const ledger = inputs.control ? await readLedger(ctx, inputs.control, inputs.environment, now, inputs.period) : undefined;
   let billingUnavailable: string | undefined;
   const rows = await billedRows(ctx, inputs.period).catch((err: unknown) => {
     if (!(inputs.control && err instanceof BillingUnavailableError)) throw err;
@@ -169,7 +170,6 @@ export async function spendReport(ctx: ModalCliContext, inputs: SpendInputs, now
     return undefined;
   });
   const billed = rows ? costByApp(rows, apps, inputs.environment) : undefined;
-  const ledger = inputs.control ? await readLedger(ctx, inputs.control, inputs.environment, now, inputs.period) : undefined;
   const profile = inputs.budget ?? DEFAULT_USAGE_PROFILE;
   const periodDays = (inputs.period.end.getTime() - inputs.period.start.getTime()) / DAY_MS;
   const lines = inputs.entries.map((e): SpendLine => {

@@ -7,7 +7,9 @@
  *   output streamed to the Pulumi log.
  * - delete: `modal app stop NAME -y`; an app already stopped or not found (modal's exact
  *   messages) is not an error; anything else is.
- * - read (`pulumi refresh`): `modal app list --json`; an app no longer deployed drops out of state.
+ * - read (`pulumi refresh`): `modal app list --json`; an app no longer deployed drops out of state,
+ *   and when the controller stopped it for the budget (its Dict's `stopped:<app>`, read with
+ *   `modal dict items`), the log says so and what brings it back (`pulumi up --refresh`).
  * - deploy and stop progress also goes to the local deploy-events file (./deploy-events.ts), which
  *   the `dashboard` follows.
  * - every deploy is tagged `qcm-<first 12 hex of the deploy hash>` (`modal deploy --tag`), so
@@ -36,6 +38,13 @@ import { appendDeployEvent, type DeployOp } from "./deploy-events";
 import { modalAppRollback } from "./modal-history";
 import { operationEnvironment, type ConfiguredCredentials } from "./operation-env";
 import { verifyDeployed } from "./verify-deploy";
+import { modalDictItems } from "./modal-dict";
+
+/**
+ * The controller's Dict (infra/render/control-shim.ts `CONTROL_DICT`; a literal here, since this
+ * module is serialized into the provider; tests/control checks the two agree).
+ */
+export const CONTROL_DICT_NAME = "qcm-control";
 
 /** Plain inputs of a ModalApp, as the provider receives them. Units: seconds. */
 export interface ModalAppInputs {
@@ -227,8 +236,18 @@ export const modalAppProvider: ModalAppProvider = {
   async read(id: string, props: ModalAppOutputs) {
     const rows = await modalAppList(cliContext(this as ModalAppProvider, props, false));
     const live = rows.find((r) => r.description === props.appName && r.state === "deployed");
+    if (live) return { id, props };
+    const items = await modalDictItems(cliContext(this as ModalAppProvider, props, false), CONTROL_DICT_NAME).catch(() => []);
+    const stop = items.find((e) => e.key === `stopped:${props.appName}`)?.value as { reason?: string; month?: string; at?: number; spent_usd?: number; budget_usd?: number } | undefined;
+    if (stop?.reason === "budget" && stop.month === new Date().toISOString().slice(0, 7)) {
+      const at = new Date((stop.at ?? 0) * 1000).toISOString().slice(0, 16).replace("T", " ");
+      pulumi.log.warn(
+        `[modal ${props.appName}] stopped by the budget at ${at} UTC ($${(stop.spent_usd ?? 0).toFixed(2)} of $${(stop.budget_usd ?? 0).toFixed(2)} this month, qcm-control); ` +
+          "raise qwen-code-modal:budget.usdPerMonth, then `pulumi up --refresh` deploys it again",
+      );
+    }
     // An empty id tells the engine the resource no longer exists.
-    return live ? { id, props } : { id: "", props: {} };
+    return { id: "", props: {} };
   },
 };
 

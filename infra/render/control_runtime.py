@@ -8,7 +8,7 @@
 # modal/cli/dict.py:114-164 and cli/utils.py:191-194):
 #   ledger:<app>:<task>  {"app", "task", "start", "heartbeat", "end"}  (epoch seconds; end null while up)
 #   warm:<app>           {"app", "function", "min_containers", "until", "id"}  (written by `warm`)
-#   budget:<YYYY-MM>     {"fired": [50, 80, 100], "action": "warn"|"cool"|"stop"|null}
+#   budget:<YYYY-MM>:<usd> {"fired": [50, 80, 100], "action": "warn"|"cool"|"stop"|null}  (a raised budget starts afresh)
 #   stopped:<app>        {"app", "reason": "budget", "month", "at", "spent_usd", "budget_usd"}
 
 import datetime as _dt
@@ -72,7 +72,8 @@ def control_tick(api, now: float) -> dict:
     done["spent_usd"] = spent
     limit = float(BUDGET["usd_per_month"])
     month = month_key(now)
-    state = dict(items.get(f"budget:{month}") or {"fired": [], "action": None})
+    budget_key = f"budget:{month}:{limit:g}"
+    state = dict(items.get(budget_key) or {"fired": [], "action": None})
     percent = 100.0 * spent / limit
     new = [t for t in ALERT_THRESHOLDS if percent >= t and t not in state["fired"]]
     for t in new:
@@ -104,7 +105,7 @@ def control_tick(api, now: float) -> dict:
         state["action"] = action
         done["action"] = action
     if new or done["action"]:
-        api.put(f"budget:{month}", state)
+        api.put(budget_key, state)
     return done
 
 

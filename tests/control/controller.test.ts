@@ -133,3 +133,10 @@ describe("controller runs are idempotent", () => {
     expect(i.storeUnchanged).toBe(true);
   });
 });
+
+describe("one Dict name on both sides", () => {
+  it("the provider's literal (serialized into state) is the controller's Dict", async () => {
+    const { CONTROL_DICT_NAME } = await import("../../infra/provider/modal-app");
+    expect(CONTROL_DICT_NAME).toBe(CONTROL_DICT);
+  });
+});

@@ -131,7 +131,7 @@ def budget_crossing(control, action):
         "stopped": api.stopped,
         "mins": api.mins,
         "stoppedRecords": {k: v for k, v in api.store.items() if k.startswith("stopped:")},
-        "budgetState": api.store.get("budget:2026-12"),
+        "budgetState": api.store.get("budget:2026-12:10"),
         "warmLeft": sorted(k for k in api.store if k.startswith("warm:")),
     }
 

@@ -132,7 +132,7 @@ export async function prepareDeployments(
   const ledger = control ? { ledgerDict: CONTROL_DICT } : {};
   const shims = [
     ...entries.map(([name, d]) => renderShim(name, d, ledger)),
-    ...imageEntries.map(([name, d]) => renderImageEditShim(name, d)),
+    ...imageEntries.map(([name, d]) => renderImageEditShim(name, d, ledger)),
     ...(control ? [renderControlShim(control)] : []),
   ];
   const scratch = await mkdtemp(join(tmpdir(), "qcm-shims-"));

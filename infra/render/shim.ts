@@ -70,12 +70,25 @@ export function ledgerRuntimePath(root = projectRoot()): string {
   return join(root, "infra", "render", "ledger_runtime.py");
 }
 
+/**
+ * The ledger's parts of a GPU shim: what the inputs hash must see, the `LEDGER_DICT` constant and the
+ * inlined code (empty without a ledger).
+ */
+export function ledgerParts(options: ShimOptions): { hashInput: object; constant: string[]; code: string } {
+  if (options.ledgerDict === undefined) return { hashInput: {}, constant: [], code: "" };
+  const runtime = readFileSync(ledgerRuntimePath(), "utf8");
+  return {
+    hashInput: { ledger: { dict: options.ledgerDict, runtime: sha256(runtime) } },
+    constant: [`LEDGER_DICT = ${pyStr(options.ledgerDict)}`],
+    code: `\n\n${runtime.trimEnd()}\n`,
+  };
+}
+
 /** SHA-256 (hex) of everything a shim is rendered from. */
 export function shimInputsHash(name: string, d: Deployment, options: ShimOptions = {}): string {
   // verifyDeploy is what the provider does after deploying, not part of the shim.
   const { verifyDeploy: _verify, ...rendered } = d;
-  const ledger = options.ledgerDict ? { ledger: { dict: options.ledgerDict, runtime: sha256(readFileSync(ledgerRuntimePath(), "utf8")) } } : {};
-  return sha256(canonicalJson({ template: TEMPLATE_VERSION, name, deployment: rendered, ...ledger }));
+  return sha256(canonicalJson({ template: TEMPLATE_VERSION, name, deployment: rendered, ...ledgerParts(options).hashInput }));
 }
 
 /** The cold-start plan of a deployment. */
@@ -226,9 +239,9 @@ export function renderShim(name: string, d: Deployment, options: ShimOptions = {
     `VLLM_ARGS = [\n${argLines(vllmArgs(d, plan))}\n]`,
     `SECRETS = ${secrets}`,
     `VOLUMES = ${volumes(plan)}`,
-    ...(ledger ? [`LEDGER_DICT = ${pyStr(options.ledgerDict!)}`] : []),
+    ...ledgerParts(options).constant,
   ];
-  const ledgerCode = ledger ? `\n\n${readFileSync(ledgerRuntimePath(), "utf8").trimEnd()}\n` : "";
+  const ledgerCode = ledgerParts(options).code;
   const source = `${GENERATED_MARKER} from its stack config: do not edit, run \`npm run render\`.
 # deployment: ${name}
 # inputs-sha256: ${inputsHash}

@@ -6,6 +6,7 @@
  */
 import type { Command } from "./command";
 import { UserError } from "../core/errors";
+import { redactStandardStreams } from "../core/redaction";
 import { planCommand } from "./commands/plan";
 import { renderCommand } from "./commands/render";
 import { installCommand } from "./commands/install";
@@ -60,6 +61,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // The one redaction boundary: nothing this process prints carries a credential value.
+  redactStandardStreams();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

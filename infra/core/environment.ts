@@ -18,6 +18,7 @@ import { parse } from "dotenv";
 import { defaultEndpointConfigPath } from "@qwen-code-modal/contract";
 import { UserError } from "./errors";
 import { projectRoot } from "./paths";
+import { learnModalProfile, learnSecrets } from "./redaction";
 
 /** Modal API credentials (the MODAL_TOKEN_ID / MODAL_TOKEN_SECRET pair; Modal dashboard → Settings → API Tokens). */
 export interface ModalCredentials {
@@ -88,12 +89,15 @@ export interface EnvironmentSources {
 
 /**
  * Resolves the environment once: reads the env file (a missing file adds nothing) and derives
- * every setting from the merged variables.
+ * every setting from the merged variables. Teaches the process's redactor (core/redaction.ts) the
+ * secret values found (variables and the modal profile's tokens).
  * @throws UserError naming the env file when it exists but cannot be read.
  * @throws Error when no project root is found (see {@link projectRoot}).
  */
 export function resolveEnvironment(sources: EnvironmentSources = {}): Environment {
   const resolved = resolveModalEnvironment(sources);
+  learnSecrets(resolved.vars);
+  learnModalProfile(resolved.modal.profilePath);
   return { ...resolved, endpointConfigPath: defaultEndpointConfigPath(resolved.vars) };
 }
 

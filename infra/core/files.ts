@@ -6,12 +6,15 @@
  * file with a `.bak` backup.
  * @module
  */
-import { copyFile, mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import writeFileAtomic from "write-file-atomic";
+import { outputRedactor } from "./redaction";
 
 /**
- * Writes `data` to `path` atomically and durably, creating the parent folders.
+ * Writes `data` to `path` atomically and durably, creating the parent folders. `data` and the
+ * backup pass through the process's redactor (core/redaction.ts): no file this project writes
+ * carries a known credential value.
  * @param options.mode - file mode; default: an existing file keeps its mode, a new one gets 0o666 less the umask.
  * @param options.backup - first copy an existing file to `<path>.bak`.
  * @returns the backup's path, when one was made.
@@ -26,13 +29,15 @@ export async function writeFileAtomically(
   let backupPath: string | undefined;
   if (options.backup) {
     try {
-      await copyFile(path, `${path}.bak`);
+      const previous = await readFile(path, "utf8");
+      const previousMode = (await stat(path)).mode & 0o777;
+      await writeFileAtomic(`${path}.bak`, outputRedactor(previous), { mode: previousMode, fsync: true });
       backupPath = `${path}.bak`;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
   }
-  await writeFileAtomic(path, data, { mode: options.mode, fsync: true });
+  await writeFileAtomic(path, outputRedactor(data), { mode: options.mode, fsync: true });
   return backupPath;
 }
 

@@ -12,6 +12,7 @@ import {
 } from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
 import { resolveEnvironment, type Environment } from "../core/environment";
+import { learnSecrets } from "../core/redaction";
 import { proxyCredentials, type ProxyCredentials } from "./credentials";
 
 /** The deployments and the environment, before credentials are required. */
@@ -53,6 +54,7 @@ export async function loadEndpointContext(options: ContextOptions = {}): Promise
   } catch (err) {
     throw new UserError((err as Error).message);
   }
+  learnSecrets(environment.vars, [config.proxyAuth.tokenIdEnv, config.proxyAuth.tokenSecretEnv]);
   return { config, configPath, envFile, env, environment };
 }
 

@@ -21,7 +21,7 @@ export class ControlDeployment extends pulumi.ComponentResource {
 
   constructor(name: string, args: ControlDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qwen-code-modal:index:ControlDeployment", name, {}, opts);
-    const app = deploymentApp(this, name, { appName: CONTROL_APP, shimSource: args.prepared.shim.source, maxContainers: 1 }, args, opts);
+    const app = deploymentApp(this, name, { appName: CONTROL_APP, shim: args.prepared.shim, maxContainers: 1 }, args, opts);
     this.registerOutputs({ deployHash: app.deployHash });
   }
 }

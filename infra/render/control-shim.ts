@@ -132,5 +132,5 @@ def ${TICK_FUNCTION}() -> None:
 
     print(json.dumps(control_tick(ModalApi(modal, ENVIRONMENT), time.time())), flush=True)
 `;
-  return { name: CONTROL_SHIM_NAME, source, inputsHash };
+  return { name: CONTROL_SHIM_NAME, source, inputsHash, webEndpoints: [] };
 }

@@ -55,6 +55,10 @@ export interface ModalCliStandIn {
   dict(name: string, env?: string): Promise<Record<string, unknown> | undefined>;
   /** Replaces a named Dict's contents (as the GPU containers and the controller write it on Modal). */
   setDict(name: string, contents: Record<string, unknown>, env?: string): Promise<void>;
+  /** With true, later deploys get no web URL from the server (an empty `web_url`), as `function info --json` then shows. */
+  setWebUrlMissing(missing: boolean): Promise<void>;
+  /** Forgets every app row of `name` (Modal no longer knows the app: not even as recently stopped). */
+  forgetApp(name: string): Promise<void>;
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -111,6 +115,14 @@ export async function writeModalCliStandIn(dir: string, apps: SeedApp[]): Promis
     setDict: async (name, contents, env = "main") => {
       const state = await read();
       await writeFile(statePath, JSON.stringify({ ...state, dicts: { ...state.dicts, [`${env}/${name}`]: contents } }));
+    },
+    setWebUrlMissing: async (missing) => {
+      const state = await read();
+      await writeFile(statePath, JSON.stringify({ ...state, webUrlMissing: missing }));
+    },
+    forgetApp: async (name) => {
+      const state = await read();
+      await writeFile(statePath, JSON.stringify({ ...state, apps: state.apps.filter((a) => a.name !== name) }));
     },
   };
 }

@@ -15,6 +15,7 @@ import { controlConfig, CONTROL_DICT, renderControlShim } from "../../infra/rend
 import { renderShim } from "../../infra/render/shim";
 import { writeShims } from "../../infra/render/write";
 import { PYTHON } from "../support/python";
+import { ledgerEntries, ledgerSpend, monthStartSeconds, type LedgerEntry } from "../../infra/cost/ledger";
 
 const SCENARIOS = join(__dirname, "controller_scenarios.py");
 
@@ -29,6 +30,8 @@ let out: {
   budget_warn: BudgetScenario;
   budget_cool: BudgetScenario;
   budget_stop: BudgetScenario;
+  raised: { first: string; second: string | null; secondAlerts: number[]; stoppedAgain: number };
+  pricing: { now: number; entries: Record<string, LedgerEntry>; spend: Record<string, number> };
   idempotent: { first: { cooled: string[]; action: string; alerts: number[]; calls: number }; second: { cooled: string[]; action: null; alerts: number[] }; callsInSecond: Calls; storeUnchanged: boolean };
 };
 
@@ -131,6 +134,28 @@ describe("controller runs are idempotent", () => {
     expect(i.second).toEqual({ cooled: [], action: null, alerts: [] });
     expect(i.callsInSecond).toEqual([]);
     expect(i.storeUnchanged).toBe(true);
+  });
+});
+
+describe("a raised budget starts afresh", () => {
+  it("after a stop at $10, raising the budget to $20 stops nothing at $12 (60 %: the 50 % alert of the new budget only)", () => {
+    expect(out.raised).toEqual({ first: "stop", second: null, secondAlerts: [50], stoppedAgain: 0 });
+  });
+});
+
+describe("the CLI prices the ledger as the controller does", () => {
+  it("same entries, same month-to-date USD per app (ended, killed at its heartbeat, across the month start; other apps left out)", () => {
+    const { now, entries, spend } = out.pricing;
+    const rates = controlConfig(resolveConfig({}))!.apps;
+    const usdPerSecond = Object.fromEntries(rates.map((a) => [a.app, a.usdPerSecond]));
+    const at = new Date(now * 1000);
+    const ts = ledgerSpend(ledgerEntries(Object.entries(entries).map(([key, value]) => ({ key, value }))), usdPerSecond, monthStartSeconds(at), now);
+    expect(ts.map((l) => l.app)).toEqual(["qcm-coder", "qcm-vlm"]);
+    for (const line of ts) expect(line.usd).toBeCloseTo(spend[line.app], 9);
+    // 2 h ended + 0.5 h to the killed one's heartbeat; 1 h of this month + 0.9 h up.
+    expect(ts[0].containerSeconds).toBe(2.5 * 3600);
+    expect(ts[1].containerSeconds).toBeCloseTo(1.9 * 3600, 6);
+    expect(spend.None).toBe(0);
   });
 });
 

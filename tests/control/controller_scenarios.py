@@ -208,6 +208,38 @@ def one_tick(control, now):
     return {"done": done, "calls": api.calls, "store": api.store}
 
 
+PRICING_ENTRIES = dict([
+    ledger("qcm-coder", "ended", T0 + HOUR, T0 + 3 * HOUR, T0 + 3 * HOUR),
+    ledger("qcm-coder", "killed", T0 + 5 * HOUR, T0 + 5.5 * HOUR),
+    # Started last month, ended this month: only this month's part counts.
+    ledger("qcm-vlm", "across", T0 - 2 * HOUR, T0 + HOUR, T0 + HOUR),
+    ledger("qcm-vlm", "up", T0 + 9 * HOUR, T0 + 9.9 * HOUR),
+    ledger("qcm-other", "foreign", T0, T0 + HOUR, T0 + HOUR),
+])
+
+
+def pricing(control):
+    """The controller's month-to-date prices of fixed entries (the CLI prices the same ones)."""
+    now = T0 + 10 * HOUR
+    spend = control.ledger_spend(PRICING_ENTRIES, control.GPU_APPS, now)
+    return {"now": now, "entries": PRICING_ENTRIES, "spend": {str(k): v for k, v in spend.items()}}
+
+
+def raised_budget(control):
+    """After a stop at $10, the budget is raised to $20: the controller starts afresh (no stop at $12)."""
+    control.BUDGET = {"usd_per_month": 10.0, "action": "stop", "webhook": False}
+    rate = control.GPU_APPS["qcm-coder"]["usd_per_second"]
+    k, e = ledger("qcm-coder", "t", T0, T0 + 11 / rate)
+    api = FakeApi(store={k: e})
+    first = control.control_tick(api, T0 + 11 / rate)
+    control.BUDGET = {"usd_per_month": 20.0, "action": "stop", "webhook": False}
+    k, e = ledger("qcm-coder", "t", T0, T0 + 12 / rate)
+    api.store[k] = e
+    before = len(api.stopped)
+    second = control.control_tick(api, T0 + 12 / rate)
+    return {"first": first["action"], "second": second["action"], "secondAlerts": second["alerts"], "stoppedAgain": len(api.stopped) - before}
+
+
 def main():
     control = load(sys.argv[1], "qcm_control_shim")
     if sys.argv[2] == "--tick":
@@ -223,6 +255,8 @@ def main():
     for action in ("warn", "cool", "stop"):
         out[f"budget_{action}"] = budget_crossing(control, action)
     out["idempotent"] = second_run_idempotent(control)
+    out["raised"] = raised_budget(control)
+    out["pricing"] = pricing(control)
     control.BUDGET = budget
     print(json.dumps(out))
 

@@ -277,6 +277,9 @@ export const deploymentSchema = z
 /** A validated model deployment. */
 export type Deployment = z.infer<typeof deploymentSchema>;
 
+/** Budget actions of the controller (see `budgetSchema.action`). */
+export const BUDGET_ACTIONS = ["warn", "cool", "stop"] as const;
+
 /**
  * A monthly budget and the usage it must cover (per enabled deployment). Units: USD per month,
  * hours per day, cold starts per day, days per month. `plan` warns when the expected cost exceeds
@@ -292,6 +295,18 @@ export const budgetSchema = z
     coldStartsPerDay: z.number().int().min(0).max(1000).default(4),
     /** Working days a month. */
     daysPerMonth: z.number().int().min(1).max(31).default(22),
+    /**
+     * What the controller on Modal (`qcm-control`) does once this month's GPU spend from its ledger
+     * reaches `usdPerMonth`: `warn` (log and alert), `cool` (end warm periods, every GPU function's
+     * min_containers 0), `stop` (cool, then stop the GPU apps; `pulumi up --refresh` redeploys them).
+     * See docs/day2.md, "Budget".
+     */
+    action: z.enum(BUDGET_ACTIONS).default("warn"),
+    /**
+     * Name of a Modal Secret holding `QCM_ALERT_WEBHOOK` (an ntfy topic URL or a Slack-compatible
+     * incoming-webhook URL): the controller posts there at 50, 80 and 100 % of the budget.
+     */
+    alertSecret: modalObjectName.optional(),
   })
   .strict();
 
@@ -330,6 +345,11 @@ export const stackSettingsSchema = z
     deployTimeout: seconds(60, 4 * 3600, "deployTimeout"),
     /** Monthly budget and expected usage (`qwen-code-modal:budget`); none by default. */
     budget: budgetSchema.optional(),
+    /**
+     * Deploy the controller app `qcm-control` (GPU-seconds ledger, warm periods ended on Modal, budget
+     * actions); omitted: true. `false` opts out: no controller, no ledger hooks in the GPU shims.
+     */
+    control: z.boolean().optional(),
   })
   .strict();
 

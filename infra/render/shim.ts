@@ -9,7 +9,10 @@
  * on a class whose `@modal.enter()` starts vLLM (docs/serving-modes.md).
  * @module
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Deployment } from "../config/schema";
+import { projectRoot } from "../core/paths";
 import { coldStartShimPlan, SNAPSHOT_METHODS, type ColdStartShimPlan } from "../coldstart";
 import { gpuOptions, gpuSpec } from "../modal/gpus";
 import { canonicalJson, sha256 } from "./hash";
@@ -64,13 +67,38 @@ export interface RenderedShim {
   webEndpoints: WebEndpoint[];
 }
 
+/** What a shim records besides serving. */
+export interface ShimOptions {
+  /** The controller's Dict: each container records its GPU seconds there (ledger_runtime.py); unset: no ledger. */
+  ledgerDict?: string;
+}
+
+/** Path of the ledger code inlined into every GPU shim of a stack with the controller. */
+export function ledgerRuntimePath(root = projectRoot()): string {
+  return join(root, "infra", "render", "ledger_runtime.py");
+}
+
+/**
+ * The ledger's parts of a GPU shim: what the inputs hash must see, the `LEDGER_DICT` constant and the
+ * inlined code (empty without a ledger).
+ */
+export function ledgerParts(options: ShimOptions): { hashInput: object; constant: string[]; code: string } {
+  if (options.ledgerDict === undefined) return { hashInput: {}, constant: [], code: "" };
+  const runtime = readFileSync(ledgerRuntimePath(), "utf8");
+  return {
+    hashInput: { ledger: { dict: options.ledgerDict, runtime: sha256(runtime) } },
+    constant: [`LEDGER_DICT = ${pyStr(options.ledgerDict)}`],
+    code: `\n\n${runtime.trimEnd()}\n`,
+  };
+}
+
 /** SHA-256 (hex) of everything a shim is rendered from. */
-export function shimInputsHash(name: string, d: Deployment): string {
+export function shimInputsHash(name: string, d: Deployment, options: ShimOptions = {}): string {
   // verifyDeploy is what the provider does after deploying, not part of the shim.
   // `serving: "web_server"` (the default) is left out, so a web_server shim is byte for byte what it was before serving modes existed.
   const { verifyDeploy: _verify, serving, ...rest } = d;
   const rendered = serving === "web_server" ? rest : { ...rest, serving };
-  return sha256(canonicalJson({ template: TEMPLATE_VERSION, name, deployment: rendered }));
+  return sha256(canonicalJson({ template: TEMPLATE_VERSION, name, deployment: rendered, ...ledgerParts(options).hashInput }));
 }
 
 /** The cold-start plan of a deployment. */
@@ -149,7 +177,7 @@ def _wait_ready(process: subprocess.Popen, timeout_s: int) -> None:
  * concurrency and the port are `@app.server` arguments. With a memory snapshot the lifecycle is the
  * snapshot class's, minus the web method.
  */
-function appServer(d: Deployment, serverKwargs: string, model: string, snapshot: boolean): string {
+function appServer(d: Deployment, serverKwargs: string, model: string, snapshot: boolean, ledger: boolean): string {
   const start = snapshot
     ? `    @modal.enter(snap=True)
     def ${SNAPSHOT_METHODS.enterSnap}(self) -> None:
@@ -164,33 +192,33 @@ function appServer(d: Deployment, serverKwargs: string, model: string, snapshot:
     @modal.enter(snap=False)
     def ${SNAPSHOT_METHODS.enterRestore}(self) -> None:
         """After every restore (and on the snapshot-taking boot): wake vLLM so it serves at once."""
-        _post("/wake_up")
+        _post("/wake_up")${ledger ? "\n        self.ledger_end = ledger_start()[1]" : ""}
 `
     : `    @modal.enter()
     def ${SERVER_START_METHOD}(self) -> None:
         """Start vLLM; Modal's router sends requests to VLLM_PORT once it listens."""
-        self.process = subprocess.Popen(["vllm", "serve", ${model}, *VLLM_ARGS])
+        self.process = subprocess.Popen(["vllm", "serve", ${model}, *VLLM_ARGS])${ledger ? "\n        self.ledger_end = ledger_start()[1]" : ""}
 `;
   return `@app.server(${serverKwargs})
 class ${SERVER_CLASS}:
 ${start}
     @modal.exit()
     def ${SNAPSHOT_METHODS.exit}(self) -> None:
-        self.process.terminate()
+        self.process.terminate()${ledger ? "\n        self.ledger_end()" : ""}
 `;
 }
 
-function functionServer(d: Deployment, decoratorKwargs: string, webServerKwargs: string, model: string): string {
+function functionServer(d: Deployment, decoratorKwargs: string, webServerKwargs: string, model: string, ledger: boolean): string {
   return `@app.function(${decoratorKwargs})
 @modal.concurrent(max_inputs=${d.maxInputs})
 @modal.web_server(${webServerKwargs})
 def ${SERVE_FUNCTION}() -> None:
     """Start vLLM; Modal routes the web endpoint to VLLM_PORT once it listens."""
-    subprocess.Popen(["vllm", "serve", ${model}, *VLLM_ARGS])
+${ledger ? "    ledger_start()\n" : ""}    subprocess.Popen(["vllm", "serve", ${model}, *VLLM_ARGS])
 `;
 }
 
-function classServer(d: Deployment, decoratorKwargs: string, webServerKwargs: string, model: string): string {
+function classServer(d: Deployment, decoratorKwargs: string, webServerKwargs: string, model: string, ledger: boolean): string {
   return `@app.cls(${decoratorKwargs})
 @modal.concurrent(max_inputs=${d.maxInputs})
 class ${SERVER_CLASS}:
@@ -207,7 +235,7 @@ class ${SERVER_CLASS}:
     @modal.enter(snap=False)
     def ${SNAPSHOT_METHODS.enterRestore}(self) -> None:
         """After every restore (and on the snapshot-taking boot): wake vLLM so it serves at once."""
-        _post("/wake_up")
+        _post("/wake_up")${ledger ? "\n        self.ledger_end = ledger_start()[1]" : ""}
 
     @modal.web_server(${webServerKwargs})
     def ${SERVE_FUNCTION}(self) -> None:
@@ -215,7 +243,7 @@ class ${SERVER_CLASS}:
 
     @modal.exit()
     def ${SNAPSHOT_METHODS.exit}(self) -> None:
-        self.process.terminate()
+        self.process.terminate()${ledger ? "\n        self.ledger_end()" : ""}
 `;
 }
 
@@ -224,8 +252,9 @@ class ${SERVER_CLASS}:
  * @param name - deployment name (e.g. `coder`).
  * @param d - the validated deployment.
  */
-export function renderShim(name: string, d: Deployment): RenderedShim {
-  const inputsHash = shimInputsHash(name, d);
+export function renderShim(name: string, d: Deployment, options: ShimOptions = {}): RenderedShim {
+  const inputsHash = shimInputsHash(name, d, options);
+  const ledger = options.ledgerDict !== undefined;
   const plan = deploymentColdStart(d);
   const snapshot = plan.decorator === "app.cls";
   const server = d.serving === "server";
@@ -276,7 +305,9 @@ export function renderShim(name: string, d: Deployment): RenderedShim {
     `VLLM_ARGS = [\n${argLines(vllmArgs(d, plan))}\n]`,
     `SECRETS = ${secrets}`,
     `VOLUMES = ${volumes(plan)}`,
+    ...ledgerParts(options).constant,
   ];
+  const ledgerCode = ledgerParts(options).code;
   const source = `${GENERATED_MARKER} from its stack config: do not edit, run \`npm run render\`.
 # deployment: ${name}
 # inputs-sha256: ${inputsHash}
@@ -287,14 +318,14 @@ ${imports.map((m) => `import ${m}`).join("\n")}
 import modal
 
 ${constants.join("\n")}
-${plan.bakeWeights ? DOWNLOAD_WEIGHTS : ""}${snapshot ? SNAPSHOT_HELPERS : ""}
+${plan.bakeWeights ? DOWNLOAD_WEIGHTS : ""}${snapshot ? SNAPSHOT_HELPERS : ""}${ledgerCode}
 
 image = ${imageChain(d, plan)}
 
 app = modal.App(APP_NAME)
 
 
-${server ? appServer(d, serverKwargs, model, snapshot) : (snapshot ? classServer : functionServer)(d, decoratorKwargs, webServerKwargs, model)}`;
+${server ? appServer(d, serverKwargs, model, snapshot, ledger) : (snapshot ? classServer : functionServer)(d, decoratorKwargs, webServerKwargs, model, ledger)}`;
   const webEndpoints: WebEndpoint[] = [
     server ? { kind: "server", name: SERVE_FUNCTION } : snapshot ? { kind: "method", cls: SERVER_CLASS, name: SERVE_FUNCTION } : { kind: "function", name: SERVE_FUNCTION },
   ];

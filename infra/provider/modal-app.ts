@@ -3,11 +3,18 @@
  *
  * - diff: by a hash of the rendered shim and deploy options; nothing changed → no `modal` call.
  * - create/update: `modal deploy` (`--strategy recreate` when the app may run one container,
- *   since a rolling deploy would need a second one); endpoint URLs parsed from its output;
- *   output streamed to the Pulumi log.
+ *   since a rolling deploy would need a second one), its output streamed to the Pulumi log as
+ *   progress; then each web endpoint's URL read with `modal function info … --json` /
+ *   `modal server info … --json` (./endpoint-urls.ts). A deploy whose URL cannot be read fails
+ *   the create/update with one message naming the app and the command, so no state is recorded
+ *   whose outputs lack a URL; a state without a URL (written by an older provider) is repaired by
+ *   the next `up` (diff sees it, update reads the URL without deploying) or `refresh` (read).
  * - delete: `modal app stop NAME -y`; an app already stopped or not found (modal's exact
  *   messages) is not an error; anything else is.
- * - read (`pulumi refresh`): `modal app list --json`; an app no longer deployed drops out of state.
+ * - read (`pulumi refresh`): `modal app list --json`; an app no longer deployed drops out of state,
+ *   and when the controller stopped it for the budget (its Dict's `stopped:<app>`, read with
+ *   `modal dict items`), the log says so and what brings it back (`pulumi up --refresh`).
+ * - read and delete fail with one clean message, as create and update do (./host-errors.ts).
  * - deploy and stop progress also goes to the local deploy-events file (./deploy-events.ts), which
  *   the `dashboard` follows.
  * - every deploy is tagged `qcm-<first 12 hex of the deploy hash>` (`modal deploy --tag`), so
@@ -34,11 +41,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { canonicalJson, sha256 } from "../render/hash";
 import { modalAppList, modalAppStop, modalDeploy, type ModalCliContext } from "./modal-cli";
+import { readEndpointUrls } from "./endpoint-urls";
+import { withCleanFailure } from "./host-errors";
+import type { WebEndpoint } from "../modal/web-endpoints";
 import { appendDeployEvent, type DeployOp } from "./deploy-events";
 import { modalAppRollback } from "./modal-history";
 import { operationEnvironment, type ConfiguredCredentials } from "./operation-env";
 import { appLogsTail, runDeployGate } from "./gate-runner";
 import type { Endpoint } from "@qwen-code-modal/contract";
+import { modalDictItems } from "./modal-dict";
+
+/**
+ * The controller's Dict (infra/render/control-shim.ts `CONTROL_DICT`; a literal here, since this
+ * module is serialized into the provider; tests/control checks the two agree).
+ */
+export const CONTROL_DICT_NAME = "qcm-control";
 
 /** Plain inputs of a ModalApp, as the provider receives them. Units: seconds. */
 export interface ModalAppInputs {
@@ -54,6 +71,8 @@ export interface ModalAppInputs {
   strategy: "rolling" | "recreate";
   /** Bound on one `modal deploy`, seconds. */
   deployTimeoutSeconds: number;
+  /** The app's web endpoints, whose URLs are read after each deploy (absent in state written before they were an input). */
+  webEndpoints: WebEndpoint[];
   /** Verify each deploy (see the module note); absent: no verification. */
   verify?: VerifyInputs;
 }
@@ -75,8 +94,13 @@ export interface VerifyInputs {
 export interface ModalAppOutputs extends ModalAppInputs {
   /** SHA-256 of what was deployed (shim + options). */
   deployHash: string;
-  /** Web endpoint URL per function. */
+  /** URL per web endpoint name (see {@link ModalAppInputs.webEndpoints}). */
   urls: Record<string, string>;
+}
+
+/** Whether `outs` lacks the URL of one of `endpoints` (state written when a URL could not be read). */
+export function missingUrls(outs: Pick<ModalAppOutputs, "urls">, endpoints: readonly WebEndpoint[] | undefined): boolean {
+  return (endpoints ?? []).some((e) => !outs.urls?.[e.name]);
 }
 
 /** Hash of everything that, when changed, needs a new `modal deploy`. */
@@ -145,9 +169,10 @@ async function deploy(p: ModalAppProvider, i: ModalAppInputs, previous?: ModalAp
     timeoutSeconds: i.deployTimeoutSeconds,
     tag: deployTag(hash),
   });
+  const urls = await endpointUrls(ctx, i, "deploy");
   if (i.verify && headers) {
     const v = i.verify;
-    const url = result.urls.serve ?? Object.values(result.urls)[0];
+    const url = urls.serve ?? Object.values(urls)[0];
     const log = (line: string) => pulumi.log.info(`[modal ${i.appName}] ${line}`);
     let reason: string;
     if (!url) reason = "modal deploy reported no web endpoint URL";
@@ -162,7 +187,7 @@ async function deploy(p: ModalAppProvider, i: ModalAppInputs, previous?: ModalAp
       });
       if (outcome.ok) {
         log(`gate: passed ${outcome.results.length} checks in ${outcome.seconds} s`);
-        return { ...appInputs(i), deployHash: hash, urls: result.urls };
+        return { ...appInputs(i), deployHash: hash, urls };
       }
       reason = outcome.reason;
     }
@@ -182,7 +207,21 @@ async function deploy(p: ModalAppProvider, i: ModalAppInputs, previous?: ModalAp
     await modalAppStop(ctx, i.appName);
     throw new Error(`${failure}. The new app was stopped (there was no previous version to roll back to).${tail}`);
   }
-  return { ...appInputs(i), deployHash: hash, urls: result.urls };
+  return { ...appInputs(i), deployHash: hash, urls };
+}
+
+/**
+ * Reads the URLs of `i`'s web endpoints (./endpoint-urls.ts).
+ * @param after - what came before, for the message: a `deploy` that succeeded, or a `refresh`.
+ * @throws Error (plain) naming the app, the command and why, and what the next `up` does.
+ */
+async function endpointUrls(ctx: ModalCliContext, i: ModalAppInputs, after: "deploy" | "read"): Promise<Record<string, string>> {
+  try {
+    return await readEndpointUrls(ctx, i.appName, i.webEndpoints ?? []);
+  } catch (err) {
+    const before = after === "deploy" ? `modal deployed ${i.appName}, but its endpoint URL could not be read` : `the endpoint URL of ${i.appName} could not be read`;
+    throw new Error(`${before}: ${(err as Error).message}. Nothing without a URL is recorded; the next \`pulumi up\` reads it again.`);
+  }
 }
 
 /**
@@ -200,8 +239,23 @@ function proxyHeaders(v: VerifyInputs, vars: Readonly<Record<string, string | un
 
 /** Only the input fields (state written by an older provider may hold more). */
 function appInputs(i: ModalAppInputs): ModalAppInputs {
-  const { appName, environment, deploymentName, shimSource, strategy, deployTimeoutSeconds, verify } = i;
-  return { appName, ...(environment === undefined ? {} : { environment }), deploymentName, shimSource, strategy, deployTimeoutSeconds, ...(verify === undefined ? {} : { verify }) };
+  const { appName, environment, deploymentName, shimSource, strategy, deployTimeoutSeconds, webEndpoints, verify } = i;
+  return { appName, ...(environment === undefined ? {} : { environment }), deploymentName, shimSource, strategy, deployTimeoutSeconds, webEndpoints: webEndpoints ?? [], ...(verify === undefined ? {} : { verify }) };
+}
+
+/**
+ * Logs that the controller stopped `app` for the budget this month, when its Dict says so (a warning
+ * with what brings it back); says nothing when the Dict cannot be read or has no such record.
+ */
+async function reportBudgetStop(ctx: ModalCliContext, app: string): Promise<void> {
+  const items = await modalDictItems(ctx, CONTROL_DICT_NAME).catch(() => []);
+  const stop = items.find((e) => e.key === `stopped:${app}`)?.value as { reason?: string; month?: string; at?: number; spent_usd?: number; budget_usd?: number } | undefined;
+  if (stop?.reason !== "budget" || stop.month !== new Date().toISOString().slice(0, 7)) return;
+  const at = new Date((stop.at ?? 0) * 1000).toISOString().slice(0, 16).replace("T", " ");
+  pulumi.log.warn(
+    `[modal ${app}] stopped by the budget at ${at} UTC ($${(stop.spent_usd ?? 0).toFixed(2)} of $${(stop.budget_usd ?? 0).toFixed(2)} this month, qcm-control); ` +
+      "raise qwen-code-modal:budget.usdPerMonth, then `pulumi up --refresh` deploys it again",
+  );
 }
 
 /** The dynamic provider. Exported for tests, which drive it directly against a modal CLI stand-in. */
@@ -224,8 +278,10 @@ export const modalAppProvider: ModalAppProvider = {
     const replaces = (["appName", "environment"] as const).filter((k) => (olds[k] ?? null) !== (news[k] ?? null));
     const redeploy = olds.deployHash !== deployHash(news);
     const recorded = olds.deploymentName !== news.deploymentName || olds.deployTimeoutSeconds !== news.deployTimeoutSeconds ||
-      canonicalJson(olds.verify ?? null) !== canonicalJson(news.verify ?? null);
-    return { changes: replaces.length > 0 || redeploy || recorded, replaces, deleteBeforeReplace: false };
+      canonicalJson(olds.verify ?? null) !== canonicalJson(news.verify ?? null) ||
+      canonicalJson(olds.webEndpoints ?? []) !== canonicalJson(news.webEndpoints ?? []);
+    // A URL missing from state (an older provider recorded a deploy without one): update reads it.
+    return { changes: replaces.length > 0 || redeploy || recorded || missingUrls(olds, news.webEndpoints), replaces, deleteBeforeReplace: false };
   },
 
   async create(inputs: ModalAppInputs) {
@@ -234,22 +290,34 @@ export const modalAppProvider: ModalAppProvider = {
   },
 
   async update(_id: string, olds: ModalAppOutputs, news: ModalAppInputs) {
-    // Only the file stem, the deploy timeout or the verification changed: keep the deployed app, record the new inputs.
-    if (olds.deployHash === deployHash(news)) return { outs: { ...appInputs(news), deployHash: olds.deployHash, urls: olds.urls } };
+    // Only the file stem, the deploy timeout, the verification or the endpoints changed, or a URL is
+    // missing: keep the deployed app, record the new inputs, read the URLs when one is missing.
+    if (olds.deployHash === deployHash(news)) {
+      const urls = missingUrls(olds, news.webEndpoints) ? await endpointUrls(cliContext(this as ModalAppProvider, news, true), news, "read") : olds.urls;
+      return { outs: { ...appInputs(news), deployHash: olds.deployHash, urls } };
+    }
     return { outs: await withEvents(this as ModalAppProvider, news.appName, "deploy", () => deploy(this as ModalAppProvider, news, olds), (o) => o.urls) };
   },
 
   async delete(_id: string, props: ModalAppOutputs) {
     const p = this as ModalAppProvider;
-    const outcome = await withEvents(p, props.appName, "stop", () => modalAppStop(cliContext(p, props, false), props.appName));
+    const outcome = await withCleanFailure(() => withEvents(p, props.appName, "stop", () => modalAppStop(cliContext(p, props, false), props.appName)));
     pulumi.log.info(`[modal ${props.appName}] ${outcome === "stopped" ? "app stopped" : "app was already stopped or gone"}`);
   },
 
   async read(id: string, props: ModalAppOutputs) {
-    const rows = await modalAppList(cliContext(this as ModalAppProvider, props, false));
-    const live = rows.find((r) => r.description === props.appName && r.state === "deployed");
-    // An empty id tells the engine the resource no longer exists.
-    return live ? { id, props } : { id: "", props: {} };
+    const p = this as ModalAppProvider;
+    return withCleanFailure(async () => {
+      const rows = await modalAppList(cliContext(p, props, false));
+      const live = rows.find((r) => r.description === props.appName && r.state === "deployed");
+      if (!live) {
+        await reportBudgetStop(cliContext(p, props, false), props.appName);
+        // An empty id tells the engine the resource no longer exists.
+        return { id: "", props: {} };
+      }
+      if (!missingUrls(props, props.webEndpoints)) return { id, props };
+      return { id, props: { ...props, urls: await endpointUrls(cliContext(p, props, false), props, "read") } };
+    });
   },
 };
 

@@ -350,7 +350,11 @@ export const stackSettingsSchema = z
      * plan's cold-start estimate + 300 s, a bound in seconds, or `false` for none. A failure rolls
      * the update back. A deployment's `verifyDeploy` overrides it for that deployment.
      */
-    gate: z.union([z.boolean(), z.number().int().min(5).max(7200)], { error: "must be true, false, or a bound in seconds (5-7200)" }).optional(),
+    gate: z
+      .union([z.boolean(), z.number().int("must be true, false, or a whole number of seconds (5-7200)").min(5, "must be true, false, or a bound in seconds (5-7200)").max(7200, "must be true, false, or a bound in seconds (5-7200)")], {
+        error: "must be true, false, or a bound in seconds (5-7200)",
+      })
+      .optional(),
     /**
      * Deploy the controller app `qcm-control` (GPU-seconds ledger, warm periods ended on Modal, budget
      * actions); omitted: true. `false` opts out: no controller, no ledger hooks in the GPU shims.

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -82,6 +82,7 @@ describe("status shows agent figures from vLLM's counters and histograms (vLLM s
         const configPath = join(dir, "endpoints-stuck.json");
         await writeStandInEndpointConfig(configPath, { coder: stuck });
         const envFile = join(dir, ".env");
+        await mkdir(join(dir, "stuck"), { recursive: true });
         const modal = await writeModalCliStandIn(join(dir, "stuck"), [{ name: "qcm-coder", tasks: 1 }]);
         return execa(process.execPath, [CLI, "status", "--config", configPath, "--env-file", envFile], { env: { PATH: process.env.PATH, HOME: dir, QCM_MODAL_CLI: modal.path }, extendEnv: false, reject: false });
       };

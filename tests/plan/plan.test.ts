@@ -68,7 +68,7 @@ describe("plan (embedded default, no credentials, no network)", () => {
     expect((await runCli(["plan", "--stack-config", off])).stdout).toContain("  deploy gate  off (qwen-code-modal:gate false)");
     const bad = await runCli(["plan", "--stack-config", await configFile({ settings: { gate: 2 } })]);
     expect(bad.exitCode).toBe(1);
-    expect(bad.stderr).toContain("gate: must be true, false, or a bound in seconds (5-7200)");
+    expect(bad.stderr).toMatch(/qwen-code-modal:gate: got 2; must be true, false, or a bound in seconds \(5-7200\)/);
   });
 
   it("the engine safety matrix: MTP with prefix caching and with tool parsing warn, citing vLLM 0.33.0's source lines and the reports; the defaults do not", async () => {

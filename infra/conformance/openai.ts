@@ -112,33 +112,10 @@ export async function checkToolCall(coder: Endpoint, request: CheckCall): Promis
 export async function checkVision(vlm: Endpoint, call: CheckCall, maxTokens = 4096): Promise<CheckResult> {
   const name = "images (triangle, colour block)";
   const images = [await triangleImage(), await redBlockImage()];
-  const out = await httpCall(`${vlm.baseUrl}/chat/completions`, {
-    ...call,
-    method: "POST",
-    json: {
-      model: vlm.model,
-      max_tokens: maxTokens,
-      temperature: 0,
-      messages: [
-        {
-          role: "user",
-          content: [
-            ...images.map((i) => ({ type: "image_url", image_url: { url: i.dataUrl } })),
-            { type: "text", text: "The first image shows one shape; the second is filled with one colour. Answer with two words: the shape, then the colour." },
-          ],
-        },
-      ],
-    },
-  });
-  if (out.status !== 200) return fail(name, out.ms, `${describeOutcome(out)}: ${out.text.slice(0, 200)}`);
-  let answer: string;
-  let message: AssistantMessage;
-  try {
-    message = (JSON.parse(out.text) as { choices: { message: AssistantMessage }[] }).choices[0].message;
-    answer = splitReasoning(message).answer;
-  } catch {
-    return fail(name, out.ms, `the answer is not a chat completion: ${out.text.slice(0, 200)}`);
-  }
+  const r = await askVlm(vlm, call, images, "The first image shows one shape; the second is filled with one colour. Answer with two words: the shape, then the colour.", maxTokens);
+  if (!r.ok) return fail(name, r.ms, r.detail);
+  const { answer, message, ms } = r;
+  const out = { ms };
   const missing = images.filter((i) => !answer.toLowerCase().includes(i.expect)).map((i) => i.expect);
   if (missing.length) return fail(name, out.ms, `answer ${JSON.stringify(answer.slice(0, 160))} does not say ${missing.join(" or ")}`);
   const reasoning = message.reasoning ?? message.reasoning_content ?? "";
@@ -300,7 +277,13 @@ export async function checkLongPrompt(coder: Endpoint, call: CheckCall): Promise
 }
 
 /** One non-streamed VLM question about `images`; the answer split from its reasoning, or the failure. */
-async function askVlm(vlm: Endpoint, call: CheckCall, images: SmokeImage[], question: string, maxTokens: number): Promise<{ ok: true; answer: string; ms: number } | { ok: false; detail: string; ms: number }> {
+async function askVlm(
+  vlm: Endpoint,
+  call: CheckCall,
+  images: SmokeImage[],
+  question: string,
+  maxTokens: number,
+): Promise<{ ok: true; answer: string; message: AssistantMessage; ms: number } | { ok: false; detail: string; ms: number }> {
   const out = await httpCall(`${vlm.baseUrl}/chat/completions`, {
     ...call,
     method: "POST",
@@ -314,7 +297,7 @@ async function askVlm(vlm: Endpoint, call: CheckCall, images: SmokeImage[], ques
   if (out.status !== 200) return { ok: false, ms: out.ms, detail: `${describeOutcome(out)}: ${out.text.slice(0, 200)}` };
   try {
     const message = (JSON.parse(out.text) as { choices: { message: AssistantMessage }[] }).choices[0].message;
-    return { ok: true, answer: splitReasoning(message).answer, ms: out.ms };
+    return { ok: true, answer: splitReasoning(message).answer, message, ms: out.ms };
   } catch {
     return { ok: false, ms: out.ms, detail: `the answer is not a chat completion: ${out.text.slice(0, 200)}` };
   }

@@ -20,10 +20,9 @@ export interface ModalAppArgs {
   proxyAuth: { tokenIdEnv: string; tokenSecretEnv: string };
 }
 
-/** The ModalApp's `verify` input (the deploy gate) for a gate bound; nothing when the gate is off. */
-function verifyInputs(d: Deployment, proxyAuth: ModalAppArgs["proxyAuth"], timeoutSeconds: number | undefined): { verify?: VerifyInputs } {
-  if (timeoutSeconds === undefined) return {};
-  const endpoint = {
+/** The endpoint facts of a deployment, as the endpoint config and the deploy gate describe it (all but its URLs). */
+function endpointFacts(d: Deployment): Omit<Endpoint, "url" | "baseUrl"> {
+  return {
     role: d.role,
     app: d.appName,
     model: d.servedModelName,
@@ -32,8 +31,15 @@ function verifyInputs(d: Deployment, proxyAuth: ModalAppArgs["proxyAuth"], timeo
     maxImagesPerPrompt: d.maxImagesPerPrompt,
     toolCalling: d.toolCallParser !== undefined,
     reasoning: d.reasoningParser !== undefined,
+    // Only a Modal Server is marked: a web_server deployment's endpoint config stays as it was.
+    ...(d.serving === "server" ? { serving: "server" as const } : {}),
   };
-  return { verify: { model: d.servedModelName, timeoutSeconds, endpoint, proxyTokenIdEnv: proxyAuth.tokenIdEnv, proxyTokenSecretEnv: proxyAuth.tokenSecretEnv } };
+}
+
+/** The ModalApp's `verify` input (the deploy gate) for a gate bound; nothing when the gate is off. */
+function verifyInputs(d: Deployment, proxyAuth: ModalAppArgs["proxyAuth"], timeoutSeconds: number | undefined): { verify?: VerifyInputs } {
+  if (timeoutSeconds === undefined) return {};
+  return { verify: { model: d.servedModelName, timeoutSeconds, endpoint: endpointFacts(d), proxyTokenIdEnv: proxyAuth.tokenIdEnv, proxyTokenSecretEnv: proxyAuth.tokenSecretEnv } };
 }
 
 /** Arguments of a {@link ModelDeployment}. */
@@ -96,20 +102,9 @@ export class ModelDeployment extends pulumi.ComponentResource {
       return url;
     });
     this.baseUrl = this.url.apply((u) => `${u}/v1`);
-    this.endpoint = {
-      role: d.role,
-      app: d.appName,
-      url: this.url,
-      baseUrl: this.baseUrl,
-      model: d.servedModelName,
-      modelId: d.modelId,
-      maxModelLen: d.maxModelLen,
-      maxImagesPerPrompt: d.maxImagesPerPrompt,
-      toolCalling: d.toolCallParser !== undefined,
-      reasoning: d.reasoningParser !== undefined,
-      // Only a Modal Server is marked: a web_server deployment's endpoint config stays as it was.
-      ...(d.serving === "server" ? { serving: "server" as const } : {}),
-    };
+    // Keys in the order the endpoint config has always had (role, app, url, baseUrl, ...).
+    const { role, app: appName, ...facts } = endpointFacts(d);
+    this.endpoint = { role, app: appName, url: this.url, baseUrl: this.baseUrl, ...facts };
     this.registerOutputs({ url: this.url, baseUrl: this.baseUrl });
   }
 }

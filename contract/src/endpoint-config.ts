@@ -68,6 +68,11 @@ export const endpointSchema = z.object({
   toolCalling: z.boolean(),
   /** Whether the server splits reasoning from the answer (`--reasoning-parser`). */
   reasoning: z.boolean(),
+  /**
+   * How Modal serves it: `server` for a Modal Server (clients send `Modal-Session-ID`,
+   * ./session-affinity.ts); absent or `web_server` for a Web Function.
+   */
+  serving: z.enum(["web_server", "server"]).optional(),
 });
 export type Endpoint = z.infer<typeof endpointSchema>;
 

@@ -49,6 +49,8 @@ export interface ModalCliStandIn {
   state(): Promise<StandInState>;
   /** The web endpoint URL every later deploy prints (a local vLLM stand-in), or Modal's shape again with undefined. */
   setDeployUrl(url: string | undefined): Promise<void>;
+  /** How long `app logs --follow` keeps streaming (a line a second) before it ends; 0 (default): it ends at once. */
+  setLogsFollowSeconds(seconds: number): Promise<void>;
   /** The project's Python for QCM_PYTHON: the real one, except that infra/provider/modal_dict.py's Dict writes go to this state. */
   python: string;
   /** A named Dict's contents in an environment (undefined when never written). */
@@ -109,6 +111,10 @@ export async function writeModalCliStandIn(dir: string, apps: SeedApp[]): Promis
     setDeployUrl: async (url) => {
       const state = await read();
       await writeFile(statePath, JSON.stringify({ ...state, deployUrl: url }));
+    },
+    setLogsFollowSeconds: async (seconds) => {
+      const state = await read();
+      await writeFile(statePath, JSON.stringify({ ...state, logsFollowSeconds: seconds }));
     },
     python,
     dict: async (name, env = "main") => (await read()).dicts?.[`${env}/${name}`],

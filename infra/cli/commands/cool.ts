@@ -13,7 +13,7 @@ import { coolExpired, coolFunction, findWebFunction, runWarmTimer } from "../../
 import { putWarmRecord, readWarmRecords, warmRecordsPath } from "../../ops/warm-records";
 import { clearWarmOnModal, controlPythonContext } from "../../ops/warm-control";
 
-const USAGE = "[DEPLOYMENT] [--config FILE] [--env-file FILE]";
+const USAGE = "[DEPLOYMENT] [--config FILE] [--dotenv FILE]";
 
 export const coolCommand: Command = {
   name: "cool",

@@ -26,7 +26,7 @@ async function budgetLines(ctx: ModalCliContext, context: ClientContext): Promis
   return [ledger!.line, ...(billed === undefined ? [] : [`billed this month (modal billing report): $${billed.toFixed(2)}`])].join("\n");
 }
 
-const USAGE = "[--config FILE] [--env-file FILE] [--wake] [--request-timeout SECONDS]";
+const USAGE = "[--config FILE] [--dotenv FILE] [--wake] [--request-timeout SECONDS]";
 
 export const statusCommand: Command = {
   name: "status",

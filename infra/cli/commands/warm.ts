@@ -19,7 +19,7 @@ import { controllerEndsLine, controlPythonContext, recordWarmOnModal } from "../
 import { isModalCliError } from "../../provider/modal-cli";
 import { modalMessage } from "../../ops/modal-apps";
 
-const USAGE = "[DEPLOYMENT] [--for DURATION (default 3h, at most 24h)] [--containers N] [--no-timer] [--config FILE] [--env-file FILE] [--stack-config FILE]";
+const USAGE = "[DEPLOYMENT] [--for DURATION (default 3h, at most 24h)] [--containers N] [--no-timer] [--config FILE] [--dotenv FILE] [--stack-config FILE]";
 
 export const warmCommand: Command = {
   name: "warm",
@@ -56,7 +56,7 @@ export const warmCommand: Command = {
         )
       : false;
     if (!values["no-timer"]) {
-      const timer = spawn(process.execPath, [process.argv[1], "cool", name, "--timer", record.id, "--config", context.configPath, "--env-file", context.envFile], {
+      const timer = spawn(process.execPath, [process.argv[1], "cool", name, "--timer", record.id, "--config", context.configPath, "--dotenv", context.envFile], {
         detached: true,
         stdio: "ignore",
         env: process.env,

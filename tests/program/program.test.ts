@@ -64,7 +64,7 @@ describe("Pulumi program under Pulumi's mocks (engine and Modal are stand-ins)",
     // The app's inputs describe the app: no credentials, modal CLI or .env path (resolved when each operation runs).
     for (const app of [coderApp, run.resources.find((r) => r.name === "vlm" && r.type === "pulumi-nodejs:dynamic:Resource")!.inputs]) {
       expect(Object.keys(app).filter((k) => k !== "__provider").sort()).toEqual(
-        ["appName", "deployHash", "deployTimeoutSeconds", "deploymentName", "shimSource", "strategy", "urls"].filter((k) => k in app),
+        ["appName", "deployHash", "deployTimeoutSeconds", "deploymentName", "shimSource", "strategy", "urls", "webEndpoints"].filter((k) => k in app),
       );
       expect(JSON.stringify(app)).not.toContain(TOKEN_ID);
       expect(JSON.stringify(app)).not.toContain(TOKEN_SECRET);

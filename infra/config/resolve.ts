@@ -67,15 +67,29 @@ function keyOf(keyPrefix: string, path: readonly PropertyKey[]): string {
   return keyPrefix.endsWith(":") || !rest ? `${keyPrefix}${rest}` : `${keyPrefix}.${rest}`;
 }
 
-function problemsOf(error: z.ZodError, input: unknown, keyPrefix: string): string[] {
+/**
+ * Problem lines for zod's issues (an unknown-keys issue gives one line per key).
+ * @param explain - a better "what is allowed" for an issue at a path (undefined keeps zod's message).
+ */
+function problemsOf(error: z.ZodError, input: unknown, keyPrefix: string, explain?: (path: PropertyKey[]) => string | undefined): string[] {
   return error.issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") {
       // One line per key, each with its own full path (a stack-wide key is `qwen-code-modal:<key>`).
       return issue.keys.map((k) => `${keyOf(keyPrefix, [...issue.path, k])}: unknown key; remove it (check the spelling against README's configuration table)`);
     }
     const got = describe(valueAt(input, issue.path));
-    return [`${keyOf(keyPrefix, issue.path)}: got ${got}; ${issue.message}`];
+    return [`${keyOf(keyPrefix, issue.path)}: got ${got}; ${explain?.(issue.path) ?? issue.message}`];
   });
+}
+
+/**
+ * What an `enabled` entry may be. A `null` entry is what `pulumi config set --path
+ * 'qwen-code-modal:enabled[2]' NAME` leaves on a stack that never set `enabled` (pulumi 3.274.1
+ * stores `[null, null, "NAME"]`), hence the command that sets the whole list.
+ */
+function enabledEntryHint(names: readonly string[]): string {
+  const example = JSON.stringify([...DEFAULT_STACK_SETTINGS.enabled, ...names.filter((n) => !DEFAULT_STACK_SETTINGS.enabled.includes(n))]);
+  return `must name deployments among ${names.join(", ")}; set the whole list, e.g. pulumi config set qwen-code-modal:enabled '${example}'`;
 }
 
 /**
@@ -88,14 +102,18 @@ export function resolveConfig(raw: RawStackConfig): ResolvedConfig {
   const problems: string[] = [];
   const settingsInput = { ...DEFAULT_STACK_SETTINGS, ...(raw.settings ?? {}) };
   const settingsResult = stackSettingsSchema.safeParse(settingsInput);
-  if (!settingsResult.success) problems.push(...problemsOf(settingsResult.error, settingsInput, `${CONFIG_NAMESPACE}:`));
+  const knownNames = [...new Set([...Object.keys(DEFAULT_DEPLOYMENTS), ...Object.keys(DEFAULT_IMAGE_EDIT_DEPLOYMENTS), ...(isPlainObject(raw.deployments) ? Object.keys(raw.deployments) : [])])];
+  if (!settingsResult.success) {
+    const explain = (path: PropertyKey[]) => (path[0] === "enabled" && path.length === 2 ? enabledEntryHint(knownNames) : undefined);
+    problems.push(...problemsOf(settingsResult.error, settingsInput, `${CONFIG_NAMESPACE}:`, explain));
+  }
 
   const overrides = raw.deployments ?? {};
   if (!isPlainObject(overrides)) {
     problems.push(`${CONFIG_NAMESPACE}:deployments: got ${describe(overrides)}; must be an object keyed by deployment name`);
     throw new ConfigError(problems);
   }
-  const names = new Set([...Object.keys(DEFAULT_DEPLOYMENTS), ...Object.keys(DEFAULT_IMAGE_EDIT_DEPLOYMENTS), ...Object.keys(overrides)]);
+  const names = new Set(knownNames);
   const deployments: Record<string, Deployment> = {};
   const imageEdits: Record<string, ImageEditDeployment> = {};
   for (const name of names) {

@@ -63,6 +63,8 @@ describe("stack config validation", () => {
     ["unknown tool-call parser", { deployments: { coder: { toolCallParser: "qwen3-coder" } } }, /toolCallParser: got "qwen3-coder"; Invalid option: expected one of "qwen3_coder"/],
     ["GPU memory utilization above 1", { deployments: { coder: { gpuMemoryUtilization: 1.2 } } }, /gpuMemoryUtilization: got 1\.2; Too big/],
     ["enabled names a deployment that does not exist", { settings: { enabled: ["coder", "embedder"] } }, /qwen-code-modal:enabled: got "embedder"; must name deployments among coder, vlm/],
+    // What `pulumi config set --path 'qwen-code-modal:enabled[2]' image-edit` stores on a fresh stack (pulumi 3.274.1).
+    ["enabled with null entries (a --path index set on a stack that never set enabled)", { settings: { enabled: [null, null, "image-edit"] as unknown as string[] } }, /^qwen-code-modal:enabled\.0: got null; must name deployments among coder, vlm, image-edit; set the whole list, e\.g\. pulumi config set qwen-code-modal:enabled '\["coder","vlm","image-edit"\]'$/],
     ["workspace that is not a DNS label", { settings: { workspace: "My_Workspace" } }, /^qwen-code-modal:workspace: got "My_Workspace"/],
     ["coder and vlm with one served model name", { deployments: { vlm: { servedModelName: "qwen3-coder-next" } } }, /^qwen-code-modal:deployments\.vlm\.servedModelName: got "qwen3-coder-next"; already served by deployment coder \(coder\): clients pick a model by this name/],
     ["an unknown stack-wide key, named by its own key path", { settings: { budgett: { usdPerMonth: 5 } } }, /^qwen-code-modal:budgett: unknown key; remove it/],

@@ -61,19 +61,24 @@ function describe(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** The full key path of `path` under `keyPrefix` (`qwen-code-modal:` or `qwen-code-modal:deployments.coder`). */
+function keyOf(keyPrefix: string, path: readonly PropertyKey[]): string {
+  const rest = path.map(String).join(".");
+  return keyPrefix.endsWith(":") || !rest ? `${keyPrefix}${rest}` : `${keyPrefix}.${rest}`;
+}
+
 /**
- * One problem line per zod issue.
+ * Problem lines for zod's issues (an unknown-keys issue gives one line per key).
  * @param explain - a better "what is allowed" for an issue at a path (undefined keeps zod's message).
  */
 function problemsOf(error: z.ZodError, input: unknown, keyPrefix: string, explain?: (path: PropertyKey[]) => string | undefined): string[] {
-  return error.issues.map((issue) => {
-    const rest = issue.path.map(String).join(".");
-    const key = keyPrefix.endsWith(":") || !rest ? `${keyPrefix}${rest}` : `${keyPrefix}.${rest}`;
+  return error.issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") {
-      return `${key}: unknown key(s) ${issue.keys.join(", ")}; remove them (check the spelling against README's configuration table)`;
+      // One line per key, each with its own full path (a stack-wide key is `qwen-code-modal:<key>`).
+      return issue.keys.map((k) => `${keyOf(keyPrefix, [...issue.path, k])}: unknown key; remove it (check the spelling against README's configuration table)`);
     }
     const got = describe(valueAt(input, issue.path));
-    return `${key}: got ${got}; ${explain?.(issue.path) ?? issue.message}`;
+    return [`${keyOf(keyPrefix, issue.path)}: got ${got}; ${explain?.(issue.path) ?? issue.message}`];
   });
 }
 
@@ -179,6 +184,19 @@ export function resolveConfig(raw: RawStackConfig): ResolvedConfig {
       const other = byApp.get(d.appName);
       if (other) problems.push(`${CONFIG_NAMESPACE}:deployments.${name}.appName: got ${describe(d.appName)}; already used by deployment ${other}, app names must differ`);
       byApp.set(d.appName, name);
+    }
+    // Clients key a model by its served name (qwen-code's model providers, `install`): a coder and
+    // a vlm (or image-edit) serving one name would leave one of them unreachable.
+    const byServedName = new Map<string, { name: string; role: string }>();
+    for (const [name, d] of [...Object.entries(enabled), ...Object.entries(enabledImageEdits)]) {
+      const other = byServedName.get(d.servedModelName);
+      if (other && other.role !== d.role) {
+        problems.push(
+          `${CONFIG_NAMESPACE}:deployments.${name}.servedModelName: got ${describe(d.servedModelName)}; already served by deployment ${other.name} (${other.role}): ` +
+            "clients pick a model by this name, so each role needs its own; set another servedModelName",
+        );
+      }
+      if (!other) byServedName.set(d.servedModelName, { name, role: d.role });
     }
   }
   if (problems.length > 0 || !settings) throw new ConfigError(problems);

@@ -13,7 +13,7 @@ import { resolveModalCredentials } from "./config/credentials";
 import { resolveEnvironment, type Environment } from "./core/environment";
 import { readPulumiConfig } from "./config/pulumi-config";
 import { ConfigError, resolveConfig, type ResolvedConfig } from "./config/resolve";
-import { prepareDeployments } from "./prepare";
+import { prepareDeployments, vllmCheckEnvironment } from "./prepare";
 import { defineStack } from "./program/stack";
 
 /** Every problem with the stack config and the credentials, or the resolved config. */
@@ -49,7 +49,9 @@ async function main() {
   try {
     const environment = resolveEnvironment();
     const config = validate(environment);
-    const prepared = await prepareDeployments(config, { python: environment.modal.python });
+    // The modal SDK and (when installed, unless QCM_VLLM_CHECK=0) the pinned vLLM check every shim
+    // before anything is deployed; an unchanged shim's passing reports come from the cache folder.
+    const prepared = await prepareDeployments(config, { python: environment.modal.python, vllm: vllmCheckEnvironment(environment), cacheDir: environment.cacheDir });
     for (const warning of prepared.warnings) pulumi.log.warn(warning);
     return defineStack({ stackName: pulumi.getStack(), config, prepared, endpointConfigPath: environment.endpointConfigPath });
   } catch (err) {

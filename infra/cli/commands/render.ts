@@ -19,7 +19,7 @@ export const renderCommand: Command = {
     const environment = resolveEnvironment();
     const dir = opts.out ?? shimsDir(environment.root);
     const config = await loadStackConfig(opts["stack-config"]);
-    const prepared = await prepareDeployments(config, { python: environment.modal.python, write: !opts.check, dir });
+    const prepared = await prepareDeployments(config, { python: environment.modal.python, write: !opts.check, dir, cacheDir: environment.cacheDir });
     for (const warning of prepared.warnings) console.error(`warning: ${warning}`);
     if (!opts.check) {
       for (const p of prepared.deployments) console.log(`wrote ${shimPath(dir, p.name)} (inputs ${p.shim.inputsHash.slice(0, 12)})`);

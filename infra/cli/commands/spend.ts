@@ -33,7 +33,7 @@ export const spendCommand: Command = {
     const config = await loadStackConfig(values["stack-config"]);
     const environment = resolveEnvironment({ envFile: values["env-file"] });
     const ctx = opsModalContext(resolveModalCli(environment), environment);
-    const entries = buildPlan((await prepareDeployments(config, { python: environment.modal.python })).deployments, config.settings);
+    const entries = buildPlan((await prepareDeployments(config, { python: environment.modal.python, cacheDir: environment.cacheDir })).deployments, config.settings);
     const report = await spendReport(ctx, {
       period,
       entries,

@@ -37,7 +37,11 @@ export function formatBenchResult(r: BenchResult, savedTo?: string): string {
   const lines = table.map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ").trimEnd());
   const pc = r.prefixCache;
   const facts: [string, string][] = [
-    ["prefix-cache hit rate", pc ? `${pct(pc.hitRate)} (${n(pc.hitTokens)} of ${n(pc.queriedTokens)} queried tokens, /metrics delta)` : "- (/metrics not readable)"],
+    ["prefix-cache hit rate", pc
+        ? `${pct(pc.hitRate)} (${n(pc.hitTokens)} of ${n(pc.queriedTokens)} queried tokens, /metrics delta)`
+        : r.server
+          ? "- (/metrics has no vllm:prefix_cache_queries/hits counters: prefix caching off, or not vLLM)"
+          : "- (/metrics not readable)"],
     ["spec-decode acceptance", r.server?.specDecodeAcceptance == null ? "- (off or no drafts)" : pct(r.server.specDecodeAcceptance)],
     ["tool calls", `${r.toolCalls.structured}/${r.toolCalls.asked} asked turns answered with structured tool_calls; ${r.toolCalls.leaked} turn(s) leaked <tool_call> markup into content`],
     ["aggregate decode", `${rate(r.decode.aggregateTokensPerSecond)} over ${w.sessions} concurrent sessions; ${n(r.tokens.prompt)} prompt + ${n(r.tokens.completion)} generated tokens in ${s(r.durationMs)}`],

@@ -52,6 +52,13 @@ export function spread(values: readonly number[]): Spread {
   return { n: v.length, p50: round(at(0.5)), p90: round(at(0.9)), mean: round(v.reduce((a, b) => a + b, 0) / v.length) };
 }
 
+/**
+ * Fewest generated tokens a turn needs for its per-stream decode rate to count: the rate is
+ * `(tokens - 1) / (last token - first token)`, and over a handful of tokens one scheduling pause or
+ * one chunk carrying several tokens decides it. A turn ended early (a tool call, a stop) is left out.
+ */
+export const MIN_DECODE_TOKENS = 16;
+
 async function readMetricsPage(target: BenchTarget, timeoutMs: number): Promise<MetricsReading | null> {
   const page = await httpCall(`${target.url}/metrics`, { headers: target.headers, timeoutMs });
   if (page.status !== 200) return null;
@@ -147,7 +154,7 @@ async function runSession(
       session: index,
       turn,
       ttftMs: s.firstTokenAt,
-      decodeTokensPerSecond: completion > 1 && decodeMs > 0 ? (completion - 1) / (decodeMs / 1000) : undefined,
+      decodeTokensPerSecond: completion >= MIN_DECODE_TOKENS && decodeMs > 0 ? (completion - 1) / (decodeMs / 1000) : undefined,
       promptTokens: s.usage?.prompt_tokens ?? 0,
       completionTokens: completion,
       askedTool: asksForTool(turn),

@@ -6,6 +6,8 @@
  */
 import type { Command } from "./command";
 import { UserError } from "../core/errors";
+import { redactStandardStreams } from "../core/redaction";
+import { HelpRequested } from "./options";
 import { planCommand } from "./commands/plan";
 import { renderCommand } from "./commands/render";
 import { installCommand } from "./commands/install";
@@ -54,12 +56,18 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      console.log(`${err.message}\n\n${command.summary}`);
+      return 0;
+    }
     console.error(`error: ${err instanceof UserError ? err.message : (err as Error).stack ?? String(err)}`);
     return 1;
   }
 }
 
 if (require.main === module) {
+  // The one redaction boundary: nothing this process prints carries a credential value.
+  redactStandardStreams();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -53,6 +53,7 @@ export const MANAGED_VLLM_FLAGS = [
   "--gpu-memory-utilization",
   "--tensor-parallel-size",
   "--limit-mm-per-prompt",
+  "--mm-processor-kwargs",
   "--enable-auto-tool-choice",
   "--tool-call-parser",
   "--reasoning-parser",
@@ -167,6 +168,14 @@ export const deploymentSchema = z
       .min(0)
       .max(MAX_IMAGES_PER_PROMPT, `must be at most ${MAX_IMAGES_PER_PROMPT} (vlm-analyzer sends 1 to 5 images a prompt)`),
     /**
+     * Largest image, in pixels, the server's image processor keeps: a larger image is resized
+     * down to at most this many (aspect ratio kept), whatever the client sent. Rendered as
+     * `--mm-processor-kwargs {"max_pixels": N}` (Qwen-VL processors: vLLM 0.33.0
+     * model_executor/models/qwen2_vl.py:974-976 makes it the processor's `longest_edge`, which
+     * qwen3_vl.py:1000-1006 passes to smart_resize). Only for a deployment that takes images.
+     */
+    maxImagePixels: z.number().int().min(65_536, "must be at least 65,536 (256x256 px)").max(16_777_216, "must be at most 16,777,216 (Qwen3-VL's own largest size)").optional(),
+    /**
      * Cold-start mode: `image` (weights baked in at build), `volume` (weights cached in a Modal
      * Volume), `snapshot` (Modal CPU+GPU memory snapshot of a sleeping vLLM). See docs/coldstart.md.
      */
@@ -197,6 +206,9 @@ export const deploymentSchema = z
   .superRefine((d, ctx) => {
     if (d.role === "vlm" && d.maxImagesPerPrompt < 1) {
       ctx.addIssue({ code: "custom", path: ["maxImagesPerPrompt"], message: "a vlm deployment must allow at least 1 image" });
+    }
+    if (d.maxImagePixels !== undefined && d.maxImagesPerPrompt < 1) {
+      ctx.addIssue({ code: "custom", path: ["maxImagePixels"], message: "bounds images, but this deployment takes none (maxImagesPerPrompt 0): remove it" });
     }
     if (d.speculativeDecoding && !hasMtpArchitecture(d.modelId)) {
       ctx.addIssue({

@@ -7,7 +7,7 @@
  * Rules (one set, everywhere):
  * - variables: the project's dotenv file under the process environment (a variable set in the
  *   process wins, as with dotenv); the process environment is not changed;
- * - env file: the `envFile` argument (`--env-file`), else `$QCM_ENV_FILE`, else `<root>/.env`;
+ * - env file: the `envFile` argument (`--dotenv`), else `$QCM_ENV_FILE`, else `<root>/.env`;
  * - every other setting below is read from the merged variables, so `.env` can set it too.
  * @module
  */
@@ -20,6 +20,7 @@ import { parse } from "dotenv";
 import { defaultEndpointConfigPath } from "@qwen-code-modal/contract/endpoint-config";
 import { UserError } from "./errors";
 import { projectRoot } from "./paths";
+import { learnModalProfile, learnSecrets } from "./redaction";
 
 /** Modal API credentials (the MODAL_TOKEN_ID / MODAL_TOKEN_SECRET pair; Modal dashboard → Settings → API Tokens). */
 export interface ModalCredentials {
@@ -82,7 +83,7 @@ export interface Environment {
 export interface EnvironmentSources {
   /** The process environment; default `process.env`. Only entry points and tests pass another. */
   processEnv?: NodeJS.ProcessEnv;
-  /** Env file to read (a command's `--env-file`, a provider input); default `$QCM_ENV_FILE`, else `<root>/.env`. */
+  /** Env file to read (a command's `--dotenv`, a provider input); default `$QCM_ENV_FILE`, else `<root>/.env`. */
   envFile?: string;
   /** Project root; default {@link projectRoot}. */
   root?: string;
@@ -90,12 +91,15 @@ export interface EnvironmentSources {
 
 /**
  * Resolves the environment once: reads the env file (a missing file adds nothing) and derives
- * every setting from the merged variables.
+ * every setting from the merged variables. Teaches the process's redactor (core/redaction.ts) the
+ * secret values found (variables and the modal profile's tokens).
  * @throws UserError naming the env file when it exists but cannot be read.
  * @throws Error when no project root is found (see {@link projectRoot}).
  */
 export function resolveEnvironment(sources: EnvironmentSources = {}): Environment {
   const resolved = resolveModalEnvironment(sources);
+  learnSecrets(resolved.vars);
+  learnModalProfile(resolved.modal.profilePath);
   return { ...resolved, endpointConfigPath: defaultEndpointConfigPath(resolved.vars) };
 }
 

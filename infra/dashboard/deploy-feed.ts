@@ -3,15 +3,17 @@
  * `pulumi up` / `pulumi destroy` (infra/provider/deploy-events.ts): the file is followed as it
  * grows, and each app's latest deploy is reduced to a phase and a percentage.
  *
- * Phases of a deploy (from `modal deploy` output, modal 1.6.4 `runner.py` / `_output/status.py`):
- * 0 % started → 25 % image (`Building image`, `Created mount`) → 50 % objects (`Created objects`,
- * `Created web function`) → 100 % deployed (the provider's `done`), or failed. A stop goes
+ * Phases of a deploy (from `modal deploy` output, read by the provider's one reader of it,
+ * ../provider/deploy-output.ts `deployLinePhase`): 0 % started → 25 % image (`Building image`) →
+ * 50 % objects (`Created objects`, `Created Function serve`) → 100 % deployed (the provider's
+ * `done`), or failed. A stop goes
  * 0 % stopping → 100 % stopped. What follows a deploy (the first container's cold start) is the
  * monitor's job (./monitor.ts).
  * @module
  */
 import { openSync, readSync, closeSync, statSync, unwatchFile, watchFile } from "node:fs";
 import type { DeployEvent, DeployOp } from "../provider/deploy-events";
+import { deployLinePhase } from "../provider/deploy-output";
 
 /** One app's latest deploy or stop, as the page shows it. */
 export interface DeployProgress {
@@ -31,9 +33,6 @@ export interface DeployProgress {
   urls?: Record<string, string>;
 }
 
-const IMAGE = /Building image|Created mount|=> Step \d/;
-const OBJECTS = /Created objects|Created web (?:function|endpoint)|Created function/;
-
 /** Folds one event into the apps' progress (a `start` begins a new run for its app). */
 export function applyDeployEvent(progress: Map<string, DeployProgress>, e: DeployEvent): DeployProgress | undefined {
   const current = progress.get(e.app);
@@ -43,9 +42,9 @@ export function applyDeployEvent(progress: Map<string, DeployProgress>, e: Deplo
   } else if (!current) {
     return undefined;
   } else if (e.kind === "line") {
-    const percent = current.op === "deploy" ? Math.max(current.percent, OBJECTS.test(e.text) ? 50 : IMAGE.test(e.text) ? 25 : 0) : current.percent;
-    const phase = percent === current.percent ? current.phase : percent === 50 ? "objects" : "image";
-    next = { ...current, percent, phase, lastLine: e.text, updatedAt: e.at };
+    const phase = deployLinePhase(e.text);
+    const percent = current.op === "deploy" ? Math.max(current.percent, phase === "objects" ? 50 : phase === "image" ? 25 : 0) : current.percent;
+    next = { ...current, percent, phase: percent === current.percent ? current.phase : percent === 50 ? "objects" : "image", lastLine: e.text, updatedAt: e.at };
   } else if (e.kind === "done") {
     next = { ...current, state: "done", percent: 100, phase: e.op === "deploy" ? "deployed" : "stopped", urls: e.urls, updatedAt: e.at };
   } else {

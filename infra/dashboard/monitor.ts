@@ -17,12 +17,17 @@ import { EventEmitter } from "node:events";
 import type { Endpoint, EndpointConfig } from "@qwen-code-modal/contract";
 import type { PlanEntry } from "../plan/plan";
 import { describeOutcome, httpCall } from "../endpoints/http";
-import { summarizeVllmMetrics, type VllmMetrics } from "../endpoints/metrics";
+import { readMetrics, summarizeVllmMetrics, windowMetrics, type MetricsReading, type VllmMetrics, type WindowMetrics } from "../endpoints/metrics";
 import type { AppListRow } from "../provider/modal-cli";
 import { waitUntilHealthy } from "../endpoints/wait-ready";
 
-/** One point of the live charts. Rates are per second over the last poll interval. */
-export interface MetricsSample {
+/**
+ * One point of the live charts. Rates are per second over the last poll interval; the
+ * {@link WindowMetrics} fields (hit rate, latency quantiles, acceptance) are over the same window,
+ * read by the same functions `status` and `bench` use (endpoints/metrics), absent when nothing was
+ * measured in it.
+ */
+export interface MetricsSample extends Partial<WindowMetrics> {
   /** Unix time, seconds. */
   t: number;
   running?: number;
@@ -89,12 +94,17 @@ interface Track {
   live: LiveDeployment;
   endpoint: Endpoint;
   samples: MetricsSample[];
-  previous?: { at: number; m: VllmMetrics };
+  previous?: { at: number; m: VllmMetrics; reading: MetricsReading };
   lastActivity: number;
   paused: boolean;
   pausedAt: number;
   warmSince?: number;
   waking: boolean;
+}
+
+/** The fields that were measured (null ones left out, so a sample stays small). */
+function measured(w: WindowMetrics): Partial<WindowMetrics> {
+  return Object.fromEntries(Object.entries(w).filter(([, v]) => v !== null));
 }
 
 const DEFAULTS: Required<MonitorOptions> = {
@@ -238,7 +248,7 @@ export class Monitor extends EventEmitter {
       track.live.metricsNote = `/metrics: ${describeOutcome(page)}`;
     } else {
       try {
-        this.addSample(track, summarizeVllmMetrics(page.text));
+        this.addSample(track, summarizeVllmMetrics(page.text), readMetrics(page.text));
         track.live.metricsNote = undefined;
       } catch (err) {
         track.live.metricsNote = `/metrics is not Prometheus text (${(err as Error).message})`;
@@ -252,10 +262,10 @@ export class Monitor extends EventEmitter {
     if (track.live.metricsNote !== note) this.emit("live", track.live);
   }
 
-  private addSample(track: Track, m: VllmMetrics): void {
+  private addSample(track: Track, m: VllmMetrics, reading: MetricsReading): void {
     const at = Date.now();
     const prev = track.previous;
-    track.previous = { at, m };
+    track.previous = { at, m, reading };
     const dt = prev ? (at - prev.at) / 1000 : 0;
     const rate = (now?: number, before?: number) => (dt > 0 && now !== undefined && before !== undefined && now >= before ? (now - before) / dt : undefined);
     const p = prev?.m;
@@ -266,6 +276,7 @@ export class Monitor extends EventEmitter {
       kvCacheUsage: m.kvCacheUsage,
       generationTps: rate(m.generationTokens, p?.generationTokens),
       promptTps: rate(m.promptTokens, p?.promptTokens),
+      ...(prev ? measured(windowMetrics(prev.reading, reading)) : {}),
     };
     const busy = (m.running ?? 0) + (m.waiting ?? 0) > 0 || (sample.generationTps ?? 0) > 0 || (sample.promptTps ?? 0) > 0;
     if (busy) track.lastActivity = at;

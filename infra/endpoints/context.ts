@@ -12,6 +12,7 @@ import {
 } from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
 import { resolveEnvironment, type Environment } from "../core/environment";
+import { learnSecrets } from "../core/redaction";
 import { proxyCredentials, type ProxyCredentials } from "./credentials";
 
 /** The deployments and the environment, before credentials are required. */
@@ -35,6 +36,9 @@ export interface ClientContext extends EndpointContext {
 /** Where to read from; unset fields take the defaults. */
 export interface ContextOptions {
   config?: string;
+  /** `--dotenv FILE`. */
+  dotenv?: string;
+  /** `--env-file FILE`, the old name of `--dotenv`. */
   "env-file"?: string;
 }
 
@@ -43,7 +47,7 @@ export interface ContextOptions {
  * @throws UserError in one line when the config is missing or invalid.
  */
 export async function loadEndpointContext(options: ContextOptions = {}): Promise<EndpointContext> {
-  const environment = resolveEnvironment({ envFile: options["env-file"] });
+  const environment = resolveEnvironment({ envFile: options.dotenv ?? options["env-file"] });
   const { envFile } = environment;
   const env: NodeJS.ProcessEnv = { ...environment.vars };
   const configPath = options.config ?? environment.endpointConfigPath;
@@ -53,6 +57,7 @@ export async function loadEndpointContext(options: ContextOptions = {}): Promise
   } catch (err) {
     throw new UserError((err as Error).message);
   }
+  learnSecrets(environment.vars, [config.proxyAuth.tokenIdEnv, config.proxyAuth.tokenSecretEnv]);
   return { config, configPath, envFile, env, environment };
 }
 

@@ -7,6 +7,7 @@
  */
 import { PROXY_AUTH_HEADERS, type EndpointConfig } from "@qwen-code-modal/contract";
 import { UserError } from "../core/errors";
+import { outputRedactor } from "../core/redaction";
 
 /** Modal proxy-auth token id and secret (the `Modal-Key` / `Modal-Secret` header values). */
 export interface ProxyCredentials {
@@ -15,7 +16,8 @@ export interface ProxyCredentials {
 }
 
 /**
- * Picks the proxy credentials out of an environment, using the variable names the endpoint config gives.
+ * Picks the proxy credentials out of an environment, using the variable names the endpoint config
+ * gives, and teaches their values to the process's redactor (core/redaction.ts).
  * @param envFile - named in the error, as the place to add a missing variable.
  * @throws UserError naming the first missing variable and where to set it (never a value).
  */
@@ -32,7 +34,9 @@ export function proxyCredentials(
       );
     }
   }
-  return { tokenId: env[proxyAuth.tokenIdEnv]!.trim(), tokenSecret: env[proxyAuth.tokenSecretEnv]!.trim() };
+  const credentials = { tokenId: env[proxyAuth.tokenIdEnv]!.trim(), tokenSecret: env[proxyAuth.tokenSecretEnv]!.trim() };
+  outputRedactor.learn([credentials.tokenId, credentials.tokenSecret]);
+  return credentials;
 }
 
 /** The request headers Modal's proxy auth wants, as an object for HTTP clients. */

@@ -106,10 +106,14 @@ export interface AgentCounters {
   specAcceptedTokens?: number;
 }
 
-/** Histograms of `vllm:time_to_first_token_seconds` (loggers.py:931) and `vllm:inter_token_latency_seconds` (loggers.py:941). */
+/**
+ * Histograms of `vllm:time_to_first_token_seconds` (loggers.py:931), `vllm:inter_token_latency_seconds`
+ * (loggers.py:941) and `vllm:e2e_request_latency_seconds` (loggers.py:961).
+ */
 export interface LatencyHistograms {
   ttft: [number, number][];
   interToken: [number, number][];
+  e2e: [number, number][];
 }
 
 /** One reading of a `/metrics` page, for deltas between two readings. */
@@ -141,6 +145,7 @@ export function readMetrics(text: string): MetricsReading {
     histograms: {
       ttft: histogramBuckets(text, "vllm:time_to_first_token_seconds"),
       interToken: histogramBuckets(text, "vllm:inter_token_latency_seconds"),
+      e2e: histogramBuckets(text, "vllm:e2e_request_latency_seconds"),
     },
   };
 }
@@ -148,4 +153,49 @@ export function readMetrics(text: string): MetricsReading {
 /** A ratio of two counter deltas (`hits / queries`), null when undefined or nothing was queried. */
 export function ratio(num: number | undefined, den: number | undefined): number | null {
   return num === undefined || den === undefined || den <= 0 ? null : num / den;
+}
+
+/** What happened between two readings of one server's `/metrics`. Null when not measured in the window. */
+export interface WindowMetrics {
+  /** Prefix-cache hit tokens / queried tokens in the window (0..1). */
+  prefixCacheHitRate: number | null;
+  /** Seconds, quantiles of the requests observed in the window. */
+  ttftP50: number | null;
+  ttftP90: number | null;
+  itlP50: number | null;
+  itlP90: number | null;
+  e2eP50: number | null;
+  e2eP90: number | null;
+  /** Accepted / drafted speculative tokens in the window (0..1); null when speculative decoding is off. */
+  specDecodeAcceptance: number | null;
+}
+
+/**
+ * The window between two readings: counter deltas as ratios, histogram deltas as quantiles.
+ * A reset counter (the server restarted: `after < before`) counts from zero.
+ */
+export function windowMetrics(before: MetricsReading, after: MetricsReading): WindowMetrics {
+  const delta = (k: keyof AgentCounters) => {
+    const a = after.counters[k];
+    const b = before.counters[k];
+    return a === undefined ? undefined : b === undefined || a < b ? a : a - b;
+  };
+  const histogram = (k: keyof LatencyHistograms) => {
+    const a = after.histograms[k];
+    const b = before.histograms[k];
+    return (a.at(-1)?.[1] ?? 0) < (b.at(-1)?.[1] ?? 0) ? a : bucketDelta(b, a);
+  };
+  const ttft = histogram("ttft");
+  const itl = histogram("interToken");
+  const e2e = histogram("e2e");
+  return {
+    prefixCacheHitRate: ratio(delta("prefixCacheHits"), delta("prefixCacheQueries")),
+    ttftP50: histogramQuantile(ttft, 0.5),
+    ttftP90: histogramQuantile(ttft, 0.9),
+    itlP50: histogramQuantile(itl, 0.5),
+    itlP90: histogramQuantile(itl, 0.9),
+    e2eP50: histogramQuantile(e2e, 0.5),
+    e2eP90: histogramQuantile(e2e, 0.9),
+    specDecodeAcceptance: ratio(delta("specAcceptedTokens"), delta("specDraftTokens")),
+  };
 }

@@ -32,7 +32,7 @@ export class ImageEditDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ImageEditDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qwen-code-modal:index:ImageEditDeployment", name, {}, opts);
     const d = args.prepared.deployment;
-    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers }, args, opts);
+    const app = deploymentApp(this, name, { appName: d.appName, shim: args.prepared.shim, maxContainers: d.maxContainers }, args, opts);
     const urlOf = (urls: Record<string, string> | undefined, fn: string) => {
       const url = urls?.[fn];
       if (!url) throw new Error(`modal deploy of ${d.appName} reported no web endpoint URL for function ${fn}`);

@@ -9,7 +9,7 @@ import type { PreparedDeployment } from "../prepare";
 import type { Deployment } from "../config/schema";
 import { ModalApp, type VerifyInputs } from "../provider/modal-app";
 import { verifyBoundSeconds } from "../provider/verify-deploy";
-import { SERVE_FUNCTION } from "../render/shim";
+import { SERVE_FUNCTION, type RenderedShim } from "../render/shim";
 
 /** How a deployment's Modal app is deployed: the same for every kind of deployment. */
 export interface ModalAppArgs {
@@ -44,7 +44,7 @@ export interface ModelDeploymentArgs extends ModalAppArgs {
 export function deploymentApp(
   parent: pulumi.Resource,
   name: string,
-  app: { appName: string; shimSource: string; maxContainers?: number; verify?: VerifyInputs },
+  app: { appName: string; shim: RenderedShim; maxContainers?: number; verify?: VerifyInputs },
   args: ModalAppArgs,
   opts?: pulumi.ComponentResourceOptions,
 ): ModalApp {
@@ -54,7 +54,8 @@ export function deploymentApp(
       appName: app.appName,
       environment: args.environment,
       deploymentName: name,
-      shimSource: app.shimSource,
+      shimSource: app.shim.source,
+      webEndpoints: app.shim.webEndpoints,
       strategy: app.maxContainers === 1 ? "recreate" : "rolling",
       deployTimeoutSeconds: args.deployTimeoutSeconds,
       ...(app.verify ? { verify: app.verify } : {}),
@@ -78,7 +79,7 @@ export class ModelDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qwen-code-modal:index:ModelDeployment", name, {}, opts);
     const d = args.prepared.deployment;
-    const app = deploymentApp(this, name, { appName: d.appName, shimSource: args.prepared.shim.source, maxContainers: d.maxContainers, ...verifyInputs(d, args.proxyAuth) }, args, opts);
+    const app = deploymentApp(this, name, { appName: d.appName, shim: args.prepared.shim, maxContainers: d.maxContainers, ...verifyInputs(d, args.proxyAuth) }, args, opts);
     this.url = app.urls.apply((urls) => {
       const url = urls?.[SERVE_FUNCTION];
       if (!url) throw new Error(`modal deploy of ${d.appName} reported no web endpoint URL for function ${SERVE_FUNCTION}`);

@@ -1,47 +1,47 @@
 /**
- * Reads `modal deploy` output. Shapes handled (modal 1.6.4 `modal/_output/status.py` and
- * `runner.py`, and the older single-row form):
+ * Reads `modal deploy` output as a progress log, nothing more: endpoint URLs are read from
+ * `modal function info --json` / `modal server info --json` after the deploy (./endpoint-urls.ts),
+ * never from this tree. What modal 1.6.4 prints (rendered by its own classes in
+ * tests/stand-ins/modal_cli_real_output.py; `_output/rich.py` `display_object_tree`,
+ * `_output/status.py:49-93` `FunctionCreationStatus`, `runner.py:699-705`):
  * ```
  * ✓ Created objects.
- * └── ✓ Created web function serve
+ * ├── ✓ Uploaded /tmp/qcm-deploy-x/coder.py
+ * └── ✓ Created Function serve
  *     └── https://ws--qcm-coder-serve.modal.run 🔑
  * ✓ App deployed in 12.345s! 🎉
+ *
+ * View Deployment: https://modal.com/apps/ws/main/deployed/qcm-coder
  * ```
- * or `🔨 Created web function serve => https://ws--app-serve.modal.run 🔑`; for a class (the
- * memory-snapshot mode) `✓ Created function Server.*.` with a row `serve -> https://...` per web
- * method; and `Deployment skipped: no changes detected!`.
+ * or `✓ Deployment skipped: no changes detected! ⏭️` in place of the `App deployed` row. Image
+ * builds print `Building image im-…` and the build's log lines before the tree.
  * @module
  */
-import { MODAL_RUN_URL } from "../modal/urls";
 
-/** What a deploy reported. */
+/** What a deploy's output confirms. */
 export interface DeployResult {
-  /** Web endpoint URL per function name. */
-  urls: Record<string, string>;
   /** True when Modal found nothing to change. */
   skipped: boolean;
   /** True when Modal confirmed the deploy (`App deployed in ...` or skipped). */
   confirmed: boolean;
 }
 
-const CREATED_WEB_FUNCTION = /Created web (?:function|endpoint) ([A-Za-z_][\w.]*)/;
-const CLASS_METHOD_URL = /([A-Za-z_]\w*) -> https:\/\//;
-const DETAIL_ROW_URL = /^[\s│]*└── (https?:\/\/[^\s\]]+)/;
+/** Phase of a deploy a line of its output shows: building the image, or creating the app's objects. */
+export type DeployPhase = "image" | "objects";
 
-/** Parses the combined stdout/stderr of `modal deploy`. */
+/**
+ * The phase one output line shows, for progress displays (the dashboard's deploy feed):
+ * `Building image …`, `=> Step N` (image build log) → image; `Creating objects…`, `Created objects.`,
+ * `Uploaded …` (mount.py:716), `Created Function …` / `Created Server …` (status.py:65-79) → objects.
+ */
+export function deployLinePhase(line: string): DeployPhase | undefined {
+  if (/Created objects|Creating objects|Created (?:Function|Server) |✓ Uploaded /.test(line)) return "objects";
+  if (/Building image|=> Step \d/.test(line)) return "image";
+  return undefined;
+}
+
+/** Reads the combined stdout/stderr of `modal deploy`: whether Modal confirmed or skipped it. */
 export function parseDeployOutput(text: string): DeployResult {
-  const urls: Record<string, string> = {};
-  let current: string | undefined;
-  for (const line of text.split(/\r?\n/)) {
-    const fn = CREATED_WEB_FUNCTION.exec(line);
-    if (fn) current = fn[1];
-    else if (/Created /.test(line)) current = undefined;
-    // A web function's detail row holds `handle_metadata.web_url` as the server sends it
-    // (_output/status.py:59-66): a *.modal.run URL, or a custom domain's.
-    const url = line.match(MODAL_RUN_URL)?.[0] ?? (current ? DETAIL_ROW_URL.exec(line)?.[1] : undefined);
-    const owner = CLASS_METHOD_URL.exec(line)?.[1] ?? current;
-    if (url && owner && !urls[owner]) urls[owner] = url;
-  }
   const skipped = /Deployment skipped: no changes detected/.test(text);
-  return { urls, skipped, confirmed: skipped || /App deployed in [\d.]+s/.test(text) };
+  return { skipped, confirmed: skipped || /App deployed in [\d.]+s/.test(text) };
 }

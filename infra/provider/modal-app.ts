@@ -3,11 +3,16 @@
  *
  * - diff: by a hash of the rendered shim and deploy options; nothing changed → no `modal` call.
  * - create/update: `modal deploy` (`--strategy recreate` when the app may run one container,
- *   since a rolling deploy would need a second one); endpoint URLs parsed from its output;
- *   output streamed to the Pulumi log.
+ *   since a rolling deploy would need a second one), its output streamed to the Pulumi log as
+ *   progress; then each web endpoint's URL read with `modal function info … --json` /
+ *   `modal server info … --json` (./endpoint-urls.ts). A deploy whose URL cannot be read fails
+ *   the create/update with one message naming the app and the command, so no state is recorded
+ *   whose outputs lack a URL; a state without a URL (written by an older provider) is repaired by
+ *   the next `up` (diff sees it, update reads the URL without deploying) or `refresh` (read).
  * - delete: `modal app stop NAME -y`; an app already stopped or not found (modal's exact
  *   messages) is not an error; anything else is.
  * - read (`pulumi refresh`): `modal app list --json`; an app no longer deployed drops out of state.
+ * - read and delete fail with one clean message, as create and update do (./host-errors.ts).
  * - deploy and stop progress also goes to the local deploy-events file (./deploy-events.ts), which
  *   the `dashboard` follows.
  * - every deploy is tagged `qcm-<first 12 hex of the deploy hash>` (`modal deploy --tag`), so
@@ -32,6 +37,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { canonicalJson, sha256 } from "../render/hash";
 import { modalAppList, modalAppStop, modalDeploy, type ModalCliContext } from "./modal-cli";
+import { readEndpointUrls } from "./endpoint-urls";
+import { withCleanFailure } from "./host-errors";
+import type { WebEndpoint } from "../modal/web-endpoints";
 import { appendDeployEvent, type DeployOp } from "./deploy-events";
 import { modalAppRollback } from "./modal-history";
 import { operationEnvironment, type ConfiguredCredentials } from "./operation-env";
@@ -51,6 +59,8 @@ export interface ModalAppInputs {
   strategy: "rolling" | "recreate";
   /** Bound on one `modal deploy`, seconds. */
   deployTimeoutSeconds: number;
+  /** The app's web endpoints, whose URLs are read after each deploy (absent in state written before they were an input). */
+  webEndpoints: WebEndpoint[];
   /** Verify each deploy (see the module note); absent: no verification. */
   verify?: VerifyInputs;
 }
@@ -70,8 +80,13 @@ export interface VerifyInputs {
 export interface ModalAppOutputs extends ModalAppInputs {
   /** SHA-256 of what was deployed (shim + options). */
   deployHash: string;
-  /** Web endpoint URL per function. */
+  /** URL per web endpoint name (see {@link ModalAppInputs.webEndpoints}). */
   urls: Record<string, string>;
+}
+
+/** Whether `outs` lacks the URL of one of `endpoints` (state written when a URL could not be read). */
+export function missingUrls(outs: Pick<ModalAppOutputs, "urls">, endpoints: readonly WebEndpoint[] | undefined): boolean {
+  return (endpoints ?? []).some((e) => !outs.urls?.[e.name]);
 }
 
 /** Hash of everything that, when changed, needs a new `modal deploy`. */
@@ -140,8 +155,9 @@ async function deploy(p: ModalAppProvider, i: ModalAppInputs, previous?: ModalAp
     timeoutSeconds: i.deployTimeoutSeconds,
     tag: deployTag(hash),
   });
+  const urls = await endpointUrls(ctx, i, "deploy");
   if (i.verify && headers) {
-    const url = result.urls.serve ?? Object.values(result.urls)[0];
+    const url = urls.serve ?? Object.values(urls)[0];
     const log = (line: string) => pulumi.log.info(`[modal ${i.appName}] ${line}`);
     log(`verifyDeploy: waiting up to ${i.verify.timeoutSeconds} s for ${url}/health and /v1/models to serve "${i.verify.model}"`);
     const outcome = url ? await verifyDeployed({ url, model: i.verify.model, headers, timeoutSeconds: i.verify.timeoutSeconds, onProgress: log }) : { ok: false as const, reason: "modal deploy reported no web endpoint URL" };
@@ -161,7 +177,21 @@ async function deploy(p: ModalAppProvider, i: ModalAppInputs, previous?: ModalAp
     }
     log(`verifyDeploy: serving "${i.verify.model}" after ${outcome.waitedSeconds} s`);
   }
-  return { ...appInputs(i), deployHash: hash, urls: result.urls };
+  return { ...appInputs(i), deployHash: hash, urls };
+}
+
+/**
+ * Reads the URLs of `i`'s web endpoints (./endpoint-urls.ts).
+ * @param after - what came before, for the message: a `deploy` that succeeded, or a `refresh`.
+ * @throws Error (plain) naming the app, the command and why, and what the next `up` does.
+ */
+async function endpointUrls(ctx: ModalCliContext, i: ModalAppInputs, after: "deploy" | "read"): Promise<Record<string, string>> {
+  try {
+    return await readEndpointUrls(ctx, i.appName, i.webEndpoints ?? []);
+  } catch (err) {
+    const before = after === "deploy" ? `modal deployed ${i.appName}, but its endpoint URL could not be read` : `the endpoint URL of ${i.appName} could not be read`;
+    throw new Error(`${before}: ${(err as Error).message}. Nothing without a URL is recorded; the next \`pulumi up\` reads it again.`);
+  }
 }
 
 /**
@@ -179,8 +209,8 @@ function proxyHeaders(v: VerifyInputs, vars: Readonly<Record<string, string | un
 
 /** Only the input fields (state written by an older provider may hold more). */
 function appInputs(i: ModalAppInputs): ModalAppInputs {
-  const { appName, environment, deploymentName, shimSource, strategy, deployTimeoutSeconds, verify } = i;
-  return { appName, ...(environment === undefined ? {} : { environment }), deploymentName, shimSource, strategy, deployTimeoutSeconds, ...(verify === undefined ? {} : { verify }) };
+  const { appName, environment, deploymentName, shimSource, strategy, deployTimeoutSeconds, webEndpoints, verify } = i;
+  return { appName, ...(environment === undefined ? {} : { environment }), deploymentName, shimSource, strategy, deployTimeoutSeconds, webEndpoints: webEndpoints ?? [], ...(verify === undefined ? {} : { verify }) };
 }
 
 /** The dynamic provider. Exported for tests, which drive it directly against a modal CLI stand-in. */
@@ -203,8 +233,10 @@ export const modalAppProvider: ModalAppProvider = {
     const replaces = (["appName", "environment"] as const).filter((k) => (olds[k] ?? null) !== (news[k] ?? null));
     const redeploy = olds.deployHash !== deployHash(news);
     const recorded = olds.deploymentName !== news.deploymentName || olds.deployTimeoutSeconds !== news.deployTimeoutSeconds ||
-      canonicalJson(olds.verify ?? null) !== canonicalJson(news.verify ?? null);
-    return { changes: replaces.length > 0 || redeploy || recorded, replaces, deleteBeforeReplace: false };
+      canonicalJson(olds.verify ?? null) !== canonicalJson(news.verify ?? null) ||
+      canonicalJson(olds.webEndpoints ?? []) !== canonicalJson(news.webEndpoints ?? []);
+    // A URL missing from state (an older provider recorded a deploy without one): update reads it.
+    return { changes: replaces.length > 0 || redeploy || recorded || missingUrls(olds, news.webEndpoints), replaces, deleteBeforeReplace: false };
   },
 
   async create(inputs: ModalAppInputs) {
@@ -213,22 +245,31 @@ export const modalAppProvider: ModalAppProvider = {
   },
 
   async update(_id: string, olds: ModalAppOutputs, news: ModalAppInputs) {
-    // Only the file stem, the deploy timeout or the verification changed: keep the deployed app, record the new inputs.
-    if (olds.deployHash === deployHash(news)) return { outs: { ...appInputs(news), deployHash: olds.deployHash, urls: olds.urls } };
+    // Only the file stem, the deploy timeout, the verification or the endpoints changed, or a URL is
+    // missing: keep the deployed app, record the new inputs, read the URLs when one is missing.
+    if (olds.deployHash === deployHash(news)) {
+      const urls = missingUrls(olds, news.webEndpoints) ? await endpointUrls(cliContext(this as ModalAppProvider, news, true), news, "read") : olds.urls;
+      return { outs: { ...appInputs(news), deployHash: olds.deployHash, urls } };
+    }
     return { outs: await withEvents(this as ModalAppProvider, news.appName, "deploy", () => deploy(this as ModalAppProvider, news, olds), (o) => o.urls) };
   },
 
   async delete(_id: string, props: ModalAppOutputs) {
     const p = this as ModalAppProvider;
-    const outcome = await withEvents(p, props.appName, "stop", () => modalAppStop(cliContext(p, props, false), props.appName));
+    const outcome = await withCleanFailure(() => withEvents(p, props.appName, "stop", () => modalAppStop(cliContext(p, props, false), props.appName)));
     pulumi.log.info(`[modal ${props.appName}] ${outcome === "stopped" ? "app stopped" : "app was already stopped or gone"}`);
   },
 
   async read(id: string, props: ModalAppOutputs) {
-    const rows = await modalAppList(cliContext(this as ModalAppProvider, props, false));
-    const live = rows.find((r) => r.description === props.appName && r.state === "deployed");
-    // An empty id tells the engine the resource no longer exists.
-    return live ? { id, props } : { id: "", props: {} };
+    const p = this as ModalAppProvider;
+    return withCleanFailure(async () => {
+      const rows = await modalAppList(cliContext(p, props, false));
+      const live = rows.find((r) => r.description === props.appName && r.state === "deployed");
+      // An empty id tells the engine the resource no longer exists.
+      if (!live) return { id: "", props: {} };
+      if (!missingUrls(props, props.webEndpoints)) return { id, props };
+      return { id, props: { ...props, urls: await endpointUrls(cliContext(p, props, false), props, "read") } };
+    });
   },
 };
 

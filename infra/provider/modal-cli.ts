@@ -176,7 +176,8 @@ export function modalFailure(run: ModalRun, why?: string): never {
 
 /**
  * `modal deploy <shim> --name <app> [--strategy recreate] [--tag TAG]`: writes the shim to a private
- * temporary folder, deploys it, and reads the endpoint URLs from the output.
+ * temporary folder and deploys it. Its output is a progress log only (streamed to `ctx.onLine`);
+ * the endpoint URLs are read afterwards with `--json` (./endpoint-urls.ts).
  * @param timeoutSeconds - bound on the whole deploy (image builds with baked weights take minutes).
  * @throws ModalCliError when modal exits non-zero or never confirms the deploy.
  */
@@ -208,11 +209,16 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * `modal app stop <app> -y`. Exit 0 means stopped. A non-zero exit counts as "already gone" only
- * for modal 1.6.4's two exact messages, as the last line of stderr:
- * - `App is already stopped.` (optionally `(Stopped at … by '…').`): `SystemExit` in `cli/app.py` `stop`;
+ * for modal 1.6.4's two exact messages, each a whole line of stderr wherever it stands (modal may
+ * print a `Did you mean:` hint block after the error, cli/_suggest.py `format_hint`, and warnings
+ * before it):
+ * - `App is already stopped.` (optionally `(Stopped at … by '…').`): `SystemExit` in
+ *   `cli/app.py:398-405` `stop`;
  * - `Error: No App with name '<app>' found in the '<environment>' environment.`: `NotFoundError`
- *   from `resolve_app_identifier`, printed with `format_error_message`'s `Error:` prefix; the app
- *   name must be this app's and, when an environment was given, the environment must be it.
+ *   from `resolve_app_identifier` (cli/app.py:111-113), printed by `modal/__main__.py` with
+ *   `format_error_message`'s `Error:` prefix (_output/rich.py:230); the app name must be this
+ *   app's and, when an environment was given, the environment must be it. The hint block that may
+ *   follow names other apps (close names); it is never matched.
  *
  * Anything else (an unknown environment, an auth error, a network error, another app's message)
  * is an error: treating it as gone would drop the app from state while it still runs.
@@ -222,12 +228,16 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export async function modalAppStop(ctx: ModalCliContext, appName: string, timeoutSeconds = 120): Promise<"stopped" | "already-gone"> {
   const run = await runModal(ctx, ["app", "stop", appName, "-y"], timeoutSeconds);
   if (run.exitCode === 0) return "stopped";
-  const last = run.stderr.trim().split("\n").at(-1)?.trim() ?? "";
-  const env = ctx.environment ? escapeRegExp(ctx.environment) : "[^']+";
+  if (run.exitCode === 1 && stopSaysGone(run.stderr, appName, ctx.environment)) return "already-gone";
+  modalFailure(run);
+}
+
+/** Whether a failed `modal app stop`'s stderr holds one of the "already gone" lines for this app (see {@link modalAppStop}). */
+export function stopSaysGone(stderr: string, appName: string, environment?: string): boolean {
+  const env = environment ? escapeRegExp(environment) : "[^']+";
   const alreadyStopped = /^App is already stopped\.( \((Stopped|Finished) at .*\)\.)?$/;
   const notFound = new RegExp(`^Error: No App with name '${escapeRegExp(appName)}' found in the '${env}' environment\\.$`);
-  if (run.exitCode === 1 && (alreadyStopped.test(last) || notFound.test(last))) return "already-gone";
-  modalFailure(run);
+  return stderr.split("\n").some((line) => alreadyStopped.test(line.trim()) || notFound.test(line.trim()));
 }
 
 /** One row of `modal app list --json` (keys per modal 1.6.4 `cli/app.py` list_ + `_col_name_to_json_key`). */

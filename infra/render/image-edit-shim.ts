@@ -15,6 +15,7 @@ import { projectRoot } from "../core/paths";
 import { canonicalJson, sha256 } from "./hash";
 import { py, pyKwargs, pyStr, PyCode } from "./python";
 import { GENERATED_MARKER, IMAGE_PYTHON, SERVE_FUNCTION, type RenderedShim } from "./shim";
+import type { WebEndpoint } from "../modal/web-endpoints";
 
 /** Bumped whenever the template or the runtime changes in a way the inputs hash must see. */
 export const IMAGE_EDIT_TEMPLATE_VERSION = 1;
@@ -204,5 +205,9 @@ def ${CLEANUP_FUNCTION}() -> int:
     """Removes expired jobs and their result files."""
     return job_store().expire()
 `;
-  return { name, source, inputsHash };
+  const webEndpoints: WebEndpoint[] = [
+    { kind: "function", name: SERVE_FUNCTION },
+    ...(d.imageApiKeySecret ? [{ kind: "function" as const, name: IMAGES_FUNCTION }] : []),
+  ];
+  return { name, source, inputsHash, webEndpoints };
 }

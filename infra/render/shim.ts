@@ -13,6 +13,7 @@ import { gpuOptions, gpuSpec } from "../modal/gpus";
 import { canonicalJson, sha256 } from "./hash";
 import { py, pyKwargs, pyStr, PyCode, type PyValue } from "./python";
 import { vllmArgs } from "./vllm-args";
+import type { WebEndpoint } from "../modal/web-endpoints";
 
 /** Bumped whenever the template below changes in a way the inputs hash must see. */
 export const TEMPLATE_VERSION = 3;
@@ -54,6 +55,8 @@ export interface RenderedShim {
   source: string;
   /** SHA-256 (hex) of the template version and the deployment config: what the shim was made from. */
   inputsHash: string;
+  /** The shim's web endpoints, in source order: the provider reads their URLs after each deploy. */
+  webEndpoints: WebEndpoint[];
 }
 
 /** SHA-256 (hex) of everything a shim is rendered from. */
@@ -229,5 +232,6 @@ app = modal.App(APP_NAME)
 
 
 ${(snapshot ? classServer : functionServer)(d, decoratorKwargs, webServerKwargs, model)}`;
-  return { name, source, inputsHash };
+  const webEndpoints: WebEndpoint[] = [snapshot ? { kind: "method", cls: SERVER_CLASS, name: SERVE_FUNCTION } : { kind: "function", name: SERVE_FUNCTION }];
+  return { name, source, inputsHash, webEndpoints };
 }

@@ -31,5 +31,6 @@ export function vllmArgs(d: Deployment, coldStart: ColdStartShimPlan): string[] 
   if (d.maxImagesPerPrompt > 0) {
     args.push("--limit-mm-per-prompt", JSON.stringify({ image: d.maxImagesPerPrompt, video: 0 }));
   }
+  if (d.maxImagePixels !== undefined) args.push("--mm-processor-kwargs", JSON.stringify({ max_pixels: d.maxImagePixels }));
   return [...args, ...servingArgs(d), ...coldStart.vllmFlags, ...d.extraVllmArgs];
 }

@@ -1,10 +1,12 @@
-// The dashboard's page load (navigation to the token URL, its redirect and every asset, until both
-// deployment cards show their state from the first SSE event; one browser tab reused) and the server's memory (VmRSS / VmHWM of the
+// The dashboard's page load (navigation to the token URL from a blank page, every asset, the shared
+// worker's event stream, until both deployment cards show their state; one browser tab reused),
+// with every chart fed by the prometheus_client metrics page and the history database in use, and the server's memory (VmRSS / VmHWM of the
 // `qwen-code-modal dashboard` process, read from /proc after the loads), against the stand-ins.
 import { readFileSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, bench, describe } from "vitest";
 import { chromiumAvailable, launchChromium } from "../support/chromium";
+import { skipWithoutVllm } from "../support/vllm";
 import { startDashboardWorld, type DashboardWorld } from "../dashboard/harness";
 
 function memoryMiB(pid: number): { rss: number; peak: number } {
@@ -13,8 +15,13 @@ function memoryMiB(pid: number): { rss: number; peak: number } {
   return { rss: kib("VmRSS") / 1024, peak: kib("VmHWM") / 1024 };
 }
 
-const available = chromiumAvailable();
-const world: DashboardWorld | undefined = available ? await startDashboardWorld(1) : undefined;
+const available = chromiumAvailable() && !skipWithoutVllm();
+const world: DashboardWorld | undefined = available ? await startDashboardWorld({ refreshSeconds: 1, prometheus: { spec: true } }) : undefined;
+await world?.setTraffic({
+  gauges: { running: 2, waiting: 1, kvCacheUsage: 0.4 },
+  add: { prefixQueries: 1000, prefixHits: 750, promptTokens: 1000, generationTokens: 200, drafts: 50, draftTokens: 150, acceptedTokens: 90 },
+  observe: { ttft: [0.3, 2.0], itl: [0.02, 0.2], e2e: [4, 30] },
+});
 const browser: Browser | undefined = available ? await launchChromium() : undefined;
 const page = browser ? await browser.newPage() : undefined;
 const loads: number[] = [];
@@ -37,6 +44,7 @@ describe.runIf(available)("dashboard (stand-ins, headless Chromium)", () => {
   bench(
     "page load: token URL → both cards show their state (first SSE event)",
     async () => {
+      await page!.goto("about:blank");
       const started = performance.now();
       await page!.goto(world!.url);
       await page!.waitForFunction(() => {

@@ -105,7 +105,7 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       const before = (await stack.modalState()).calls.length;
       const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
       expect(r.exitCode, r.all).toBe(0);
-      expect(modalCommands(await stack.modalState()).slice(before)).toEqual(["deploy qcm-coder"]);
+      expect(modalCommands(await stack.modalState()).slice(before)).toEqual(["deploy qcm-coder", "function info qcm-coder/serve --json"]);
     });
 
     it("environment change: both apps replaced (new environment deployed, old one stopped)", async () => {
@@ -203,6 +203,12 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       expect(all).toContain("[redacted]");
       expect(all).not.toMatch(/Unknown Error|error: undefined|\[object Object\]/);
       for (const secret of SECRETS) expect(all).not.toContain(secret);
+      // Once, clean: the Diagnostics name the command once, with no stack trace or host echo.
+      const diagnostics = all.slice(all.indexOf("Diagnostics:"));
+      expect(diagnostics.match(new RegExp(command.source, "g"))?.length, all).toBe(1);
+      // modal's words once as the error (a deploy's streamed progress log may show them too, as `info:` lines).
+      expect(diagnostics.split("\n").filter((l) => l.includes("rejected by the stand-in") && !l.includes("info: [runtime]")).length, all).toBe(1);
+      expect(all).not.toMatch(/ModalCliError|\n\s+at \S+|Traceback[\s\S]*Traceback/);
     };
 
     it("deploy fails: up exits non-zero with the command, exit code and modal's words; nothing deployed", async () => {
@@ -210,6 +216,27 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       expect(r.exitCode).not.toBe(0);
       expectReason(r.all, /`modal deploy \S+vlm\.py --name qcm-vlm --tag qcm-[0-9a-f]{12}` failed \(exit 1\)/);
       expect(deployed(await stack.modalState())).toEqual([]);
+    });
+
+    it("a deploy whose URL cannot be read fails that app cleanly (nothing recorded, no endpoint config); the next up recovers", async () => {
+      await stack.modal.setWebUrlMissing(true);
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(r.exitCode).not.toBe(0);
+      const diagnostics = r.all.slice(r.all.indexOf("Diagnostics:"));
+      expect(diagnostics).toContain(
+        "error: modal deployed qcm-vlm, but its endpoint URL could not be read: `modal function info qcm-vlm/serve --json` reported no URL for the web function serve of qcm-vlm (web_info.web_url is empty or missing). Nothing without a URL is recorded; the next `pulumi up` reads it again.",
+      );
+      expect(diagnostics.match(/error: /g)?.length, r.all).toBe(2); // the app's, and the engine's "update failed"
+      expect(r.all).not.toMatch(/error serializing|unhandled exception|\n\s+at \S+ \(/);
+      const resources = JSON.parse((await stack.pulumi(["stack", "export"])).stdout).deployment.resources as { urn: string }[];
+      expect(resources.some((res) => res.urn.endsWith("::vlm") && res.urn.includes("dynamic"))).toBe(false);
+      expect(existsSync(stack.endpointConfigPath)).toBe(false);
+      await stack.modal.setWebUrlMissing(false);
+      const up = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(up.exitCode, up.all).toBe(0);
+      const endpoints = JSON.parse((await stack.pulumi(["stack", "output", "endpoints", "--json"])).stdout);
+      expect(endpoints.vlm.url).toBe("https://stand-in-ws--qcm-vlm-serve.modal.run");
+      expect(JSON.parse(await readFile(stack.endpointConfigPath, "utf8")).endpoints.vlm.baseUrl).toBe("https://stand-in-ws--qcm-vlm-serve.modal.run/v1");
     });
 
     it("list fails: refresh says why (credentials from stack config reached modal)", async () => {
@@ -232,6 +259,34 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       expect(deployed(await stack.modalState())).toEqual([]);
       expect(existsSync(stack.endpointConfigPath)).toBe(false);
       await expectNoSecretsIn(stack);
+    });
+  });
+
+  describe("destroy of an app that vanished from Modal while a close-named app exists", () => {
+    let stack: EngineStack;
+    beforeAll(async () => {
+      stack = await createEngineStack(pulumi, { ...TOKENS });
+      await stack.configSet("enabled", '["vlm"]');
+    });
+    afterAll(async () => {
+      if (stack) await rm(stack.dir, { recursive: true, force: true });
+    });
+
+    it("modal's not-found line is followed by its `Did you mean:` hint; destroy still succeeds and the sibling keeps running", async () => {
+      const up = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(up.exitCode, up.all).toBe(0);
+      const shim = join(stack.dir, "vlm-old.py");
+      await writeFile(shim, "import modal\napp = modal.App(\"qcm-vlm-old\")\n");
+      const env = { ...TOKENS, MODAL_STAND_IN_STATE: join(stack.dir, "modal", "modal-stand-in-state.json") };
+      expect((await execa(stack.modal.path, ["deploy", shim, "--name", "qcm-vlm-old"], { env, reject: false })).exitCode).toBe(0);
+      await stack.modal.forgetApp("qcm-vlm");
+      const byHand = await execa(stack.modal.path, ["app", "stop", "qcm-vlm", "-y"], { env, reject: false });
+      expect(byHand.stderr).toBe("Error: No App with name 'qcm-vlm' found in the 'main' environment.\nDid you mean:\n    modal app stop qcm-vlm-old -y");
+      const r = await stack.pulumi(["destroy", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      expect(r.all).toContain("[modal qcm-vlm] app was already stopped or gone");
+      expect(deployed(await stack.modalState())).toEqual(["main/qcm-vlm-old"]);
+      expect(existsSync(stack.endpointConfigPath)).toBe(false);
     });
   });
 

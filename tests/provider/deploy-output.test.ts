@@ -1,62 +1,57 @@
+// The provider's one reader of `modal deploy` output (a progress log: confirmation and phases),
+// checked against the output modal 1.6.4's own classes render (tests/support/modal-real-output.ts),
+// never against text written from memory. Endpoint URLs are not read from this output at all:
+// tests/provider/modal-app.test.ts reads them through `modal function info --json`.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseDeployOutput } from "../../infra/provider/deploy-output";
+import { deployLinePhase, parseDeployOutput } from "../../infra/provider/deploy-output";
+import { realDeployOutput, SHIM_FOR_RENDERING } from "../support/modal-real-output";
+import { PYTHON } from "../support/python";
+import { execa } from "execa";
 
-describe("modal deploy output parsing", () => {
-  it("reads the modal 1.6.4 tree (URL on its own row under the web function)", () => {
-    const out = [
-      "✓ Initialized. View run at https://modal.com/apps/ws/main/ap-x",
-      "✓ Created objects.",
-      "├── ✓ Created mount /tmp/x/coder.py",
-      "├── ✓ Created function download_weights.",
-      "└── ✓ Created web function serve",
-      "    └── https://ws--qcm-coder-serve.modal.run 🔑",
-      "✓ App deployed in 12.345s! 🎉",
-      "",
-      "View Deployment: https://modal.com/apps/ws/main/deployed/qcm-coder",
-    ].join("\n");
-    expect(parseDeployOutput(out)).toEqual({ urls: { serve: "https://ws--qcm-coder-serve.modal.run" }, skipped: false, confirmed: true });
+const FUNCTION = { kind: "function" as const, tag: "serve", web_url: "https://ws--qcm-coder-serve.modal.run", requires_proxy_auth: true };
+
+/** Every .py file of the installed modal package. */
+async function modalSources(): Promise<string[]> {
+  const { stdout } = await execa(PYTHON, ["-c", "import modal, os; print(os.path.dirname(modal.__file__))"]);
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : n.endsWith(".py") ? [join(dir, n)] : []));
+  return walk(stdout.trim());
+}
+
+describe("modal deploy output (rendered by modal 1.6.4's own output classes)", () => {
+  it("a web function: `Created Function serve` with the URL on a child row; confirmed; every tree row is the objects phase", async () => {
+    const out = await realDeployOutput({ file: SHIM_FOR_RENDERING, objects: [FUNCTION, { kind: "function", tag: "cleanup" }] });
+    const lines = out.split("\n");
+    expect(lines).toContain("├── ✓ Created Function serve");
+    expect(lines).toContain("│   └── https://ws--qcm-coder-serve.modal.run 🔑");
+    expect(lines).toContain("└── ✓ Created Function cleanup.");
+    expect(parseDeployOutput(out)).toEqual({ skipped: false, confirmed: true });
+    expect(lines.filter((l) => /✓ (Created|Uploaded)/.test(l)).map(deployLinePhase)).toEqual(["objects", "objects", "objects", "objects"]);
+    expect(deployLinePhase(lines.find((l) => l.startsWith("✓ App deployed"))!)).toBeUndefined();
   });
 
-  it("reads the older single-row form and a label Modal marked", () => {
-    const out = "🔨 Created web function serve => https://ws--qcm-vlm-serve.modal.run 🔑 (label stolen)\n✓ App deployed in 3.2s! 🎉";
-    expect(parseDeployOutput(out).urls).toEqual({ serve: "https://ws--qcm-vlm-serve.modal.run" });
+  it("the old `Created web function` assumption is gone: modal 1.6.4's source and rendering never print it", async () => {
+    const out = await realDeployOutput({
+      file: SHIM_FOR_RENDERING,
+      objects: [FUNCTION, { kind: "class", tag: "Server", methods: { serve: "https://ws--qcm-x-server-serve.modal.run" } }, { kind: "server", tag: "Server", web_url: "https://ws--qcm-s.modal.run" }],
+    });
+    expect(out).toContain("✓ Created Function Server.*.");
+    expect(out).toContain("serve -> https://ws--qcm-x-server-serve.modal.run 🔑");
+    expect(out).toContain("✓ Created Server Server");
+    expect(out).not.toMatch(/Created web (function|endpoint)/);
+    const sources = await modalSources();
+    expect(sources.length).toBeGreaterThan(100);
+    expect(sources.filter((f) => /Created web (function|endpoint)/.test(readFileSync(f, "utf8")))).toEqual([]);
   });
 
-  it("reads a web function row holding another domain's URL (custom domain; the stand-in's local vLLM), not the View Deployment link", () => {
-    const out = [
-      "✓ Created objects.",
-      "└── ✓ Created web function serve",
-      "    └── https://coder.example.com 🔑",
-      "✓ App deployed in 1.0s! 🎉",
-      "",
-      "View Deployment: https://modal.com/apps/ws/main/deployed/qcm-coder",
-    ].join("\n");
-    expect(parseDeployOutput(out).urls).toEqual({ serve: "https://coder.example.com" });
-    expect(parseDeployOutput(out.replace("https://coder.example.com", "http://127.0.0.1:4321")).urls).toEqual({ serve: "http://127.0.0.1:4321" });
-    expect(parseDeployOutput("✓ Created objects.\n└── ✓ Created web function serve\n✓ App deployed in 1.0s! 🎉\n\nView Deployment: https://modal.com/apps/x").urls).toEqual({});
-  });
-
-  it("reads a class's web method row (memory-snapshot mode)", () => {
-    const out = "✓ Created objects.\n└── ✓ Created function Server.*.\n    └── serve -> https://ws--qcm-coder-server-serve.modal.run 🔑\n✓ App deployed in 9.0s! 🎉";
-    expect(parseDeployOutput(out).urls).toEqual({ serve: "https://ws--qcm-coder-server-serve.modal.run" });
-  });
-
-  it("reads every web function of an image-edit app (ASGI apps, one without proxy auth)", () => {
-    const out = [
-      "✓ Created objects.",
-      "├── ✓ Created function Editor.*.",
-      "├── ✓ Created function cleanup.",
-      "├── ✓ Created web function serve",
-      "│   └── https://ws--qcm-image-edit-serve.modal.run 🔑",
-      "└── ✓ Created web function images",
-      "    └── https://ws--qcm-image-edit-images.modal.run (unauthenticated)",
-      "✓ App deployed in 20.1s! 🎉",
-    ].join("\n");
-    expect(parseDeployOutput(out).urls).toEqual({ serve: "https://ws--qcm-image-edit-serve.modal.run", images: "https://ws--qcm-image-edit-images.modal.run" });
-  });
-
-  it("knows a skipped deploy from an unconfirmed one", () => {
-    expect(parseDeployOutput("✓ Deployment skipped: no changes detected! ⏭️")).toMatchObject({ skipped: true, confirmed: true });
-    expect(parseDeployOutput("✓ Created objects.\nTraceback (most recent call last):")).toMatchObject({ skipped: false, confirmed: false, urls: {} });
+  it("a deploy Modal skipped is confirmed and skipped; output without modal's confirmation is not confirmed", async () => {
+    const out = await realDeployOutput({ file: SHIM_FOR_RENDERING, objects: [FUNCTION], skipped: true });
+    expect(out).toContain("✓ Deployment skipped: no changes detected! ⏭️");
+    expect(parseDeployOutput(out)).toEqual({ skipped: true, confirmed: true });
+    const cut = out.split("\n").filter((l) => !l.includes("Deployment skipped")).join("\n");
+    expect(parseDeployOutput(cut)).toEqual({ skipped: false, confirmed: false });
+    expect(deployLinePhase("Building image im-F8qZ2x")).toBe("image");
   });
 });

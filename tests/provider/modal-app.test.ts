@@ -3,7 +3,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { modalAppProvider, deployHash, type ModalAppInputs, type ModalAppOutputs } from "../../infra/provider/modal-app";
-import { isModalCliError } from "../../infra/provider/modal-cli";
+import { isModalCliError, stopSaysGone } from "../../infra/provider/modal-cli";
+import { realModalCli } from "../support/modal-real-output";
 import { renderShim } from "../../infra/render/shim";
 import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
 import { appNamed, FAKE_CREDENTIALS, MODAL_STAND_IN, standInWorld } from "../support/modal-stand-in";
@@ -18,6 +19,7 @@ function inputs(over: Partial<ModalAppInputs> = {}): ModalAppInputs {
     shimSource: coder.source,
     strategy: "recreate",
     deployTimeoutSeconds: 60,
+    webEndpoints: coder.webEndpoints,
     ...over,
   };
 }
@@ -52,13 +54,14 @@ async function create(i = inputs()): Promise<ModalAppOutputs> {
 }
 
 describe("ModalApp provider against the modal CLI stand-in", () => {
-  it("create deploys with --strategy recreate, parses the endpoint URL and streams output to the Pulumi log", async () => {
+  it("create deploys with --strategy recreate, reads the endpoint URL with `function info --json` and streams output to the Pulumi log", async () => {
     const outs = await create();
     expect(outs.urls).toEqual({ serve: "https://stand-in-ws--qcm-coder-serve.modal.run" });
     expect(outs.deployHash).toBe(deployHash(inputs()));
     const state = await world.state();
     const { calls } = state;
-    expect(calls).toHaveLength(1);
+    expect(calls).toHaveLength(2);
+    expect(calls[1].argv).toEqual(["function", "info", "qcm-coder/serve", "--json"]);
     const tag = `qcm-${deployHash(inputs()).slice(0, 12)}`;
     expect(calls[0].argv).toEqual(["deploy", expect.stringMatching(/qcm-deploy-.*\/coder\.py$/), "--name", "qcm-coder", "--strategy", "recreate", "--tag", tag]);
     expect(appNamed(state, "qcm-coder")!.versions!.map((v) => v.tag)).toEqual([tag]);
@@ -78,7 +81,7 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     const outs = await create();
     const diff = await modalAppProvider.diff!("qcm-coder", outs, inputs());
     expect(diff).toMatchObject({ changes: false, replaces: [] });
-    expect((await world.state()).calls).toHaveLength(1);
+    expect((await world.state()).calls).toHaveLength(2);
   });
 
   it("update: a changed shim is redeployed in place", async () => {
@@ -90,19 +93,19 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     const { outs: updated } = await modalAppProvider.update!("qcm-coder", outs, news);
     expect(updated.deployHash).toBe(deployHash(news));
     const state = await world.state();
-    expect(state.calls.map((c) => c.argv[0])).toEqual(["deploy", "deploy"]);
+    expect(state.calls.map((c) => c.argv[0])).toEqual(["deploy", "function", "deploy", "function"]);
     expect(state.apps).toHaveLength(1);
     expect(appNamed(state, "qcm-coder")!.hash).not.toBe("");
   });
 
   it("inputs and outputs describe the app only; a changed deploy timeout is recorded without redeploying", async () => {
     const outs = await create();
-    expect(Object.keys(outs).sort()).toEqual(["appName", "deployHash", "deployTimeoutSeconds", "deploymentName", "shimSource", "strategy", "urls"]);
+    expect(Object.keys(outs).sort()).toEqual(["appName", "deployHash", "deployTimeoutSeconds", "deploymentName", "shimSource", "strategy", "urls", "webEndpoints"]);
     const news = inputs({ deployTimeoutSeconds: 900 });
     expect((await modalAppProvider.diff!("qcm-coder", outs, news)).changes).toBe(true);
     const { outs: updated } = await modalAppProvider.update!("qcm-coder", outs, news);
     expect(updated.deployTimeoutSeconds).toBe(900);
-    expect((await world.state()).calls).toHaveLength(1);
+    expect((await world.state()).calls).toHaveLength(2);
   });
 
   it("credentials are resolved when each operation runs: a rotated token is used by the next one", async () => {
@@ -110,7 +113,7 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     vi.stubEnv("MODAL_TOKEN_ID", "ak-rotated02");
     vi.stubEnv("MODAL_TOKEN_SECRET", "as-rotated02");
     await modalAppProvider.delete!("qcm-coder", outs);
-    expect((await world.state()).calls.map((c) => c.tokenId)).toEqual([FAKE_CREDENTIALS.tokenId, "ak-rotated02"]);
+    expect((await world.state()).calls.map((c) => c.tokenId)).toEqual([FAKE_CREDENTIALS.tokenId, FAKE_CREDENTIALS.tokenId, "ak-rotated02"]);
   });
 
   it("stack-config credentials (configure) win over the environment", async () => {
@@ -215,6 +218,72 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
     expect(await modalAppProvider.read!("qcm-coder", outs)).toEqual({ id: "qcm-coder", props: outs });
   });
 
+  it("memory-snapshot mode: the class's web method URL comes from `function info APP/Server.* --json` (method_details)", async () => {
+    const snap = renderShim("coder", { ...DEFAULT_DEPLOYMENTS.coder, coldStart: "snapshot" });
+    expect(snap.webEndpoints).toEqual([{ kind: "method", cls: "Server", name: "serve" }]);
+    const outs = await create(inputs({ shimSource: snap.source, webEndpoints: snap.webEndpoints }));
+    expect(outs.urls).toEqual({ serve: "https://stand-in-ws--qcm-coder-server-serve.modal.run" });
+    expect((await world.state()).calls.map((c) => c.argv.join(" ")).at(-1)).toBe("function info qcm-coder/Server.* --json");
+  });
+
+  it("a deploy whose URL modal does not report fails create with one message naming the app and the command; the next create recovers", async () => {
+    const state = await world.state();
+    await writeFile(world.statePath, JSON.stringify({ ...state, webUrlMissing: true }));
+    const err = await modalAppProvider.create!(inputs()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe(
+      "modal deployed qcm-coder, but its endpoint URL could not be read: `modal function info qcm-coder/serve --json` reported no URL for the web function serve of qcm-coder (web_info.web_url is empty or missing). Nothing without a URL is recorded; the next `pulumi up` reads it again.",
+    );
+    await writeFile(world.statePath, JSON.stringify({ ...(await world.state()), webUrlMissing: false }));
+    const outs = await create();
+    expect(outs.urls).toEqual({ serve: "https://stand-in-ws--qcm-coder-serve.modal.run" });
+  });
+
+  it("a failing URL lookup fails create with the command and exit code", async () => {
+    vi.stubEnv("MODAL_STAND_IN_FAIL", "info");
+    await expect(modalAppProvider.create!(inputs())).rejects.toThrow(/^modal deployed qcm-coder, but its endpoint URL could not be read: `modal function info qcm-coder\/serve --json` failed \(exit 1\)/);
+  });
+
+  it("state without a URL (an older provider's) is repaired: diff sees it, update reads the URL without deploying; so does read", async () => {
+    const outs = await create();
+    const broken = { ...outs, urls: {} };
+    expect((await modalAppProvider.diff!("qcm-coder", broken, inputs())).changes).toBe(true);
+    const before = (await world.state()).calls.length;
+    const { outs: repaired } = await modalAppProvider.update!("qcm-coder", broken, inputs());
+    expect(repaired.urls).toEqual(outs.urls);
+    expect((await world.state()).calls.slice(before).map((c) => c.argv.join(" "))).toEqual(["function info qcm-coder/serve --json"]);
+    expect(await modalAppProvider.read!("qcm-coder", broken)).toEqual({ id: "qcm-coder", props: { ...broken, urls: outs.urls } });
+  });
+
+  it("delete of an app that vanished while a close-named app exists: modal's `Did you mean:` hint follows the not-found line, and delete succeeds", async () => {
+    const shim = join(world.dir, "coder.py");
+    await writeFile(shim, coder.source);
+    expect((await world.runByHand(["deploy", shim, "--name", "qcm-coder-old"])).exitCode).toBe(0);
+    const byHand = await world.runByHand(["app", "stop", "qcm-coder", "-y", "-e", "main"]);
+    expect(byHand.exitCode).toBe(1);
+    expect(byHand.stderr).toBe("Error: No App with name 'qcm-coder' found in the 'main' environment.\nDid you mean:\n    modal app stop qcm-coder-old -y -e main");
+    const vanished: ModalAppOutputs = { ...inputs({ environment: "main" }), deployHash: "0".repeat(64), urls: {} };
+    await expect(modalAppProvider.delete!("qcm-coder", vanished)).resolves.toBeUndefined();
+    expect(logged).toContain("[modal qcm-coder] app was already stopped or gone");
+    expect(appNamed(await world.state(), "qcm-coder-old")!.state).toBe("deployed");
+  });
+
+  it("stop's not-found counts only for this app and environment, wherever it stands in stderr (modal's own rendering)", async () => {
+    const apps = [{ name: "qcm-coder-old", env: "main", app_id: "ap-" + "a".repeat(22), state: "deployed" }];
+    const stop = (name: string, env: string) => realModalCli(["app", "stop", name, "-y", "-e", env], { apps });
+    const hinted = await stop("qcm-coder", "main");
+    expect(hinted.exitCode).toBe(1);
+    expect(hinted.stderr.split("\n")[1]).toBe("Did you mean:");
+    const warned = `┌ Modal Deprecation Warning ┐\n${hinted.stderr}`;
+    expect(stopSaysGone(warned, "qcm-coder", "main")).toBe(true);
+    expect(stopSaysGone(hinted.stderr, "qcm-coder")).toBe(true);
+    expect(stopSaysGone(hinted.stderr, "qcm-coder", "prod")).toBe(false);
+    // The hint names the close app; its own stop must not read "gone" from that.
+    expect(stopSaysGone(hinted.stderr, "qcm-coder-old", "main")).toBe(false);
+    const other = await stop("qcm-cod", "main");
+    expect(stopSaysGone(other.stderr, "qcm-coder", "main")).toBe(false);
+  });
+
   it("check rejects inputs that are not a rendered shim", async () => {
     const { failures } = await modalAppProvider.check!({}, inputs({ shimSource: "print('hi')", strategy: "fast" as "rolling" }));
     expect(failures!.map((f) => f.property)).toEqual(["shimSource", "strategy"]);
@@ -252,7 +321,10 @@ describe("ModalApp verifyDeploy (modal CLI stand-in printing a local vLLM stand-
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/^verifyDeploy of qcm-coder failed: not serving "qwen3-coder-next-v2" at http:\/\/127\.0\.0\.1:\d+ after \d+ s \(bound 3 s, .*\/v1\/models lists \["qwen3-coder-next"\].*\)\. Rolled back to the previous version \(modal app rollback\); the stack keeps the previous inputs\.$/);
     const state = await world.state();
-    expect(state.calls.map((c) => c.argv.slice(0, 3).join(" "))).toEqual(["deploy " + state.calls[0].argv[1] + " --name", "deploy " + state.calls[1].argv[1] + " --name", "app rollback qcm-coder"]);
+    expect(state.calls.map((c) => c.argv.slice(0, 3).join(" "))).toEqual([
+      "deploy " + state.calls[0].argv[1] + " --name", "function info qcm-coder/serve",
+      "deploy " + state.calls[2].argv[1] + " --name", "function info qcm-coder/serve", "app rollback qcm-coder",
+    ]);
     expect(state.calls.at(-1)!.argv).toEqual(["app", "rollback", "qcm-coder", "--strategy", "recreate"]);
     const app = appNamed(state, "qcm-coder")!;
     expect(app.versions!.map((v) => [v.version, v.rollbackOf ?? null])).toEqual([[1, null], [2, null], [3, 1]]);

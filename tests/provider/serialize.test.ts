@@ -28,7 +28,7 @@ describe("ModalApp provider closure serialization (plain Node, modal CLI stand-i
     const inputsFile = join(dir, "inputs.json");
     const shim = renderShim("vlm", DEFAULT_DEPLOYMENTS.vlm);
     await writeFile(inputsFile, JSON.stringify({
-      appName: "qcm-vlm", deploymentName: "vlm", shimSource: shim.source, strategy: "rolling", deployTimeoutSeconds: 60,
+      appName: "qcm-vlm", deploymentName: "vlm", shimSource: shim.source, strategy: "rolling", deployTimeoutSeconds: 60, webEndpoints: shim.webEndpoints,
     }));
     // A fresh process with only the serialized text, as the provider host has.
     const run = await execa("node", [harness, "run", serialized, inputsFile], {
@@ -44,7 +44,7 @@ describe("ModalApp provider closure serialization (plain Node, modal CLI stand-i
       failures: [], id: "qcm-vlm", urls: { serve: "https://stand-in-ws--qcm-vlm-serve.modal.run" }, deleted: true,
     });
     const state = await world.state();
-    expect(state.calls.map((c) => c.argv[0] === "deploy" ? "deploy" : c.argv.join(" "))).toEqual(["deploy", "app stop qcm-vlm -y"]);
+    expect(state.calls.map((c) => c.argv[0] === "deploy" ? "deploy" : c.argv.join(" "))).toEqual(["deploy", "function info qcm-vlm/serve --json", "app stop qcm-vlm -y"]);
     expect(appNamed(state, "qcm-vlm")!.state).toBe("stopped");
     expect(run.stdout + run.stderr).not.toContain(FAKE_CREDENTIALS.tokenSecret);
   });

@@ -48,6 +48,12 @@ export interface ModalCliStandIn {
   state(): Promise<StandInState>;
   /** The web endpoint URL every later deploy prints (a local vLLM stand-in), or Modal's shape again with undefined. */
   setDeployUrl(url: string | undefined): Promise<void>;
+  /** How long `app logs --follow` keeps streaming (a line a second) before it ends; 0 (default): it ends at once. */
+  setLogsFollowSeconds(seconds: number): Promise<void>;
+  /** With true, later deploys get no web URL from the server (an empty `web_url`), as `function info --json` then shows. */
+  setWebUrlMissing(missing: boolean): Promise<void>;
+  /** Forgets every app row of `name` (Modal no longer knows the app: not even as recently stopped). */
+  forgetApp(name: string): Promise<void>;
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -93,6 +99,18 @@ export async function writeModalCliStandIn(dir: string, apps: SeedApp[]): Promis
     setDeployUrl: async (url) => {
       const state = await read();
       await writeFile(statePath, JSON.stringify({ ...state, deployUrl: url }));
+    },
+    setLogsFollowSeconds: async (seconds) => {
+      const state = await read();
+      await writeFile(statePath, JSON.stringify({ ...state, logsFollowSeconds: seconds }));
+    },
+    setWebUrlMissing: async (missing) => {
+      const state = await read();
+      await writeFile(statePath, JSON.stringify({ ...state, webUrlMissing: missing }));
+    },
+    forgetApp: async (name) => {
+      const state = await read();
+      await writeFile(statePath, JSON.stringify({ ...state, apps: state.apps.filter((a) => a.name !== name) }));
     },
   };
 }

@@ -35,6 +35,8 @@ export interface StandInApp {
 export interface StandInState {
   apps: StandInApp[];
   billing?: { denied?: boolean; rows: unknown[] };
+  /** How long `app logs --follow` streams before it ends (seconds; unset: it ends at once). */
+  logsFollowSeconds?: number;
   calls: { argv: string[]; tokenId: string | null; hasSecret: boolean; modalEnv: string[]; envNames: string[] }[];
 }
 

@@ -8,7 +8,7 @@ import type { Command } from "../command";
 import { UserError } from "../../core/errors";
 import { resolveEnvironment } from "../../core/environment";
 import { loadStackConfig, stackConfigOption } from "../options";
-import { parseClientArgs, positiveNumber } from "../client-options";
+import { dotenvFile, parseClientArgs, positiveNumber } from "../client-options";
 import { loadClientContext, requireEndpoint } from "../../endpoints/context";
 import { proxyAuthHeaders, proxyCredentials } from "../../endpoints/credentials";
 import { deployedAppTasks, resolveModalCli } from "../../ops/modal-apps";
@@ -20,7 +20,7 @@ import { formatBenchResult } from "../../bench/report";
 import { benchResultPath, defaultBenchDir, saveBenchResult } from "../../bench/results";
 
 const USAGE =
-  "[--config FILE] [--env-file FILE] [--deployment NAME | --url URL --model NAME] [--stack-config FILE] " +
+  "[--config FILE] [--dotenv FILE] [--deployment NAME | --url URL --model NAME] [--stack-config FILE] " +
   "[--sessions N] [--turns N] [--context-tokens N] [--turn-tokens N] [--max-tokens N] [--corpus DIR] " +
   "[--cold] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--usd-per-hour USD] [--bench-dir DIR] [--out FILE] [--json]";
 
@@ -72,7 +72,7 @@ export const benchCommand: Command = {
       if (!o.model) throw new UserError("bench: --url needs --model (the served model name the endpoint lists at /v1/models)");
       if (o.deployment) throw new UserError("bench: give either --deployment or --url, not both");
       // A bare URL: send the proxy-auth headers when the default variables are set (no endpoint config needed).
-      const environment = resolveEnvironment({ envFile: o["env-file"] });
+      const environment = resolveEnvironment({ envFile: dotenvFile(o) });
       const names = { tokenIdEnv: "MODAL_PROXY_TOKEN_ID", tokenSecretEnv: "MODAL_PROXY_TOKEN_SECRET" };
       const vars = environment.vars;
       const headers = vars[names.tokenIdEnv] && vars[names.tokenSecretEnv] ? proxyAuthHeaders(proxyCredentials(names, { ...vars }, environment.envFile)) : {};
@@ -135,9 +135,11 @@ export const benchCommand: Command = {
       log: (line) => console.error(`… ${line}`),
     });
     const out = o.out ?? (target.deployment && target.configHash ? benchResultPath(benchDir, target.deployment, target.configHash) : undefined);
-    const saved = out ? await saveBenchResult(out, result) : undefined;
-    console.log(o.json ? JSON.stringify(result, null, 2) : formatBenchResult(result, saved));
     const measured = result.ttft.firstTurnMs.n + result.ttft.laterTurnsMs.n;
+    // A run in which no request answered measured nothing: saving it would make plan show it as a result.
+    const saved = out && measured > 0 ? await saveBenchResult(out, result) : undefined;
+    console.log(o.json ? JSON.stringify(result, null, 2) : formatBenchResult(result, saved));
+    if (measured === 0) console.error(`error: bench: no request answered (${result.errors.length} error(s) above); nothing was saved`);
     return result.errors.length === 0 && measured > 0 ? 0 : 1;
   },
 };

@@ -12,7 +12,7 @@ import { oneDeployment, someDeployments } from "../../ops/select";
 import { coolExpired, coolFunction, findWebFunction, runWarmTimer } from "../../ops/warm";
 import { putWarmRecord, readWarmRecords, warmRecordsPath } from "../../ops/warm-records";
 
-const USAGE = "[DEPLOYMENT] [--config FILE] [--env-file FILE]";
+const USAGE = "[DEPLOYMENT] [--config FILE] [--dotenv FILE]";
 
 export const coolCommand: Command = {
   name: "cool",

@@ -7,13 +7,14 @@
 import type { Command } from "../command";
 import { UserError } from "../../core/errors";
 import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
+import { DOTENV_OPTIONS, dotenvFile } from "../client-options";
 import { resolveEnvironment } from "../../core/environment";
 import { prepareDeployments } from "../../prepare";
 import { buildPlan } from "../../plan/plan";
 import { opsModalContext, resolveModalCli } from "../../ops/modal-apps";
 import { datePeriod, formatSpend, namedPeriod, spendReport } from "../../ops/spend";
 
-const USAGE = '[--stack-config FILE] [--env-file FILE] [--for "this month"|today|yesterday|"this week"|"last week"|"last month" | --start YYYY-MM-DD [--end YYYY-MM-DD]] [--json]';
+const USAGE = '[--stack-config FILE] [--dotenv FILE] [--for "this month"|today|yesterday|"this week"|"last week"|"last month" | --start YYYY-MM-DD [--end YYYY-MM-DD]] [--json]';
 
 export const spendCommand: Command = {
   name: "spend",
@@ -22,7 +23,7 @@ export const spendCommand: Command = {
     const { values } = parseCommandArgs(
       "spend",
       args,
-      { ...stackConfigOption, "env-file": { type: "string" }, for: { type: "string" }, start: { type: "string" }, end: { type: "string" }, json: { type: "boolean" } },
+      { ...stackConfigOption, ...DOTENV_OPTIONS, for: { type: "string" }, start: { type: "string" }, end: { type: "string" }, json: { type: "boolean" } },
       USAGE,
     );
     if (values.for !== undefined && (values.start !== undefined || values.end !== undefined)) {
@@ -31,7 +32,7 @@ export const spendCommand: Command = {
     if (values.end !== undefined && values.start === undefined) throw new UserError("spend: --end needs --start");
     const period = values.start !== undefined ? datePeriod(values.start, values.end) : namedPeriod(values.for ?? "this month");
     const config = await loadStackConfig(values["stack-config"]);
-    const environment = resolveEnvironment({ envFile: values["env-file"] });
+    const environment = resolveEnvironment({ envFile: dotenvFile(values) });
     const ctx = opsModalContext(resolveModalCli(environment), environment);
     const entries = buildPlan((await prepareDeployments(config, { python: environment.modal.python, cacheDir: environment.cacheDir })).deployments, config.settings);
     const report = await spendReport(ctx, {

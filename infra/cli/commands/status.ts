@@ -12,7 +12,7 @@ import { warmStates } from "../../ops/warm";
 import { warmRecordsPath } from "../../ops/warm-records";
 import { collectStatus, formatStatus } from "../../ops/status";
 
-const USAGE = "[--config FILE] [--env-file FILE] [--wake] [--request-timeout SECONDS]";
+const USAGE = "[--config FILE] [--dotenv FILE] [--wake] [--request-timeout SECONDS]";
 
 export const statusCommand: Command = {
   name: "status",

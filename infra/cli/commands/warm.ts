@@ -16,7 +16,7 @@ import { oneDeployment } from "../../ops/select";
 import { coolExpired, formatUntil, parseDuration, warmDeployment } from "../../ops/warm";
 import { putWarmRecord, warmRecordsPath } from "../../ops/warm-records";
 
-const USAGE = "[DEPLOYMENT] [--for DURATION (default 3h, at most 24h)] [--containers N] [--no-timer] [--config FILE] [--env-file FILE] [--stack-config FILE]";
+const USAGE = "[DEPLOYMENT] [--for DURATION (default 3h, at most 24h)] [--containers N] [--no-timer] [--config FILE] [--dotenv FILE] [--stack-config FILE]";
 
 export const warmCommand: Command = {
   name: "warm",
@@ -42,7 +42,7 @@ export const warmCommand: Command = {
     const apps = await deployedAppTasks(modal, context.environment);
     const record = await warmDeployment(ctx, recordsPath, { name, endpoint, deployed: apps.has(endpoint.app), seconds, containers });
     if (!values["no-timer"]) {
-      const timer = spawn(process.execPath, [process.argv[1], "cool", name, "--timer", record.id, "--config", context.configPath, "--env-file", context.envFile], {
+      const timer = spawn(process.execPath, [process.argv[1], "cool", name, "--timer", record.id, "--config", context.configPath, "--dotenv", context.envFile], {
         detached: true,
         stdio: "ignore",
         env: process.env,

@@ -1,11 +1,50 @@
-// The dashboard page. Reads GET /api/state once through the `state` event of the /api/events
-// stream (the browser's EventSource), then applies `live`, `sample` and `deploy` events.
-// Charts: uPlot (global, from /vendor/uplot.js). The chat's POST stream is read with
-// eventsource-parser. Text from the server is always set with textContent (logs may hold markup).
-import { createParser } from "/vendor/eventsource-parser.js";
+// The dashboard page. The token comes in the URL's fragment (#token=, never sent to a server),
+// moves to this origin's localStorage and goes out as an Authorization header on every call.
+// Events come through the browser's one stream (events-worker.js, a SharedWorker all tabs share;
+// events.js directly where there is no SharedWorker): `hello` (this stream's id), `state`, `live`,
+// `sample`, `deploy`, and the answers of this tab's calls (`log`/`log-end`, `chat`/`chat-end`)
+// tagged with the call's id. Charts: uPlot (global, from /vendor/uplot.js). Text from the server
+// is always set with textContent (logs may hold markup).
+import { connectEvents } from "/assets/events.js";
 
 const $ = (id) => document.getElementById(id);
-const S = { deployments: [], live: {}, history: {}, progress: {}, recent: [], spend: null, charts: {} };
+const S = { deployments: [], live: {}, history: {}, progress: {}, recent: [], spend: null, charts: {}, stream: null, range: "hour" };
+/** Samples kept in the page for the hour range (the server keeps everything in its history database). */
+const HOUR = 3600;
+
+// ---------- token and calls ----------
+const TOKEN_KEY = "qcm-dashboard-token";
+/** Moves a `#token=` from the address bar into storage; true when there was one. */
+function takeTokenFromUrl() {
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (!fromUrl) return false;
+  localStorage.setItem(TOKEN_KEY, fromUrl);
+  history.replaceState(null, "", location.pathname);
+  return true;
+}
+takeTokenFromUrl();
+const token = () => localStorage.getItem(TOKEN_KEY);
+/** Called with the new token when a restarted dashboard's URL is pasted into this tab (same page: only the fragment changes). */
+let onNewToken = () => {};
+window.addEventListener("hashchange", () => takeTokenFromUrl() && onNewToken(token()));
+
+/** A call to the server with the token; JSON in (when `body` is given) and JSON out. Throws the server's error text. */
+async function api(path, body) {
+  const res = await fetch(path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${token() ?? ""}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    data = { error: text };
+  }
+  if (!res.ok) throw new Error(data.error ?? `HTTP ${res.status}`);
+  return data;
+}
 
 /** Creates an element: h("div", { class: "x" }, "text", child). */
 function h(tag, attrs = {}, ...children) {
@@ -25,13 +64,18 @@ const clock = (iso) => new Date(iso).toLocaleTimeString("en-GB");
 const kTokens = (n) => (n === null || n === undefined ? "—" : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${Math.round(n / 1e3)} K` : String(n));
 
 // ---------- charts ----------
+const secs = (v) => (v === undefined ? "—" : v < 1 ? `${Math.round(v * 1000)} ms` : `${v.toFixed(2)} s`);
+/** The charts: what each plots (sample field, colour, scale) and its current value. All fields come from the server's samples. */
 const CHARTS = [
   { key: "requests", title: "Requests", series: [["running", "#7aa2ff"], ["waiting", "#d29922"]], now: (s) => `${int(s.running)} run · ${int(s.waiting)} wait` },
   { key: "kv", title: "KV cache", series: [["kvCacheUsage", "#bc8cff", (v) => v * 100]], now: (s) => pct(s.kvCacheUsage), max: 100 },
   { key: "gen", title: "Generation tok/s", series: [["generationTps", "#3fb950"]], now: (s) => (s.generationTps === undefined ? "—" : s.generationTps.toFixed(1)) },
   { key: "prompt", title: "Prompt tok/s", series: [["promptTps", "#58a6ff"]], now: (s) => (s.promptTps === undefined ? "—" : s.promptTps.toFixed(1)) },
-  { key: "prefix", title: "Prefix-cache hits", series: [["prefixCacheHitRate", "#f778ba", (v) => v * 100]], now: (s) => pct(s.prefixCacheHitRate), max: 100 },
-  { key: "ttft", title: "TTFT (s)", series: [["ttftSeconds", "#ffa657"]], now: (s) => (s.ttftSeconds === undefined ? "—" : s.ttftSeconds.toFixed(2)) },
+  { key: "prefix", title: "Prefix-cache hit rate", series: [["prefixCacheHitRate", "#f778ba", (v) => v * 100]], now: (s) => pct(s.prefixCacheHitRate), max: 100, idle: "no prompt tokens in the window" },
+  { key: "ttft", title: "TTFT p50 / p90", series: [["ttftP50", "#ffa657"], ["ttftP90", "#f85149"]], now: (s) => `${secs(s.ttftP50)} / ${secs(s.ttftP90)}`, idle: "no first token in the window" },
+  { key: "itl", title: "Inter-token p50 / p90", series: [["itlP50", "#56d4dd"], ["itlP90", "#1f6feb"]], now: (s) => `${secs(s.itlP50)} / ${secs(s.itlP90)}`, idle: "no token in the window" },
+  { key: "e2e", title: "End-to-end latency p50 / p90", series: [["e2eP50", "#a5d6ff"], ["e2eP90", "#d2a8ff"]], now: (s) => `${secs(s.e2eP50)} / ${secs(s.e2eP90)}`, idle: "no request finished in the window" },
+  { key: "spec", title: "Spec-decode acceptance", series: [["specDecodeAcceptance", "#7ee787", (v) => v * 100]], now: (s) => pct(s.specDecodeAcceptance), max: 100, idle: "speculative decoding off, or no drafts in the window" },
 ];
 
 function chartData(samples, def) {
@@ -60,13 +104,21 @@ function makeChart(el, def) {
 
 function updateCharts(name) {
   const samples = S.history[name] ?? [];
-  const last = samples.at(-1);
+  // No sample at all in the range: one line instead of a grid of empty charts.
+  const card = $(`card-${name}`);
+  if (card) {
+    card.querySelector('[data-role="charts"]').hidden = samples.length === 0;
+    const note = card.querySelector('[data-role="charts-note"]');
+    note.hidden = samples.length > 0;
+    note.textContent = S.live[name]?.state === "warm" ? "Charts: no samples yet (the first arrives within one refresh)." : `Charts: no samples in the last ${S.range}: no running container was polled (asking would start one).`;
+  }
   for (const def of CHARTS) {
     const slot = S.charts[name]?.[def.key];
     if (!slot) continue;
     const has = samples.some((s) => def.series.some(([f]) => s[f] !== undefined));
+    const last = [...samples].reverse().find((s) => def.series.some(([f]) => s[f] !== undefined));
     slot.now.textContent = last ? def.now(last) : "—";
-    slot.empty.textContent = S.live[name]?.state === "warm" ? "no samples yet" : "not polled: no running container";
+    slot.empty.textContent = samples.length ? def.idle ?? "no samples yet" : S.live[name]?.state === "warm" ? "no samples yet" : `no samples in the last ${S.range}: no running container was polled`;
     slot.empty.hidden = has;
     slot.plotEl.hidden = !has;
     if (has) {
@@ -99,7 +151,7 @@ function renderCards() {
       fact("Warm hour", p ? usd(p.cost.usdPerWarmHour) : "—"),
       fact("Cold start", p ? `${usd(p.cost.usdPerColdStart)} · ~${p.cost.startupSeconds === null ? "?" : Math.round(p.cost.startupSeconds)} s` : "—"),
     );
-    const charts = h("div", { class: "charts" });
+    const charts = h("div", { class: "charts", "data-role": "charts" });
     S.charts[d.name] = {};
     for (const def of CHARTS) {
       const now = h("span", { class: "now" }, "—");
@@ -119,6 +171,8 @@ function renderCards() {
       h("div", { "data-role": "progress" }),
       h("div", { class: "phase", "data-role": "phase" }),
       h("div", { class: "actions" }, h("button", { class: "btn warn", "data-role": "wake", onclick: () => wake(d.name) }, "Wake (starts a container)"), h("span", { class: "note", "data-role": "metrics-note" })),
+      controlsFor(d),
+      h("p", { class: "note", "data-role": "charts-note", hidden: true }),
       charts,
     );
     root.append(card);
@@ -196,10 +250,18 @@ function renderCost() {
       { class: "cost-grid" },
       h("div", { class: "fact" }, h("div", { class: "k" }, "Burn rate now (est.)"), h("div", { class: "big" }, sp.burnUsdPerHour === undefined ? "—" : `${usd(sp.burnUsdPerHour)}/h`)),
       h("div", { class: "fact" }, h("div", { class: "k" }, "Watched spend (est.)"), h("div", { class: "big" }, usd(sp.watchedUsd)), h("div", { class: "note" }, `${int(sp.watchedWarmSeconds)} container-s warm`)),
-      h("div", { class: "fact" }, h("div", { class: "k" }, "Actual spend (Modal)"), h("div", { class: "big" }, sp.actualUsd === null ? "n/a" : usd(sp.actualUsd))),
+      ...sp.actual.map((a) =>
+        h(
+          "div",
+          { class: "fact", "data-role": "actual", "data-source": a.source },
+          h("div", { class: "k" }, `Actual spend · ${a.source}`),
+          h("div", { class: "big" }, a.reading ? usd(a.reading.usd) : "n/a"),
+          h("div", { class: "note" }, a.reading ? `${a.reading.period} · read ${clock(a.reading.t * 1000)}` : a.problem ? "" : "reading…"),
+        ),
+      ),
     ),
     h("table", {}, h("thead", {}, h("tr", {}, ...["deployment", "warm hour", "cold start", "idle tail", "burn now", "watched"].map((t, i) => h("th", { class: i ? "num" : "" }, t)))), h("tbody", {}, rows)),
-    h("p", { class: "note warn", id: "actual-note" }, sp.actualNote ?? ""),
+    ...sp.actual.filter((a) => a.problem).map((a) => h("p", { class: "note warn", "data-role": "actual-problem" }, `${a.source}: ${a.problem}`)),
     h("p", { class: "note" }, "Estimates: GPU time at the plan's rates (docs/capacity.md); a scaled-to-zero app costs $0."),
   );
 }
@@ -224,46 +286,242 @@ function applyState(st) {
   S.spend = st.spend;
   $("stack").textContent = `stack ${st.stack}`;
   $("deploy-file").textContent = st.deploy.file;
-  const problems = [st.planError, st.credentialsProblem && `playground and metrics unavailable: ${st.credentialsProblem}`].filter(Boolean);
+  const problems = [
+    st.configProblem && `No deployments to show: ${st.configProblem}. \`pulumi up\` writes the endpoint config when it deploys; or pass --config FILE. The dashboard reads it at start: restart it afterwards.`,
+    st.planError,
+    st.credentialsProblem && st.deployments.length > 0 && `playground and metrics unavailable: ${st.credentialsProblem}`,
+  ].filter(Boolean);
   $("problems").hidden = problems.length === 0;
   $("problems").replaceChildren(...problems.map((p) => h("p", {}, p)));
+  S.deployStack = st.deployStack;
+  renderStack(st.deployStack.progress);
   renderCards();
   renderCost();
   renderDeploy();
+  if (S.range !== "hour") void loadRange(S.range);
+}
+
+/** Shows a chart range: the hour from the state, a day or a week from the server's history database. */
+async function loadRange(range) {
+  S.range = range;
+  for (const b of document.querySelectorAll("[data-range]")) b.setAttribute("aria-pressed", String(b.dataset.range === range));
+  const history = await api(`/api/history?range=${range}`);
+  S.history = history.samples;
+  for (const d of S.deployments) updateCharts(d.name);
+}
+for (const b of document.querySelectorAll("[data-range]")) b.addEventListener("click", () => void loadRange(b.dataset.range).catch((err) => alert(err.message)));
+
+// ---------- pulumi preview / up (Automation API on the server) ----------
+/** The last preview's change summary, for the Up confirmation. */
+let lastPreview = null;
+function renderStack(progress) {
+  const ds = S.deployStack;
+  $("stack-name").textContent = ds?.name ? `stack ${ds.name}:` : ds?.problem ?? "";
+  $("stack-preview").disabled = !ds?.name || progress?.state === "running";
+  if (progress?.op === "preview" && progress.state === "done") lastPreview = progress.changes;
+  $("stack-up").disabled = !ds?.name || !lastPreview || progress?.state === "running";
+  if (!progress) return;
+  const fill = h("div", {});
+  fill.style.width = `${progress.percent}%`;
+  const changes = progress.changes ? Object.entries(progress.changes).map(([op, n]) => `${op} ${n}`).join(", ") : "";
+  $("stack-progress").replaceChildren(
+    h(
+      "div",
+      { class: "progress", "data-op": progress.op, "data-state": progress.state, "data-percent": progress.percent },
+      h("span", {}, `pulumi ${progress.op} · ${progress.state}`),
+      h("div", { class: "bar", "data-state": progress.state === "failed" ? "failed" : progress.state === "done" ? "done" : "running" }, fill),
+      h("span", { class: "muted" }, `${progress.percent}%${progress.total ? ` · ${progress.done}/${progress.total} resources` : ""}`),
+    ),
+    h("div", { class: "note", "data-role": "stack-line" }, progress.error ?? (changes || progress.line || "")),
+  );
+}
+$("stack-preview").addEventListener("click", () => void api("/api/stack/preview", {}).catch((err) => alert(err.message)));
+$("stack-up").addEventListener("click", () => {
+  const changes = lastPreview ? Object.entries(lastPreview).map(([op, n]) => `${op} ${n}`).join(", ") : "unknown";
+  const rates = S.deployments.filter((d) => d.plan).map((d) => `${d.name} ${usd(d.plan.cost.usdPerWarmHour)}/warm hour, ${usd(d.plan.cost.usdPerColdStart)}/cold start`);
+  const cost = rates.length ? rates.join("; ") : "see `qwen-code-modal plan`";
+  if (!confirm(`Run pulumi up on stack ${S.deployStack.name}?\n\nThe last preview: ${changes}.\nA deployed app costs nothing while scaled to zero; GPU time when it runs: ${cost}.`)) return;
+  void api("/api/stack/up", {}).catch((err) => alert(err.message));
+});
+
+// ---------- bench results ----------
+async function loadBench() {
+  const { results } = await api("/api/bench");
+  const ms = (v) => (v === null || v === undefined ? "—" : `${Math.round(v)} ms`);
+  $("bench").replaceChildren(
+    results.length
+      ? h(
+          "table",
+          {},
+          h("thead", {}, h("tr", {}, ...["config hash", "deployment", "when", "TTFT later turns p50", "prefix-cache hits", "decode tok/s (all streams)", "$/M generated"].map((t, i) => h("th", { class: i > 2 ? "num" : "" }, t)))),
+          h(
+            "tbody",
+            {},
+            results.map((r) =>
+              h(
+                "tr",
+                { "data-config-hash": r.configHash },
+                h("td", { title: r.configHash }, h("code", {}, r.configHash.slice(0, 12))),
+                h("td", {}, r.deployment),
+                h("td", {}, new Date(r.at).toLocaleString("en-GB")),
+                h("td", { class: "num" }, ms(r.result.ttft?.laterTurnsMs?.p50)),
+                h("td", { class: "num" }, pct(r.result.prefixCache?.hitRate)),
+                h("td", { class: "num" }, r.result.decode?.aggregateTokensPerSecond?.toFixed(1) ?? "—"),
+                h("td", { class: "num" }, r.result.cost?.usdPerMillionGeneratedTokens == null ? "—" : usd(r.result.cost.usdPerMillionGeneratedTokens)),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "note" }, "No bench results yet: `qwen-code-modal bench` saves one per deployment and config hash."),
+  );
+}
+
+// ---------- controls: warm / cool / roll back ----------
+/** Runs a control after the user confirms it (the text names what it does and costs); shows the command's answer on the card. */
+async function control(name, question, path, body) {
+  if (!confirm(question)) return;
+  const out = $(`card-${name}`)?.querySelector('[data-role="control-out"]');
+  if (out) out.textContent = "working…";
+  try {
+    const answer = await api(path, body);
+    if (out) out.textContent = answer.output;
+  } catch (err) {
+    if (out) out.textContent = `failed: ${err.message}`;
+  }
+}
+function warmHoursCost(d, hours) {
+  const rate = d.plan?.cost?.usdPerWarmHour;
+  return rate === undefined ? "cost unknown (no plan figures)" : `about ${usd(rate * hours)} (${usd(rate)}/h × ${hours} h, one container)`;
+}
+function controlsFor(d) {
+  const hours = h("input", { type: "number", min: "0.25", max: "24", step: "0.25", value: "2", "aria-label": "hours", "data-role": "warm-hours", class: "hours" });
+  const versions = h("select", { "data-role": "versions", hidden: true, "aria-label": "version" });
+  const rollback = h("button", { class: "btn ghost", "data-role": "rollback", hidden: true }, "Roll back");
+  rollback.addEventListener("click", () => {
+    const v = Number(versions.value);
+    void control(d.name, `Roll ${d.app} back to v${v}?\n\nModal redeploys that version (rolling: the running containers are replaced as new ones start; an idle app stays scaled to zero and costs nothing until a request comes).`, "/api/rollback", { deployment: d.name, version: v });
+  });
+  const list = h("button", { class: "btn ghost", "data-role": "list-versions" }, "Versions…");
+  list.addEventListener("click", async () => {
+    try {
+      const { versions: rows } = await api(`/api/versions/${encodeURIComponent(d.name)}`);
+      versions.replaceChildren(...rows.map((r) => h("option", { value: r.version }, `v${r.version} · ${r.deployedAt ?? "?"}${r.tag ? ` · ${r.tag}` : ""}`)));
+      versions.hidden = rollback.hidden = rows.length === 0;
+    } catch (err) {
+      alertNote(d.name, err.message);
+    }
+  });
+  return h(
+    "div",
+    { class: "actions controls-row" },
+    h("button", { class: "btn warn", "data-role": "warm", onclick: () => void control(d.name, `Keep ${d.name} warm for ${hours.value} h?\n\nOne container stays up (billed every second) until a timer cools it: ${warmHoursCost(d, Number(hours.value))}.`, "/api/warm", { deployment: d.name, hours: Number(hours.value) }) }, "Warm for"),
+    hours,
+    h("span", { class: "note" }, "h"),
+    h("button", { class: "btn ghost", "data-role": "cool", onclick: () => void control(d.name, `Cool ${d.name}? It scales to zero after its idle window (no cost while at zero).`, "/api/cool", { deployment: d.name }) }, "Cool"),
+    list,
+    versions,
+    rollback,
+    h("span", { class: "note", "data-role": "control-out" }),
+  );
+}
+
+/** Handlers of this tab's calls' answers, by call id. */
+const calls = new Map();
+/** Answers whose call id is not known yet (they can beat the POST's reply), and other tabs' answers; bounded. */
+const unclaimed = [];
+function routeCallEvent(event, data) {
+  const handler = calls.get(data.follow ?? data.chat);
+  if (handler) return handler(event, data);
+  unclaimed.push([event, data]);
+  if (unclaimed.length > 500) unclaimed.shift();
+}
+/** Starts handling a call's answers, those already arrived first. */
+function onCall(id, handler) {
+  calls.set(id, handler);
+  for (let i = 0; i < unclaimed.length; ) {
+    const [event, data] = unclaimed[i];
+    if ((data.follow ?? data.chat) === id) {
+      unclaimed.splice(i, 1);
+      handler(event, data);
+    } else i++;
+  }
+}
+
+function onEvent(event, data) {
+  if (event === "hello") {
+    S.stream = data.stream;
+    api("/api/state").then(applyState, (err) => showStatus("down", err.message));
+    void loadBench().catch(() => undefined);
+  } else if (event === "state") applyState(data);
+  else if (event === "live") {
+    S.live[data.name] = data;
+    renderLive(data.name);
+    updateCharts(data.name);
+    fetchSpend();
+  } else if (event === "sample") {
+    const { name, sample } = data;
+    if (S.range !== "hour") return;
+    const kept = (S.history[name] ??= []);
+    kept.push(sample);
+    while (kept.length && kept[0].t < sample.t - HOUR) kept.shift();
+    updateCharts(name);
+  } else if (event === "stack") {
+    renderStack(data);
+  } else if (event === "spend") {
+    S.spend = data;
+    renderCost();
+  } else if (event === "deploy") {
+    const { event: e, progress } = data;
+    S.recent.push(e);
+    if (progress) S.progress[progress.app] = progress;
+    renderDeploy();
+    for (const d of S.deployments) if (d.app === e.app) renderLive(d.name);
+  } else {
+    routeCallEvent(event, data);
+  }
+}
+
+const STATUS_TEXT = {
+  connecting: "connecting",
+  live: "live",
+  down: "reconnecting",
+  restarted: "dashboard restarted",
+  refused: "not authorized",
+};
+function showStatus(status, detail) {
+  $("conn").dataset.state = status === "live" ? "live" : status === "connecting" ? "connecting" : "down";
+  $("conn-text").textContent = STATUS_TEXT[status] ?? status;
+  const banner = $("restarted");
+  banner.hidden = !(status === "restarted" || status === "refused");
+  banner.textContent =
+    status === "restarted"
+      ? "The dashboard this tab was talking to has restarted: open the URL it printed (it holds the new run's token). What this tab shows is no longer updated."
+      : status === "refused"
+        ? `This tab has no valid token: open the URL the dashboard printed. (${detail ?? ""})`
+        : "";
 }
 
 function connect() {
-  const es = new EventSource("/api/events");
-  const conn = $("conn");
-  es.onopen = () => {
-    conn.dataset.state = "live";
-    $("conn-text").textContent = "live";
+  if (!token()) {
+    showStatus("refused", "no token in this tab's URL");
+    onNewToken = () => connect();
+    return;
+  }
+  const onStatus = (status, detail) => {
+    showStatus(status, detail);
+    if (status !== "live") S.stream = null;
   };
-  es.onerror = () => {
-    conn.dataset.state = "down";
-    $("conn-text").textContent = "reconnecting";
-  };
-  es.addEventListener("state", (e) => applyState(JSON.parse(e.data)));
-  es.addEventListener("live", (e) => {
-    const live = JSON.parse(e.data);
-    S.live[live.name] = live;
-    renderLive(live.name);
-    updateCharts(live.name);
-    fetchSpend(live);
-  });
-  es.addEventListener("sample", (e) => {
-    const { name, sample } = JSON.parse(e.data);
-    (S.history[name] ??= []).push(sample);
-    if (S.history[name].length > 180) S.history[name].shift();
-    updateCharts(name);
-  });
-  es.addEventListener("deploy", (e) => {
-    const { event, progress } = JSON.parse(e.data);
-    S.recent.push(event);
-    if (progress) S.progress[progress.app] = progress;
-    renderDeploy();
-    for (const d of S.deployments) if (d.app === event.app) renderLive(d.name);
-  });
+  if (typeof SharedWorker === "function") {
+    const worker = new SharedWorker("/assets/events-worker.js", { type: "module", name: "qcm-dashboard-events" });
+    worker.port.onmessage = (m) => (m.data.kind === "status" ? onStatus(m.data.status, m.data.detail) : onEvent(m.data.event, m.data.data));
+    worker.port.start();
+    worker.port.postMessage({ token: token() });
+    onNewToken = (t) => worker.port.postMessage({ token: t });
+    window.addEventListener("pagehide", () => worker.port.postMessage({ bye: true }));
+  } else {
+    const connection = connectEvents(token, onEvent, onStatus);
+    onNewToken = () => connection.reconnect();
+  }
 }
 
 /** Recomputes the cost totals from the live pictures (same sums as the server's spend view). */
@@ -281,8 +539,7 @@ function fetchSpend() {
 }
 
 async function wake(name) {
-  const res = await fetch(`/api/wake/${encodeURIComponent(name)}`, { method: "POST" });
-  if (!res.ok) alertNote(name, (await res.json().catch(() => ({}))).error ?? `HTTP ${res.status}`);
+  await api(`/api/wake/${encodeURIComponent(name)}`, {}).catch((err) => alertNote(name, err.message));
 }
 function alertNote(name, text) {
   const note = $(`card-${name}`)?.querySelector('[data-role="metrics-note"]');
@@ -290,10 +547,13 @@ function alertNote(name, text) {
 }
 
 // ---------- logs ----------
-let logSource = null;
+let follow = null;
 function stopLogs(message) {
-  logSource?.close();
-  logSource = null;
+  if (follow) {
+    calls.delete(follow);
+    void api("/api/logs/stop", { follow }).catch(() => undefined);
+  }
+  follow = null;
   $("logs-follow").textContent = "Follow";
   if (message) appendLog(message, true);
 }
@@ -307,25 +567,36 @@ function appendLog(text, muted = false) {
   while (pre.childNodes.length > 2000) pre.firstChild.remove();
   pre.scrollTop = pre.scrollHeight;
 }
-$("logs-follow").addEventListener("click", () => {
-  if (logSource) return stopLogs("[stopped]");
+$("logs-follow").addEventListener("click", async () => {
+  if (follow) return stopLogs("[stopped]");
   const name = $("logs-deployment").value;
-  if (!name) return;
+  if (!name || !S.stream) return;
   appendLog(`[modal app logs ${name} --follow]`, true);
-  logSource = new EventSource(`/api/logs/${encodeURIComponent(name)}`);
   $("logs-follow").textContent = "Stop";
-  logSource.addEventListener("line", (e) => appendLog(JSON.parse(e.data).line));
-  logSource.addEventListener("end", (e) => {
-    const end = JSON.parse(e.data);
-    stopLogs(`[ended${end.exitCode !== undefined ? `: exit ${end.exitCode}` : ""}${end.reason ? `: ${end.reason}` : ""}]`);
-  });
-  logSource.onerror = () => stopLogs("[connection lost]");
+  try {
+    const started = await api("/api/logs", { deployment: name, stream: S.stream });
+    follow = started.follow;
+    onCall(follow, (event, data) => {
+      if (event === "log") appendLog(data.line);
+      else if (event === "log-end") {
+        calls.delete(data.follow);
+        follow = null;
+        stopLogs(`[ended${data.exitCode !== undefined ? `: exit ${data.exitCode}` : ""}${data.reason ? `: ${data.reason}` : ""}]`);
+      }
+    });
+  } catch (err) {
+    stopLogs(`[${err.message}]`);
+  }
 });
 $("logs-clear").addEventListener("click", () => {
   $("logs").replaceChildren();
 });
 
 // ---------- playground: chat ----------
+// The answer as markdown, through markdown-it (global from /vendor/markdown-it.js) with raw HTML
+// off: a tag in the answer is escaped into text; links pass markdown-it's validateLink (no
+// javascript:, vbscript:, file:, non-image data:); the page's CSP blocks any script and remote image.
+const markdown = window.markdownit({ html: false, linkify: false, typographer: false });
 const chat = [];
 function updateCoderHint() {
   const coder = S.deployments.find((d) => d.role === "coder");
@@ -353,42 +624,36 @@ $("chat-form").addEventListener("submit", async (e) => {
   const box = $("chat");
   box.append(h("div", { class: "msg user" }, text));
   const reasoning = h("div", { class: "reasoning", hidden: true });
-  const content = h("span", {});
+  const content = h("div", { class: "md", "data-role": "answer-text" });
   const bubble = h("div", { class: "msg assistant", "data-role": "answer" }, reasoning, content);
   box.append(bubble);
   box.scrollTop = box.scrollHeight;
   $("chat-send").disabled = true;
   let answer = "";
   try {
-    const res = await fetch("/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: chat }) });
-    if (!res.ok || !res.body) throw new Error((await res.json().catch(() => ({}))).error ?? `HTTP ${res.status}`);
-    let failure;
-    const parser = createParser({
-      onEvent(ev) {
-        const data = JSON.parse(ev.data);
-        if (ev.event === "delta") {
+    if (!S.stream) throw new Error("not connected to the dashboard");
+    const { chat: id } = await api("/api/chat", { messages: chat, stream: S.stream });
+    const end = await new Promise((resolve, reject) =>
+      onCall(id, (event, data) => {
+        if (event === "chat") {
           if (data.reasoning) {
             reasoning.hidden = false;
             reasoning.textContent += data.reasoning;
           }
           if (data.content) {
             answer += data.content;
-            content.textContent = answer;
+            content.innerHTML = markdown.render(answer); // raw HTML off: markup in the answer is shown as text
           }
-        } else if (ev.event === "done") {
-          bubble.dataset.finish = data.finish ?? "";
-          $("chat-hint").textContent = `finish: ${data.finish ?? "?"}${data.completionTokens ? ` · ${data.completionTokens} tokens` : ""}`;
-        } else if (ev.event === "error") failure = data.message;
-        box.scrollTop = box.scrollHeight;
-      },
-    });
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parser.feed(value);
-    }
-    if (failure) throw new Error(failure);
+          box.scrollTop = box.scrollHeight;
+        } else if (event === "chat-end") {
+          calls.delete(id);
+          if (data.error) reject(new Error(data.error));
+          else resolve(data);
+        }
+      }),
+    );
+    bubble.dataset.finish = end.finish ?? "";
+    $("chat-hint").textContent = `finish: ${end.finish ?? "?"}${end.completionTokens ? ` · ${end.completionTokens} tokens` : ""}`;
     chat.push({ role: "assistant", content: answer });
   } catch (err) {
     bubble.classList.add("error");
@@ -437,9 +702,7 @@ $("vlm-form").addEventListener("submit", async (e) => {
   $("vlm-ask").disabled = true;
   out.textContent = "asking… (a cold start can take minutes)";
   try {
-    const res = await fetch("/api/vlm", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: $("vlm-question").value, image: imageBase64 }) });
-    const body = await res.json();
-    if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+    const body = await api("/api/vlm", { question: $("vlm-question").value, image: imageBase64 });
     out.replaceChildren(
       h("div", { "data-role": "vlm-answer" }, body.answer),
       ...(body.reasoning ? [h("details", { class: "reasoning" }, h("summary", {}, "reasoning"), body.reasoning)] : []),

@@ -55,7 +55,15 @@ async function projectStack(pulumi: string): Promise<{ stack: EngineStack; cache
   return { stack, cache };
 }
 
+/** `qwen-code-modal plan` as a user runs it (vLLM check on; the user's cache folder). */
+const plan = () =>
+  execa("node", [resolve(ROOT, "dist/infra/cli/main.js"), "plan"], { cwd: ROOT, reject: false, all: true, env: { QCM_VLLM_CHECK: "1", MODAL_TOKEN_ID: "", MODAL_TOKEN_SECRET: "" } });
+
 async function setUp(pulumi: string) {
+  // Fills the user's check cache for the current shims first (the vLLM check can take minutes, longer
+  // than a stack command's bound), as a user's `plan` before `pulumi up` does.
+  const warm = await plan();
+  if (warm.exitCode !== 0) throw new Error(`qwen-code-modal plan failed:\n${warm.all}`);
   const { stack: project, cache } = await projectStack(pulumi);
   const exported = await project.pulumi(["stack", "export"]);
   const shape = stackShape(exported.stdout);
@@ -78,9 +86,6 @@ async function timed(run: () => Promise<Result>, what: string): Promise<number> 
   return seconds;
 }
 
-/** `qwen-code-modal plan` as a user runs it (vLLM check on; the user's cache folder). */
-const plan = () =>
-  execa("node", [resolve(ROOT, "dist/infra/cli/main.js"), "plan"], { cwd: ROOT, reject: false, all: true, env: { QCM_VLLM_CHECK: "1", MODAL_TOKEN_ID: "", MODAL_TOKEN_SECRET: "" } });
 
 /** One round: every command on every program, one after the other; then plan. */
 async function round(s: { project: EngineStack; floor: FloorStack; empty: FloorStack }, keep: boolean) {

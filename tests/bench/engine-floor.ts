@@ -8,9 +8,10 @@
  */
 import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { join } from "node:path";
 import { execa, type Result } from "execa";
 import { ROOT } from "../support/cli";
+import { pulumiVariables } from "../engine/engine-stack";
 
 /** The shape of a stack: how many dynamic resources and component resources it declares. */
 export interface StackShape {
@@ -71,15 +72,7 @@ export async function createFloorStack(pulumi: string, shape: StackShape): Promi
   // The project's compiler options (tsconfig.base.json), so ts-node does the same work per file.
   await writeFile(join(program, "tsconfig.json"), JSON.stringify({ extends: join(ROOT, "tsconfig.base.json"), compilerOptions: { composite: false, declaration: false }, files: ["index.ts"] }));
   await writeFile(join(program, "index.ts"), floorProgram(shape));
-  const env: Record<string, string> = {
-    PATH: [dirname(pulumi), dirname(process.execPath), ...(process.env.PATH ?? "").split(delimiter)].join(delimiter),
-    HOME: join(dir, "home"),
-    PULUMI_HOME: join(dir, "home", ".pulumi"),
-    PULUMI_BACKEND_URL: `file://${join(dir, "state")}`,
-    PULUMI_CONFIG_PASSPHRASE: "floor-passphrase",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
-  };
+  const env = pulumiVariables(pulumi, dir);
   const run = (args: string[]) =>
     execa(pulumi, [...args, "--stack", "dev", "--non-interactive", "--color", "never"], { cwd: program, env, extendEnv: false, reject: false, all: true, timeout: 300_000 });
   const init = await execa(pulumi, ["stack", "init", "dev", "--non-interactive"], { cwd: program, env, extendEnv: false, reject: false, all: true });

@@ -10,6 +10,7 @@ import { QWEN3_CODER_NEXT_SAMPLING } from "./serving";
 export const DEFAULT_VLLM_VERSION = "0.33.0";
 
 const common = {
+  serving: "web_server",
   vllmVersion: DEFAULT_VLLM_VERSION,
   gpuCount: 1,
   kvCacheDtype: "fp8",

@@ -11,7 +11,10 @@ import {
   defaultEndpointConfigPath,
   ENDPOINT_CONFIG_ENV,
   endpointForRole,
+  isServerEndpoint,
+  newSessionId,
   readEndpointConfig,
+  SESSION_ID_ENV,
   VLM_ANALYZER_DEFAULT_TIMEOUT_SECONDS as DEFAULT_TIMEOUT_SECONDS,
   VLM_ANALYZER_ENV as CONFIG_ENV,
 } from "@qwen-code-modal/contract";
@@ -82,6 +85,12 @@ export const serverConfigSchema = z.object({
   maxOutputTokens: positiveInt(),
   /** Images per request (the VLM's `--limit-mm-per-prompt`); `compare_images` takes 2 to this many. */
   maxImages: positiveInt().min(2, "must be at least 2 (compare_images compares 2 or more images)"),
+  /**
+   * `Modal-Session-ID` this server sends with every request, when the VLM is a Modal Server
+   * (`serving: "server"` in the endpoint config): the launcher's `QCM_SESSION_ID` when inherited,
+   * else one made at start-up, so one agent launch stays on one container. Absent for a Web Function.
+   */
+  sessionId: z.string().min(1).optional(),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
@@ -103,7 +112,7 @@ export interface LoadedConfig {
  */
 export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   let fileProblem: string | undefined;
-  let fromFile: { baseUrl?: string; model?: string; tokenIdEnv?: string; tokenSecretEnv?: string; maxImages?: number } = {};
+  let fromFile: { baseUrl?: string; model?: string; tokenIdEnv?: string; tokenSecretEnv?: string; maxImages?: number; server?: boolean } = {};
   let endpointConfigPath: string | undefined;
   if (!env[CONFIG_ENV.endpoint] || !env[CONFIG_ENV.model]) {
     endpointConfigPath = defaultEndpointConfigPath(env);
@@ -116,6 +125,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
         tokenIdEnv: file.proxyAuth.tokenIdEnv,
         tokenSecretEnv: file.proxyAuth.tokenSecretEnv,
         maxImages: vlm.maxImagesPerPrompt,
+        server: isServerEndpoint(vlm),
       };
     } catch (err) {
       fileProblem = (err as Error).message;
@@ -141,6 +151,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     maxImageBytes: env[CONFIG_ENV.maxImageBytes] || DEFAULT_MAX_IMAGE_BYTES,
     maxOutputTokens: env[CONFIG_ENV.maxOutputTokens] || DEFAULT_MAX_OUTPUT_TOKENS,
     maxImages: env[CONFIG_ENV.maxImages] || fromFile.maxImages || DEFAULT_MAX_IMAGES,
+    sessionId: fromFile.server ? env[SESSION_ID_ENV] || newSessionId() : undefined,
   };
   const parsed = serverConfigSchema.safeParse(raw);
   if (parsed.success) return { config: parsed.data, tokenEnv, endpointConfigPath };
@@ -161,6 +172,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     maxImageBytes: CONFIG_ENV.maxImageBytes,
     maxOutputTokens: CONFIG_ENV.maxOutputTokens,
     maxImages: CONFIG_ENV.maxImages,
+    sessionId: SESSION_ID_ENV,
   };
   const problems = parsed.error.issues.map((issue) => {
     const key = issue.path[0] as keyof typeof raw;

@@ -1,7 +1,8 @@
 /**
- * `qwen-code-modal spend [--for RANGE | --start DATE [--end DATE]]`: what Modal billed each
- * deployment (`modal billing report`) next to the plan's estimate for the same period, and the
- * share of the monthly budget used. Needs Modal credentials and a workspace plan with billing reports.
+ * `qwen-code-modal spend [--for RANGE | --start DATE [--end DATE]]`: what each deployment cost, from
+ * the controller's GPU-seconds ledger (any workspace) and what Modal billed (`modal billing report`,
+ * where the workspace has billing reports), next to the plan's estimate for the same period, and the
+ * share of the monthly budget used. Needs Modal credentials.
  * @module
  */
 import type { Command } from "../command";
@@ -13,12 +14,13 @@ import { prepareDeployments } from "../../prepare";
 import { buildPlan } from "../../plan/plan";
 import { opsModalContext, resolveModalCli } from "../../ops/modal-apps";
 import { datePeriod, formatSpend, namedPeriod, spendReport } from "../../ops/spend";
+import { controlFacts } from "../../render/control-shim";
 
 const USAGE = '[--stack-config FILE] [--dotenv FILE] [--for "this month"|today|yesterday|"this week"|"last week"|"last month" | --start YYYY-MM-DD [--end YYYY-MM-DD]] [--json]';
 
 export const spendCommand: Command = {
   name: "spend",
-  summary: "what Modal billed each deployment over a period (modal billing report) next to plan's estimate, and budget use",
+  summary: "what each deployment cost over a period (the controller's GPU-seconds ledger; modal billing report where available) next to plan's estimate, and budget use",
   async run(args) {
     const { values } = parseCommandArgs(
       "spend",
@@ -34,12 +36,14 @@ export const spendCommand: Command = {
     const config = await loadStackConfig(values["stack-config"]);
     const environment = resolveEnvironment({ envFile: dotenvFile(values) });
     const ctx = opsModalContext(resolveModalCli(environment), environment);
-    const entries = buildPlan((await prepareDeployments(config, { python: environment.modal.python, cacheDir: environment.cacheDir })).deployments, config.settings);
+    const prepared = await prepareDeployments(config, { python: environment.modal.python, cacheDir: environment.cacheDir });
+    const entries = buildPlan(prepared.deployments, config.settings);
     const report = await spendReport(ctx, {
       period,
       entries,
       environment: config.settings.environment ?? environment.modal.environment,
       budget: config.settings.budget,
+      ...(prepared.control ? { control: controlFacts(prepared.control.config) } : {}),
     });
     console.log(values.json ? JSON.stringify(report, null, 2) : formatSpend(report));
     return 0;

@@ -28,7 +28,8 @@ describe("shim checks cached by shim, checker and modal SDK", () => {
     const cacheDir = join(dir, "cache");
     const first = await prepareDeployments(resolveConfig({}), { python, cacheDir });
     expect(await calls()).toHaveLength(1);
-    expect((await readdir(join(cacheDir, "shim-checks"))).filter((f) => f.startsWith("modal-"))).toHaveLength(2);
+    // coder, vlm and the control app (main since the control merge)
+    expect((await readdir(join(cacheDir, "shim-checks"))).filter((f) => f.startsWith("modal-"))).toHaveLength(3);
 
     const again = await prepareDeployments(resolveConfig({}), { python, cacheDir });
     expect(await calls()).toHaveLength(1);

@@ -99,7 +99,7 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
     it("up again: no changes and zero modal calls; both shims' checks come from the cache", async () => {
       const before = (await stack.modalState()).calls.length;
       const checked = await modalChecks(stack);
-      expect(checked).toHaveLength(2);
+      expect(checked).toHaveLength(3); // coder, vlm, control
       const r = await stack.pulumi(["up", "--yes", "--expect-no-changes"]);
       expect(r.exitCode, r.all).toBe(0);
       expect((await stack.modalState()).calls.length).toBe(before);

@@ -24,6 +24,8 @@ describe("the program as Pulumi loads it (Pulumi.yaml's main and runtime options
       "pulumi-nodejs:dynamic:Resource/endpoint-config-file",
       "qwen-code-modal:index:ModelDeployment/coder",
       "qwen-code-modal:index:ModelDeployment/vlm",
+      "qwen-code-modal:index:ControlDeployment/control",
+      "pulumi-nodejs:dynamic:Resource/control",
       "pulumi-nodejs:dynamic:Resource/coder",
       "pulumi-nodejs:dynamic:Resource/vlm",
       "pulumi-nodejs:dynamic:Resource/endpoint-config",

@@ -25,7 +25,7 @@ export interface VllmCheckEnvironment {
 export function vllmCheckEnvironment(environment: { cacheDir: string; vars: Readonly<Record<string, string | undefined>> }): VllmCheckEnvironment | undefined {
   return environment.vars.QCM_VLLM_CHECK === "0" ? undefined : { cacheDir: environment.cacheDir, vars: environment.vars };
 }
-import { deploymentColdStart, renderShim, type RenderedShim } from "./render/shim";
+import { deploymentColdStart, renderShim, type RenderedShim, type ShimOptions } from "./render/shim";
 import { writeShims } from "./render/write";
 import { shimsDir } from "./core/paths";
 import { UserError } from "./core/errors";
@@ -124,6 +124,14 @@ async function vllmCheckShims(env: VllmCheckEnvironment, deployments: Deployment
 }
 
 /**
+ * What every GPU shim of `config` is rendered with besides its deployment: the controller's ledger
+ * Dict when the stack has the controller. `bench` keys its results by the same inputs hash plan shows.
+ */
+export function gpuShimOptions(config: ResolvedConfig): ShimOptions {
+  return controlConfig(config) ? { ledgerDict: CONTROL_DICT } : {};
+}
+
+/**
  * Renders and checks every enabled deployment.
  * @param options.python - Python with the pinned modal SDK (the environment's `modal.python`, infra/core/environment.ts).
  * @param options.write - also write the checked shims to `options.dir` (default python-shims/).
@@ -140,7 +148,7 @@ export async function prepareDeployments(
   const entries = Object.entries(config.deployments);
   const imageEntries = Object.entries(config.imageEdits ?? {});
   const control = controlConfig(config);
-  const ledger = control ? { ledgerDict: CONTROL_DICT } : {};
+  const ledger = gpuShimOptions(config);
   const shims = [
     ...entries.map(([name, d]) => renderShim(name, d, ledger)),
     ...imageEntries.map(([name, d]) => renderImageEditShim(name, d, ledger)),

@@ -64,8 +64,10 @@ describe("Pulumi program under Pulumi's mocks (engine and Modal are stand-ins)",
     // The app's inputs describe the app: no credentials, modal CLI or .env path (resolved when each operation runs).
     for (const app of [coderApp, run.resources.find((r) => r.name === "vlm" && r.type === "pulumi-nodejs:dynamic:Resource")!.inputs]) {
       expect(Object.keys(app).filter((k) => k !== "__provider").sort()).toEqual(
-        ["appName", "deployHash", "deployTimeoutSeconds", "deploymentName", "shimSource", "strategy", "urls", "webEndpoints"].filter((k) => k in app),
+        ["appName", "deployHash", "deployTimeoutSeconds", "deploymentName", "shimSource", "strategy", "urls", "verify", "webEndpoints"].filter((k) => k in app),
       );
+      // The deploy gate is on by default: its input names the proxy-token variables, never their values.
+      expect(app.verify).toMatchObject({ proxyTokenIdEnv: "MODAL_PROXY_TOKEN_ID", proxyTokenSecretEnv: "MODAL_PROXY_TOKEN_SECRET", timeoutSeconds: expect.any(Number) });
       expect(JSON.stringify(app)).not.toContain(TOKEN_ID);
       expect(JSON.stringify(app)).not.toContain(TOKEN_SECRET);
     }

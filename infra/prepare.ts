@@ -24,6 +24,8 @@ import { UserError } from "./core/errors";
 import type { ImageEditDeployment } from "./config/image-edit-schema";
 import { renderImageEditShim } from "./render/image-edit-shim";
 import { compareImageEditWithConfig } from "./check/image-edit-check";
+import { compareControlWithConfig } from "./check/control-check";
+import { CONTROL_DICT, controlConfig, renderControlShim, type ControlConfig } from "./render/control-shim";
 
 /** A deployment whose shim rendered and passed the modal SDK check. */
 export interface PreparedDeployment {
@@ -57,6 +59,13 @@ export interface PreparedImageEdit {
   report: ShimReport;
 }
 
+/** The controller app (`qcm-control`), rendered and checked. */
+export interface PreparedControl {
+  config: ControlConfig;
+  shim: RenderedShim;
+  report: ShimReport;
+}
+
 /** The result of {@link prepareDeployments}. */
 export interface Prepared {
   /** Version of the modal SDK that checked the shims. */
@@ -66,6 +75,8 @@ export interface Prepared {
   deployments: PreparedDeployment[];
   /** Enabled image-edit deployments (none unless `enabled` names one). */
   imageEdits: PreparedImageEdit[];
+  /** The controller; absent when the stack config sets `control: false`. */
+  control?: PreparedControl;
   /** The vLLM check: versions that checked shims, and why others were not checked. Absent when not asked for. */
   vllm?: { checked: string[]; unchecked: string[] };
 }
@@ -117,7 +128,13 @@ export async function prepareDeployments(
 ): Promise<Prepared> {
   const entries = Object.entries(config.deployments);
   const imageEntries = Object.entries(config.imageEdits ?? {});
-  const shims = [...entries.map(([name, d]) => renderShim(name, d)), ...imageEntries.map(([name, d]) => renderImageEditShim(name, d))];
+  const control = controlConfig(config);
+  const ledger = control ? { ledgerDict: CONTROL_DICT } : {};
+  const shims = [
+    ...entries.map(([name, d]) => renderShim(name, d, ledger)),
+    ...imageEntries.map(([name, d]) => renderImageEditShim(name, d, ledger)),
+    ...(control ? [renderControlShim(control)] : []),
+  ];
   const scratch = await mkdtemp(join(tmpdir(), "qcm-shims-"));
   try {
     const paths = await writeShims(scratch, shims);
@@ -141,6 +158,11 @@ export async function prepareDeployments(
       if (mismatches.length) problems[name] = mismatches;
       return { name, deployment, shim: shims[i], report };
     });
+    const preparedControl = control ? { config: control, shim: shims.at(-1)!, report: output.shims[paths.at(-1)!] ?? { error: "the checker returned no report" } } : undefined;
+    if (preparedControl) {
+      const mismatches = compareControlWithConfig(preparedControl.report, preparedControl.config);
+      if (mismatches.length) problems[preparedControl.shim.name] = mismatches;
+    }
     if (Object.keys(problems).length) throw new ShimCheckError(problems);
     if (options.write) await writeShims(options.dir ?? shimsDir(), shims);
     return {
@@ -148,6 +170,7 @@ export async function prepareDeployments(
       warnings: output.warnings,
       deployments: prepared,
       imageEdits,
+      ...(preparedControl ? { control: preparedControl } : {}),
       ...(vllm ? { vllm: { checked: vllm.checked, unchecked: vllm.unchecked } } : {}),
     };
   } finally {

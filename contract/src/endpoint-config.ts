@@ -68,6 +68,11 @@ export const endpointSchema = z.object({
   toolCalling: z.boolean(),
   /** Whether the server splits reasoning from the answer (`--reasoning-parser`). */
   reasoning: z.boolean(),
+  /**
+   * How Modal serves it: `server` for a Modal Server (clients send `Modal-Session-ID`,
+   * ./session-affinity.ts); absent or `web_server` for a Web Function.
+   */
+  serving: z.enum(["web_server", "server"]).optional(),
 });
 export type Endpoint = z.infer<typeof endpointSchema>;
 
@@ -111,6 +116,14 @@ export const endpointConfigSchema = z.object({
   imageEdits: z.record(z.string().min(1), imageEditEndpointSchema).optional(),
   /** The stack's monthly budget (`qwen-code-modal:budget`), for `status` and `spend`; absent when none is set. */
   budget: z.object({ usdPerMonth: z.number().positive() }).optional(),
+  /**
+   * The controller app (`qcm-control`), when the stack deploys it: its app, the `modal.Dict` holding
+   * the GPU-seconds ledger and warm periods, and each GPU app's USD per container-second (the plan's
+   * rates, dearest GPU option x GPUs), so `status` and `spend` price the ledger as the controller does.
+   */
+  control: z
+    .object({ app: z.string().min(1), dict: z.string().min(1), usdPerSecond: z.record(z.string().min(1), z.number().nonnegative()) })
+    .optional(),
 });
 export type EndpointConfig = z.infer<typeof endpointConfigSchema>;
 

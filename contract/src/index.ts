@@ -8,3 +8,4 @@ export * from "./endpoint-config.js";
 export * from "./redact.js";
 export * from "./vlm-analyzer.js";
 export * from "./modal-http.js";
+export * from "./session-affinity.js";

@@ -50,9 +50,12 @@ export interface Redactor {
  * @param initial - secret values known from the start.
  */
 export function createRedactor(initial: Iterable<string | undefined> = []): Redactor {
-  const known = new Set<string>();
+  // An array, not a Set: Pulumi's closure serializer copies this redactor into the dynamic
+  // providers (through core/files.ts), and a captured Set does not survive that copy
+  // ("Method Set.prototype.values called on incompatible receiver", found under the real engine).
+  const known: string[] = [];
   const learn = (values: Iterable<string | undefined>) => {
-    for (const v of values) if (v && v.length >= MIN_SECRET_LENGTH) known.add(v);
+    for (const v of values) if (v && v.length >= MIN_SECRET_LENGTH && !known.includes(v)) known.push(v);
   };
   learn(initial);
   const redactor = ((text: string) => redact(text, [...known])) as Redactor;

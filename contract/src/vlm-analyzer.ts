@@ -23,6 +23,11 @@ export const VLM_ANALYZER_ENV = {
   /** Most tokens the model may generate per answer (`max_tokens`). */
   maxOutputTokens: "VLM_MAX_OUTPUT_TOKENS",
   /**
+   * Most images the VLM accepts in one request (its `--limit-mm-per-prompt`, the endpoint config's
+   * `maxImagesPerPrompt`): the cap of `compare_images`.
+   */
+  maxImages: "VLM_MAX_IMAGES",
+  /**
    * A dotenv file (the project's `.env`, set by `install`) read for the proxy-auth token variables
    * when the server's own environment lacks them: the agents start the server without the
    * variables the launchers load from that file. The same variable names the deployer's env file.

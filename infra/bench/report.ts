@@ -37,7 +37,20 @@ export function formatBenchResult(r: BenchResult, savedTo?: string): string {
   const lines = table.map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ").trimEnd());
   const pc = r.prefixCache;
   const facts: [string, string][] = [
-    ["prefix-cache hit rate", pc ? `${pct(pc.hitRate)} (${n(pc.hitTokens)} of ${n(pc.queriedTokens)} queried tokens, /metrics delta)` : "- (/metrics not readable)"],
+    ["prefix-cache hit rate", pc
+        ? `${pct(pc.hitRate)} (${n(pc.hitTokens)} of ${n(pc.queriedTokens)} queried tokens, /metrics delta)`
+        : r.server
+          ? "- (/metrics has no vllm:prefix_cache_queries/hits counters: prefix caching off, or not vLLM)"
+          : "- (/metrics not readable)"],
+    ...(r.usageCache
+      ? ([
+          [
+            "cached tokens (usage)",
+            `${pct(r.usageCache.hitRate)} (${n(r.usageCache.cachedTokens)} of ${n(r.usageCache.promptTokens)} prompt tokens), later turns ${pct(r.usageCache.laterTurnsHitRate)}; per response, on whichever container served it`,
+          ],
+        ] as [string, string][])
+      : []),
+    ...(r.sessionIds !== undefined ? ([["session IDs", r.sessionIds ? "Modal-Session-ID sent, one per session" : "none sent"]] as [string, string][]) : []),
     ["spec-decode acceptance", r.server?.specDecodeAcceptance == null ? "- (off or no drafts)" : pct(r.server.specDecodeAcceptance)],
     ["tool calls", `${r.toolCalls.structured}/${r.toolCalls.asked} asked turns answered with structured tool_calls; ${r.toolCalls.leaked} turn(s) leaked <tool_call> markup into content`],
     ["aggregate decode", `${rate(r.decode.aggregateTokensPerSecond)} over ${w.sessions} concurrent sessions; ${n(r.tokens.prompt)} prompt + ${n(r.tokens.completion)} generated tokens in ${s(r.durationMs)}`],
@@ -53,4 +66,16 @@ export function formatBenchResult(r: BenchResult, savedTo?: string): string {
   ];
   const fw = Math.max(...facts.map(([k]) => k.length));
   return [head, "", ...lines, "", ...facts.map(([k, v]) => `${k.padEnd(fw)}  ${v}`)].join("\n");
+}
+
+/**
+ * One line comparing a run without session IDs and one with (`bench --session-ids both`): the
+ * hit rate per response usage and the later turns' TTFT p50 of each.
+ */
+export function formatAffinityComparison(without: BenchResult, withIds: BenchResult): string {
+  const hit = (r: BenchResult) => pct(r.usageCache?.laterTurnsHitRate ?? r.prefixCache?.hitRate);
+  return (
+    `session affinity: later-turn cache hit rate ${hit(withIds)} with Modal-Session-ID vs ${hit(without)} without; ` +
+    `later-turn TTFT p50 ${s(withIds.ttft.laterTurnsMs.p50)} vs ${s(without.ttft.laterTurnsMs.p50)}`
+  );
 }

@@ -47,6 +47,13 @@ export interface BenchResult {
   ttft: { firstTurnMs: Spread; laterTurnsMs: Spread };
   /** From `/metrics` before and after: `vllm:prefix_cache_hits` / `vllm:prefix_cache_queries` deltas (tokens). */
   prefixCache: { queriedTokens: number; hitTokens: number; hitRate: number | null } | null;
+  /** Whether each session sent its own `Modal-Session-ID` (Modal Server affinity); absent in results saved before. */
+  sessionIds?: boolean;
+  /**
+   * Hit rate from the responses' `usage.prompt_tokens_details.cached_tokens` (tokens), over all turns
+   * and over later turns only; null when the server reports none. Absent in results saved before.
+   */
+  usageCache?: { promptTokens: number; cachedTokens: number; hitRate: number | null; laterTurnsHitRate: number | null } | null;
   /** Server-side TTFT and inter-token latency over the run (histogram deltas), seconds; null without /metrics. */
   server: { ttftSeconds: Spread; interTokenSeconds: Spread; specDecodeAcceptance: number | null } | null;
   decode: { perStreamTokensPerSecond: Spread; aggregateTokensPerSecond: number | null };

@@ -10,6 +10,7 @@
  * docs/agent-endpoints.md ("Why our own driver").
  * @module
  */
+import { SESSION_ID_HEADER } from "@qwen-code-modal/contract";
 import { describeOutcome, httpCall } from "../endpoints/http";
 import { httpStream } from "../endpoints/http-stream";
 import { summarizeChatStream, TOOL_CALL_MARKUP } from "../endpoints/chat-stream";
@@ -29,6 +30,11 @@ export interface BenchTarget {
   configHash: string | null;
   /** $/hour of the deployment's GPUs, for cost per token; null: no cost figures. */
   usdPerHour: number | null;
+  /**
+   * Send a `Modal-Session-ID` per session (`<sessionIdPrefix>-<session>`), as agents on a Modal
+   * Server do (contract/src/session-affinity.ts); absent: none sent.
+   */
+  sessionIdPrefix?: string;
 }
 
 /** Options of {@link runBench}. */
@@ -41,6 +47,8 @@ export interface BenchOptions extends WorkloadShape {
   coldTimeoutMs?: number;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /** Index of the first session: a later pass starts past the text earlier passes sent, so it finds nothing cached. Default 0. */
+  firstSession?: number;
 }
 
 /** Percentiles of a sample. */
@@ -51,6 +59,13 @@ export function spread(values: readonly number[]): Spread {
   const round = (x: number) => Math.round(x * 100) / 100;
   return { n: v.length, p50: round(at(0.5)), p90: round(at(0.9)), mean: round(v.reduce((a, b) => a + b, 0) / v.length) };
 }
+
+/**
+ * Fewest generated tokens a turn needs for its per-stream decode rate to count: the rate is
+ * `(tokens - 1) / (last token - first token)`, and over a handful of tokens one scheduling pause or
+ * one chunk carrying several tokens decides it. A turn ended early (a tool call, a stop) is left out.
+ */
+export const MIN_DECODE_TOKENS = 16;
 
 async function readMetricsPage(target: BenchTarget, timeoutMs: number): Promise<MetricsReading | null> {
   const page = await httpCall(`${target.url}/metrics`, { headers: target.headers, timeoutMs });
@@ -98,6 +113,8 @@ interface TurnMeasure {
   ttftMs?: number;
   decodeTokensPerSecond?: number;
   promptTokens: number;
+  /** `usage.prompt_tokens_details.cached_tokens`, when the server reports it (vLLM `--enable-prompt-tokens-details`). */
+  cachedTokens?: number;
   completionTokens: number;
   askedTool: boolean;
   structuredCall: boolean;
@@ -116,9 +133,10 @@ async function runSession(
   // Sessions start a whole session's text apart, so they share no source text.
   const session = new AgentSession(corpus, index * sessionChars(options), options);
   const out: TurnMeasure[] = [];
+  const headers = target.sessionIdPrefix ? { ...target.headers, [SESSION_ID_HEADER]: `${target.sessionIdPrefix}-${index}` } : target.headers;
   for (let turn = 0; turn < options.turns; turn += 1) {
     const res = await httpStream(`${target.url}/v1/chat/completions`, {
-      headers: target.headers,
+      headers,
       timeoutMs: options.requestTimeoutMs,
       json: session.request(target.model, turn),
     });
@@ -147,8 +165,9 @@ async function runSession(
       session: index,
       turn,
       ttftMs: s.firstTokenAt,
-      decodeTokensPerSecond: completion > 1 && decodeMs > 0 ? (completion - 1) / (decodeMs / 1000) : undefined,
+      decodeTokensPerSecond: completion >= MIN_DECODE_TOKENS && decodeMs > 0 ? (completion - 1) / (decodeMs / 1000) : undefined,
       promptTokens: s.usage?.prompt_tokens ?? 0,
+      cachedTokens: s.usage?.prompt_tokens_details?.cached_tokens ?? undefined,
       completionTokens: completion,
       askedTool: asksForTool(turn),
       structuredCall: call !== undefined,
@@ -169,13 +188,14 @@ async function runSession(
 export async function runBench(target: BenchTarget, options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => {});
   const cold = options.coldTimeoutMs ? await measureCold(target, options.coldTimeoutMs, log) : null;
-  const corpus = await loadCorpus(sessionChars(options) * options.sessions, options.corpusDirs);
+  const firstSession = options.firstSession ?? 0;
+  const corpus = await loadCorpus(sessionChars(options) * (firstSession + options.sessions), options.corpusDirs);
   const metricsTimeout = Math.min(options.requestTimeoutMs, 30_000);
   const before = await readMetricsPage(target, metricsTimeout);
   const errors: string[] = [];
   const started = performance.now();
   const turns = (
-    await Promise.all(Array.from({ length: options.sessions }, (_, i) => runSession(target, corpus.text, i, options, errors, log)))
+    await Promise.all(Array.from({ length: options.sessions }, (_, i) => runSession(target, corpus.text, firstSession + i, options, errors, log)))
   ).flat();
   const durationMs = Math.round(performance.now() - started);
   const after = before ? await readMetricsPage(target, metricsTimeout) : null;
@@ -213,6 +233,8 @@ export async function runBench(target: BenchTarget, options: BenchOptions): Prom
       laterTurnsMs: spread(turns.filter((t) => t.turn > 0).flatMap((t) => (t.ttftMs === undefined ? [] : [t.ttftMs]))),
     },
     prefixCache: queried !== undefined && hits !== undefined ? { queriedTokens: queried, hitTokens: hits, hitRate: ratio(hits, queried) } : null,
+    sessionIds: target.sessionIdPrefix !== undefined,
+    usageCache: usageCache(turns),
     server:
       before && after
         ? {
@@ -239,5 +261,24 @@ export async function runBench(target: BenchTarget, options: BenchOptions): Prom
     cold,
     durationMs,
     errors,
+  };
+}
+
+/**
+ * The prefix-cache hit rate from each response's `usage.prompt_tokens_details.cached_tokens`: what
+ * each request found cached on the container that served it, whichever that was. With several
+ * containers behind one URL (a Modal Server), `/metrics` shows one container's counters only.
+ * @returns null when no response reported cached tokens (vLLM without `--enable-prompt-tokens-details`).
+ */
+export function usageCache(turns: readonly { turn: number; promptTokens: number; cachedTokens?: number }[]): BenchResult["usageCache"] {
+  const reported = turns.filter((t) => t.cachedTokens !== undefined);
+  if (reported.length === 0) return null;
+  const sum = (list: typeof reported, k: "promptTokens" | "cachedTokens") => list.reduce((n, t) => n + (t[k] ?? 0), 0);
+  const later = reported.filter((t) => t.turn > 0);
+  return {
+    promptTokens: sum(reported, "promptTokens"),
+    cachedTokens: sum(reported, "cachedTokens"),
+    hitRate: ratio(sum(reported, "cachedTokens"), sum(reported, "promptTokens")),
+    laterTurnsHitRate: ratio(sum(later, "cachedTokens"), sum(later, "promptTokens")),
   };
 }

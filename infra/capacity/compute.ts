@@ -69,7 +69,10 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
   const sequencesAtMaxLen = Math.floor(kvCacheBytes / (input.maxModelLen * perToken + state));
   const kvCacheTokens = Math.floor(Math.max(0, kvCacheBytes - input.maxInputs * state) / perToken);
   const tokensPerInputWhenFull = Math.floor(kvCacheTokens / input.maxInputs);
-  const imageTokensAtMax = (input.maxImagesPerPrompt ?? 0) * (facts.vision?.maxTokensPerImage ?? 0);
+  const tokensPerImage = facts.vision
+    ? Math.min(facts.vision.maxTokensPerImage, input.maxImagePixels ? Math.floor(input.maxImagePixels / facts.vision.pixelsPerToken) : Infinity)
+    : 0;
+  const imageTokensAtMax = (input.maxImagesPerPrompt ?? 0) * tokensPerImage;
   const report: KnownCapacityReport = {
     known: true,
     weightBytes: facts.weightBytes,

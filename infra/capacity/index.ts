@@ -10,3 +10,5 @@ export { kvBytesPerToken, linearStateBytesPerSequence } from "./kv-geometry";
 export { FAR_ABOVE_FACTOR } from "./verdict";
 export type { CapacityInput, CapacityReport, KnownCapacityReport, UnknownCapacityReport, MemoryBreakdown } from "./types";
 export type { Source, Confidence } from "./sources";
+export { DEFAULT_SESSION_CONTEXT_TOKENS, IDLE_RETENTION_HIT_RATES, prefixCacheTokens, TEAM_SCALEDOWN_WINDOW_SECONDS, sizeSessions } from "./sessions";
+export type { SessionSizing } from "./sessions";

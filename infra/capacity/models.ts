@@ -35,6 +35,8 @@ export interface VisionFacts {
   parameters: number;
   /** Most LLM tokens one image can become after patch merging, at the processor's largest size. */
   maxTokensPerImage: number;
+  /** Image pixels per LLM token: (patch size x spatial merge size) squared. */
+  pixelsPerToken: number;
   /** Feature levels the encoder hands to the LLM per image token (final merger + DeepStack levels). */
   featureLevels: number;
   /** Width of each feature handed to the LLM (`out_hidden_size`), elements. */
@@ -166,6 +168,9 @@ const QWEN3_VL_32B: ModelFacts = {
     hiddenSize: 1152,
     parameters: 0.6e9,
     maxTokensPerImage: 16_384,
+    // patch_size 16, spatial_merge_size 2: one token per 32x32 px (vLLM qwen3_vl.py:974-1016 counts
+    // (h/16)(w/16)/2^2 tokens after smart_resize to multiples of 16x2 = 32).
+    pixelsPerToken: 32 * 32,
     featureLevels: 4,
     outHiddenSize: 5120,
   },

@@ -21,6 +21,8 @@ export interface CapacityInput {
   maxInputs: number;
   /** Images one prompt may carry (vision models); 0 or absent for text-only use. */
   maxImagesPerPrompt?: number;
+  /** Largest image the server keeps, pixels (`mm_processor_kwargs` max_pixels); absent: the processor's own largest size. */
+  maxImagePixels?: number;
 }
 
 /** Where the GPU memory goes, bytes (all GPUs of the container together). */

@@ -57,7 +57,7 @@ export function judge(f: VerdictFacts): Verdict {
   if (f.imageTokensAtMax > f.maxModelLen) {
     warnings.push(
       `maximum-size images can take ${f.imageTokensAtMax} tokens, more than max_model_len ${f.maxModelLen}; ` +
-        `such prompts are rejected unless images are downscaled (e.g. mm_processor_kwargs max_pixels).`,
+        `such prompts are rejected: bound images server-side with maxImagePixels (vLLM mm_processor_kwargs max_pixels).`,
     );
   }
   if (!f.cudaGraphsFit) {

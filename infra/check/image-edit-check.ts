@@ -27,7 +27,7 @@ export function compareImageEditWithConfig(report: ShimReport, d: ImageEditDeplo
     const opts = report.deploy_time[EDITOR_CLASS] ?? {};
     expect("Editor kind", editor.kind, "class");
     // Only the pinned SDK's internals show these (modal_check.py); without them the checker warned.
-    if ("gpus" in editor) {
+    if ("web_servers" in editor) {
       expect("Editor gpus", editor.gpus, [d.gpu]);
       expect("Editor methods", editor.methods, [EDIT_METHOD]);
       expect("Editor web servers", Object.keys(editor.web_servers), []);
@@ -45,7 +45,7 @@ export function compareImageEditWithConfig(report: ShimReport, d: ImageEditDeplo
     ...(d.imageApiKeySecret ? [[IMAGES_FUNCTION, false, null] as const] : []),
   ] as const) {
     const server = report.servers[fn];
-    if (!server || !("gpus" in server)) continue;
+    if (!server || !("web_servers" in server)) continue;
     expect(`${fn} gpus`, server.gpus, null);
     expect(`${fn} web endpoint`, server.web_servers[fn], { asgi: true, requires_proxy_auth: proxyAuth, label });
     expect(`${fn} volumes`, server.volumes, [RESULTS_DIR]);

@@ -10,7 +10,7 @@ import type { Deployment } from "../config/schema";
 import { gpuOptions, gpuSpec } from "../modal/gpus";
 import { projectRoot } from "../core/paths";
 import { SNAPSHOT_METHODS } from "../coldstart";
-import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
+import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS, SERVER_START_METHOD } from "../render/shim";
 
 const webServer = z
   .union([
@@ -20,24 +20,40 @@ const webServer = z
   ])
   .nullable();
 
-const serverKind = z.enum(["function", "class"]);
+const serverKind = z.enum(["function", "class", "server"]);
+
+const lifecycle = z.object({ enter_snap: z.array(z.string()), enter_restore: z.array(z.string()), exit: z.array(z.string()) });
+
+/** A Modal Server (`@app.server`) as Modal registered it: its service function's resources and HTTP config. */
+const detailedAppServer = z.object({
+  kind: z.literal("server"),
+  gpus: z.array(z.string()).nullable(),
+  volumes: z.array(z.string()),
+  secrets: z.number(),
+  /** The user class. */
+  class: z.string(),
+  /** The Server's Modal name (`name=`, else the class name; app.py:1569). */
+  name: z.string(),
+  http: z.object({ port: z.number(), startup_timeout: z.number(), unauthenticated: z.boolean(), routing_region: z.string().nullable(), sessioned: z.boolean() }),
+  lifecycle,
+});
 
 /** A function, or a class (memory-snapshot mode), as Modal registered it (read through modal's private internals). */
 const detailedServer = z.object({
-  kind: serverKind,
+  kind: z.enum(["function", "class"]),
   gpus: z.array(z.string()).nullable(),
   volumes: z.array(z.string()),
   secrets: z.number(),
   web_servers: z.record(z.string(), webServer),
   /** A class's `@modal.method`s. */
   methods: z.array(z.string()).optional(),
-  lifecycle: z.object({ enter_snap: z.array(z.string()), enter_restore: z.array(z.string()), exit: z.array(z.string()) }).optional(),
+  lifecycle: lifecycle.optional(),
 });
 
 /** A server as the public API shows it, when a newer modal SDK no longer has the internals (modal_check.py). */
 const publicServer = z.object({ kind: serverKind });
 
-const serverReport = z.union([detailedServer, publicServer]);
+const serverReport = z.union([detailedServer, detailedAppServer, publicServer]);
 
 /** Deploy-time options read from the shim's AST (values are literals, or `{non_literal: source}`). */
 const deployTime = z.record(z.string(), z.unknown());
@@ -97,11 +113,15 @@ export function compareWithConfig(report: ShimReport, d: Deployment): string[] {
   if ("error" in report) return [`modal could not import the shim: ${report.error}`];
   const plan = deploymentColdStart(d);
   const snapshot = plan.decorator === "app.cls";
-  const name = snapshot ? SERVER_CLASS : SERVE_FUNCTION;
   const problems: string[] = [];
   const expect = (what: string, got: unknown, want: unknown) => {
     if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${what}: modal sees ${JSON.stringify(got)}, config says ${JSON.stringify(want)}`);
   };
+  if (d.serving === "server") {
+    compareAppServer(report, d, expect);
+    return problems;
+  }
+  const name = snapshot ? SERVER_CLASS : SERVE_FUNCTION;
   expect("app name", report.app_name, d.appName);
   expect("servers", Object.keys(report.servers), [name]);
   const server = report.servers[name];
@@ -109,7 +129,7 @@ export function compareWithConfig(report: ShimReport, d: Deployment): string[] {
   const opts = report.deploy_time[name] ?? {};
   expect("server kind", server.kind, snapshot ? "class" : "function");
   // Only the pinned SDK's internals show these (modal_check.py); without them the checker warned.
-  if ("gpus" in server) {
+  if ("web_servers" in server) {
     expect("gpus", server.gpus, gpuOptions(d.gpu).map((g) => gpuSpec(g, d.gpuCount)));
     expect("volumes", server.volumes, plan.volumes.map((v) => v.mountPath).sort());
     expect("HF token secrets", server.secrets, d.hfSecretName ? 1 : 0);
@@ -131,4 +151,39 @@ export function compareWithConfig(report: ShimReport, d: Deployment): string[] {
   expect("enable_memory_snapshot", opts.enable_memory_snapshot, plan.decoratorOptions.enable_memory_snapshot);
   expect("experimental_options", opts.experimental_options, plan.decoratorOptions.experimental_options);
   return problems;
+}
+
+type Expect = (what: string, got: unknown, want: unknown) => void;
+
+/**
+ * The `serving: "server"` half of {@link compareWithConfig}: one Modal Server class named
+ * {@link SERVER_CLASS}, registered as {@link SERVE_FUNCTION}, behind proxy auth, with the config's
+ * port, startup timeout, concurrency and autoscaling. (A Server has no function timeout: app.py:1394-1427.)
+ */
+function compareAppServer(report: Extract<ShimReport, { servers: unknown }>, d: Deployment, expect: Expect): void {
+  const plan = deploymentColdStart(d);
+  expect("app name", report.app_name, d.appName);
+  expect("servers", Object.keys(report.servers), [SERVER_CLASS]);
+  const server = report.servers[SERVER_CLASS];
+  if (!server) return;
+  expect("server kind", server.kind, "server");
+  if ("http" in server) {
+    expect("gpus", server.gpus, gpuOptions(d.gpu).map((g) => gpuSpec(g, d.gpuCount)));
+    expect("volumes", server.volumes, plan.volumes.map((v) => v.mountPath).sort());
+    expect("HF token secrets", server.secrets, d.hfSecretName ? 1 : 0);
+    expect("Server name", server.name, SERVE_FUNCTION);
+    expect("port", server.http.port, d.port);
+    expect("startup timeout (s)", server.http.startup_timeout, d.startupTimeout);
+    expect("proxy auth", !server.http.unauthenticated, true);
+    const m = SNAPSHOT_METHODS;
+    const snapshot = plan.decorator === "app.cls";
+    expect("lifecycle", server.lifecycle, snapshot ? { enter_snap: [m.enterSnap], enter_restore: [m.enterRestore], exit: [m.exit] } : { enter_snap: [], enter_restore: [SERVER_START_METHOD], exit: [m.exit] });
+  }
+  const opts = report.deploy_time[SERVER_CLASS] ?? {};
+  expect("scaledown_window (s)", opts.scaledown_window, d.scaledownWindow);
+  expect("max_containers", opts.max_containers, d.maxContainers);
+  expect("max_concurrency", opts.max_concurrency, d.maxInputs);
+  expect("target_concurrency", opts.target_concurrency, d.targetConcurrency);
+  expect("enable_memory_snapshot", opts.enable_memory_snapshot, plan.decoratorOptions.enable_memory_snapshot);
+  expect("experimental_options", opts.experimental_options, plan.decoratorOptions.experimental_options);
 }

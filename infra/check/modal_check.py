@@ -3,10 +3,10 @@
 Usage: python modal_check.py SHIM.py [SHIM.py ...]
 Prints one JSON object: {"modal_version": ..., "shims": {path: report}}. A report holds what
 Modal itself registered when it imported the shim, per server (a function, or a class for the
-memory-snapshot mode): GPUs, volumes, secrets, web servers (port, startup timeout, proxy auth,
-label) and lifecycle methods. From the shim's AST it adds the deploy-time options Modal only
+memory-snapshot mode, or a Modal Server): GPUs, volumes, secrets, web servers (port, startup timeout,
+proxy auth, label), a Server's HTTP config and lifecycle methods. From the shim's AST it adds the deploy-time options Modal only
 sends to its servers at `modal deploy` (timeout, scaledown_window, max_containers, max_inputs,
-enable_memory_snapshot, experimental_options). A shim that fails to import gets {"error": "..."}.
+target_concurrency, max_concurrency, enable_memory_snapshot, experimental_options). A shim that fails to import gets {"error": "..."}.
 Exit code 0 when every shim imported, 1 otherwise.
 
 Two tiers. The public modal API gives: the shim imports (the decorators validate their arguments),
@@ -46,6 +46,8 @@ def version_tuple(version: str) -> tuple:
 
 DEPLOY_TIME_KWARGS = (
     "timeout",
+    "target_concurrency",
+    "max_concurrency",
     "scaledown_window",
     "max_containers",
     "enable_memory_snapshot",
@@ -77,7 +79,7 @@ def ast_report(source: str) -> dict:
             if not isinstance(dec, ast.Call):
                 continue
             name = ast.unparse(dec.func)
-            if name in ("app.function", "app.cls"):
+            if name in ("app.function", "app.cls", "app.server"):
                 options.update(literal_kwargs(dec, DEPLOY_TIME_KWARGS))
             elif name == "modal.concurrent":
                 options.update(literal_kwargs(dec, ("max_inputs", "target_inputs")))
@@ -137,6 +139,40 @@ def class_server(cls) -> dict:
     }
 
 
+def server_report(server) -> dict:
+    """A Modal Server (`@app.server`, app.py:1394): its service function's resources and HTTP config
+    (`FunctionInfo._inner_server_info`, _functions.py:1285-1296) and its lifecycle methods."""
+    from modal._partial_function import _find_partial_methods_for_user_cls, _PartialFunctionFlags
+    from modal._utils.async_utils import synchronizer
+
+    raw = synchronizer._translate_in(server)
+    fn = raw._get_service_function()
+    http = fn._function_info._inner_server_info
+    user_cls = raw._get_user_cls()
+
+    def methods(flag):
+        return sorted(_find_partial_methods_for_user_cls(user_cls, flag))
+
+    return {
+        "kind": "server",
+        **resources(fn),
+        "class": user_cls.__name__,
+        "name": fn._tag,
+        "http": {
+            "port": http.port,
+            "startup_timeout": http.startup_timeout,
+            "unauthenticated": http.unauthenticated,
+            "routing_region": http.routing_region,
+            "sessioned": http.sessioned,
+        },
+        "lifecycle": {
+            "enter_snap": methods(_PartialFunctionFlags.ENTER_PRE_SNAPSHOT),
+            "enter_restore": methods(_PartialFunctionFlags.ENTER_POST_SNAPSHOT),
+            "exit": methods(_PartialFunctionFlags.EXIT),
+        },
+    }
+
+
 def public_report(module) -> dict:
     """What the public API shows: the one App's name and the servers (module-level Functions and Clses)."""
     apps = [v for v in vars(module).values() if isinstance(v, modal.App)]
@@ -148,6 +184,8 @@ def public_report(module) -> dict:
             servers[name] = {"kind": "function"}
         elif isinstance(value, modal.Cls):
             servers[name] = {"kind": "class"}
+        elif isinstance(value, modal.Server):
+            servers[name] = {"kind": "server"}
     return {"app_name": apps[0].name, "servers": servers}
 
 
@@ -162,8 +200,16 @@ def private_report(module) -> dict:
         functions = app.registered_functions
         classes = app.registered_classes
     servers = {name: class_server(cls) for name, cls in classes.items()}
+    # A Server registers only its service function (app.py:1613), tagged with its name; the module
+    # holds the modal.Server, reported under the class name the shim gives it.
+    server_tags = {}
+    for value in vars(module).values():
+        if isinstance(value, modal.Server):
+            report = server_report(value)
+            servers[report["class"]] = report
+            server_tags[synchronizer._translate_in(value)._get_service_function()._tag] = report["class"]
     for tag, wrapped in functions.items():
-        if tag.endswith(".*"):  # a class's service function: reported with its class
+        if tag.endswith(".*") or tag in server_tags:  # a class's or a Server's service function: reported with it
             continue
         # The public modal.Function wraps the SDK's _Function, which holds the local config.
         fn = synchronizer._translate_in(wrapped)

@@ -209,7 +209,7 @@ export function simulatedDevice(gpu: string, count: number): SimulatedDevice {
 export const CHECKED_FIELDS = [
   "served_model_name", "host", "port", "max_model_len", "kv_cache_dtype", "gpu_memory_utilization",
   "tensor_parallel_size", "max_num_seqs", "enable_auto_tool_choice", "tool_call_parser", "reasoning_parser",
-  "limit_mm_per_prompt", "enforce_eager", "enable_sleep_mode", "revision", "api_key",
+  "limit_mm_per_prompt", "mm_processor_kwargs", "enforce_eager", "enable_sleep_mode", "revision", "api_key", "enable_prompt_tokens_details",
 ];
 
 /**
@@ -252,10 +252,13 @@ export function compareVllmReport(report: VllmCaseReport, d: Deployment, plan: C
   expect("enable_auto_tool_choice", Boolean(d.toolCallParser));
   expect("reasoning_parser", d.reasoningParser ?? "");
   expect("limit_mm_per_prompt", d.maxImagesPerPrompt > 0 ? { image: d.maxImagesPerPrompt, video: 0 } : {});
+  expect("mm_processor_kwargs", d.maxImagePixels !== undefined ? { max_pixels: d.maxImagePixels } : null);
   expect("enforce_eager", plan.vllmFlags.includes("--enforce-eager"));
   expect("enable_sleep_mode", plan.vllmFlags.includes("--enable-sleep-mode"));
   expect("revision", plan.bakeWeights ? null : d.modelRevision);
   expect("api_key", null);
+  // A Modal Server's requests spread over containers: cached tokens per request (infra/render/vllm-args.ts).
+  expect("enable_prompt_tokens_details", d.serving === "server");
   const engine = report.engine;
   if (engine && typeof engine !== "string") {
     if (engine.max_model_len !== d.maxModelLen) problems.push(`vLLM's engine config has max_model_len ${engine.max_model_len}, config says ${d.maxModelLen}`);

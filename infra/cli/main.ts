@@ -7,6 +7,7 @@
 import type { Command } from "./command";
 import { UserError } from "../core/errors";
 import { redactStandardStreams } from "../core/redaction";
+import { HelpRequested } from "./options";
 import { planCommand } from "./commands/plan";
 import { renderCommand } from "./commands/render";
 import { installCommand } from "./commands/install";
@@ -55,6 +56,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      console.log(`${err.message}\n\n${command.summary}`);
+      return 0;
+    }
     console.error(`error: ${err instanceof UserError ? err.message : (err as Error).stack ?? String(err)}`);
     return 1;
   }

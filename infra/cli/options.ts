@@ -8,12 +8,19 @@ import { readRawConfigFile } from "../config/file";
 import { resolveConfig, type ResolvedConfig } from "../config/resolve";
 import { UserError } from "../core/errors";
 
+/** `--help` / `-h` was given: the CLI prints the message (the usage) on stdout and exits 0. */
+export class HelpRequested extends Error {
+  override name = "HelpRequested";
+}
+
 /**
- * Parses a command's arguments (node:util parseArgs, strict).
+ * Parses a command's arguments (node:util parseArgs, strict). `--help` or `-h` (before a `--`)
+ * asks for the usage instead.
  * @param command - command name, for the error message.
  * @param usage - the command's options, shown after a bad one.
  * @param allowPositionals - whether words without `--` are allowed (they come back in `positionals`).
  * @throws UserError naming the bad option and the command's usage.
+ * @throws HelpRequested with the usage line when the arguments ask for help.
  */
 export function parseCommandArgs<T extends ParseArgsOptionsConfig>(
   command: string,
@@ -22,6 +29,8 @@ export function parseCommandArgs<T extends ParseArgsOptionsConfig>(
   usage: string,
   allowPositionals = false,
 ) {
+  const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  if (own.includes("--help") || own.includes("-h")) throw new HelpRequested(`usage: qwen-code-modal ${command} ${usage}`);
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {

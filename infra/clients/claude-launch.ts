@@ -5,7 +5,9 @@
  * Environment variables read by Claude Code 2.1.x (docs: code.claude.com/docs/en/settings#environment-variables,
  * and the names found in the 2.1.330 binary):
  * - `ANTHROPIC_BASE_URL`: API root (the client appends `/v1/messages`).
- * - `ANTHROPIC_CUSTOM_HEADERS`: extra headers, one `Name: value` per line: the proxy-auth pair.
+ * - `ANTHROPIC_CUSTOM_HEADERS`: extra headers, one `Name: value` per line: the proxy-auth pair, and
+ *   on a Modal Server (`serving: "server"`) `Modal-Session-ID: <one id per launch>`
+ *   (contract/src/session-affinity.ts).
  * - `ANTHROPIC_AUTH_TOKEN`: sent as `Authorization: Bearer`; vLLM checks none, so a placeholder.
  *   `ANTHROPIC_API_KEY` is removed so a real Anthropic key never goes to the endpoint.
  * - `ANTHROPIC_MODEL`, `ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL`, `ANTHROPIC_SMALL_FAST_MODEL`
@@ -28,7 +30,7 @@
  * ({@link VLM_TOOL_NAMES}) with `--allowedTools`: headless `claude -p` refuses tools nobody approved.
  * @module
  */
-import { VLM_ANALYZER_SERVER_NAME, type Endpoint } from "@qwen-code-modal/contract";
+import { isServerEndpoint, newSessionId, SESSION_ID_ENV, sessionHeaders, VLM_ANALYZER_SERVER_NAME, type Endpoint } from "@qwen-code-modal/contract";
 import { proxyAuthHeaders } from "../endpoints/credentials";
 import type { ClientContext } from "../endpoints/context";
 import type { LaunchSpec } from "./qwen-launch";
@@ -38,7 +40,8 @@ export const CLAUDE_AUTH_PLACEHOLDER = "modal-proxy-auth";
 
 /** The Claude Code environment pointing every model slot at the coder. */
 export function claudeEnvironment(context: ClientContext, coder: Endpoint): NodeJS.ProcessEnv {
-  const headers = Object.entries(proxyAuthHeaders(context.credentials))
+  const sessionId = newSessionId();
+  const headers = Object.entries({ ...proxyAuthHeaders(context.credentials), ...sessionHeaders(coder, sessionId) })
     .map(([name, value]) => `${name}: ${value}`)
     .join("\n");
   const env: NodeJS.ProcessEnv = {
@@ -58,6 +61,8 @@ export function claudeEnvironment(context: ClientContext, coder: Endpoint): Node
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     MCP_CONNECTION_NONBLOCKING: "0",
     CLAUDE_CODE_ATTRIBUTION_HEADER: "false",
+    // The same id for vlm-analyzer, which Claude Code starts with this environment.
+    ...(isServerEndpoint(coder) ? { [SESSION_ID_ENV]: sessionId } : {}),
   };
   delete env.ANTHROPIC_API_KEY;
   return env;

@@ -46,12 +46,11 @@ export function qodalScript(target: QodalTarget): string {
     target.node,
     target.cliEntry,
     "qwen",
-    "--env-file",
+    "--dotenv",
     target.envFile,
     ...(target.configPath ? ["--config", target.configPath] : []),
     "--qwen-bin",
     target.qwenBin,
-    "--",
   ];
   return [
     "#!/bin/sh",

@@ -8,14 +8,17 @@
  *   are copied per model (`MODEL_GENERATION_CONFIG_FIELDS`).
  * - `${VAR}` in any settings string is replaced from the environment when qwen-code loads the
  *   file (`resolveEnvVarsInObject`), so the headers hold references, never the secrets; an
- *   unset variable stays as written (and Modal answers 401).
+ *   unset variable stays as written (and Modal answers 401). The same resolution
+ *   (`resolveEnvVarsInString`, chunks/chunk-7TK2HU3T.js:355-371; only `SESSION_ID` and
+ *   `QWEN_CODE_SESSION_ID` are left for qwen-code's own per-request expansion) fills a Modal Server's
+ *   `Modal-Session-ID: ${QCM_SESSION_ID}` from the variable `qodal` sets per launch.
  * - `envKey` names the variable holding the API key; qwen-code refuses to start without one, and
  *   `env` in settings supplies fallbacks. vLLM runs without `--api-key` behind Modal proxy auth,
  *   so the key is a fixed non-secret placeholder.
  * - `model.name`, `telemetry.enabled`, `privacy.usageStatisticsEnabled` (default true in 0.24.4).
  * @module
  */
-import { PROXY_AUTH_HEADERS, type Endpoint, type EndpointConfig, type ImageEditEndpoint } from "@qwen-code-modal/contract";
+import { isServerEndpoint, PROXY_AUTH_HEADERS, SESSION_ID_ENV, SESSION_ID_HEADER, type Endpoint, type EndpointConfig, type ImageEditEndpoint } from "@qwen-code-modal/contract";
 import type { JsonObject } from "../core/files";
 
 /** The variable qwen-code reads the coder's API key from (`envKey`). */
@@ -44,6 +47,8 @@ export function coderModelProvider(coder: Endpoint, proxyAuth: EndpointConfig["p
       customHeaders: {
         [PROXY_AUTH_HEADERS.tokenId]: `\${${proxyAuth.tokenIdEnv}}`,
         [PROXY_AUTH_HEADERS.tokenSecret]: `\${${proxyAuth.tokenSecretEnv}}`,
+        // A Modal Server routes on this header; `qodal` sets the variable once per launch.
+        ...(isServerEndpoint(coder) ? { [SESSION_ID_HEADER]: `\${${SESSION_ID_ENV}}` } : {}),
       },
     },
   };

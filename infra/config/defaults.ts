@@ -10,6 +10,7 @@ import { QWEN3_CODER_NEXT_SAMPLING } from "./serving";
 export const DEFAULT_VLLM_VERSION = "0.33.0";
 
 const common = {
+  serving: "web_server",
   vllmVersion: DEFAULT_VLLM_VERSION,
   gpuCount: 1,
   kvCacheDtype: "fp8",
@@ -64,6 +65,12 @@ export const DEFAULT_DEPLOYMENTS: Readonly<Record<string, Deployment>> = {
     kvCacheDtype: "auto",
     reasoningParser: "qwen3",
     maxImagesPerPrompt: 5,
+    // Every image at most 4,096 tokens, whatever the client sends: Qwen3-VL makes one token of
+    // 32x32 px (patch 16 x merge 2, infra/capacity/models.ts), so 4,096 x 1,024 = 4,194,304 px
+    // (a 3840x2160 screenshot becomes 2720x1536 px, 4,080 tokens). Five such images (20,480) plus
+    // vlm-analyzer's 8,192 answer tokens fit the 32,768-token context with 4,096 left for text.
+    // Unbounded, one image could take 16,384 tokens and five 81,920.
+    maxImagePixels: 4_194_304,
   },
 };
 

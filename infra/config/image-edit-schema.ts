@@ -91,7 +91,7 @@ export const DEFAULT_DIFFUSERS_VERSION = "0.42.1";
 /**
  * Default image-edit deployments by name. Not in the default `enabled` list: a GPU that holds a
  * 20B diffusion model costs money per warm hour, so it is deployed only when asked
- * (`pulumi config set --path 'qwen-code-modal:enabled[2]' image-edit`).
+ * (`pulumi config set qwen-code-modal:enabled '["coder","vlm","image-edit"]'`).
  *
  * Model card facts (Qwen/Qwen-Image-Edit-2511 and -2509, Hugging Face; vLLM-Omni's image_edit
  * example): `QwenImageEditPlusPipeline`, `true_cfg_scale` 4.0, `negative_prompt` " ",

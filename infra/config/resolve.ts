@@ -61,16 +61,35 @@ function describe(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function problemsOf(error: z.ZodError, input: unknown, keyPrefix: string): string[] {
-  return error.issues.map((issue) => {
-    const rest = issue.path.map(String).join(".");
-    const key = keyPrefix.endsWith(":") || !rest ? `${keyPrefix}${rest}` : `${keyPrefix}.${rest}`;
+/** The full key path of `path` under `keyPrefix` (`qwen-code-modal:` or `qwen-code-modal:deployments.coder`). */
+function keyOf(keyPrefix: string, path: readonly PropertyKey[]): string {
+  const rest = path.map(String).join(".");
+  return keyPrefix.endsWith(":") || !rest ? `${keyPrefix}${rest}` : `${keyPrefix}.${rest}`;
+}
+
+/**
+ * Problem lines for zod's issues (an unknown-keys issue gives one line per key).
+ * @param explain - a better "what is allowed" for an issue at a path (undefined keeps zod's message).
+ */
+function problemsOf(error: z.ZodError, input: unknown, keyPrefix: string, explain?: (path: PropertyKey[]) => string | undefined): string[] {
+  return error.issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") {
-      return `${key}: unknown key(s) ${issue.keys.join(", ")}; remove them (check the spelling against README's configuration table)`;
+      // One line per key, each with its own full path (a stack-wide key is `qwen-code-modal:<key>`).
+      return issue.keys.map((k) => `${keyOf(keyPrefix, [...issue.path, k])}: unknown key; remove it (check the spelling against README's configuration table)`);
     }
     const got = describe(valueAt(input, issue.path));
-    return `${key}: got ${got}; ${issue.message}`;
+    return [`${keyOf(keyPrefix, issue.path)}: got ${got}; ${explain?.(issue.path) ?? issue.message}`];
   });
+}
+
+/**
+ * What an `enabled` entry may be. A `null` entry is what `pulumi config set --path
+ * 'qwen-code-modal:enabled[2]' NAME` leaves on a stack that never set `enabled` (pulumi 3.274.1
+ * stores `[null, null, "NAME"]`), hence the command that sets the whole list.
+ */
+function enabledEntryHint(names: readonly string[]): string {
+  const example = JSON.stringify([...DEFAULT_STACK_SETTINGS.enabled, ...names.filter((n) => !DEFAULT_STACK_SETTINGS.enabled.includes(n))]);
+  return `must name deployments among ${names.join(", ")}; set the whole list, e.g. pulumi config set qwen-code-modal:enabled '${example}'`;
 }
 
 /**
@@ -83,14 +102,18 @@ export function resolveConfig(raw: RawStackConfig): ResolvedConfig {
   const problems: string[] = [];
   const settingsInput = { ...DEFAULT_STACK_SETTINGS, ...(raw.settings ?? {}) };
   const settingsResult = stackSettingsSchema.safeParse(settingsInput);
-  if (!settingsResult.success) problems.push(...problemsOf(settingsResult.error, settingsInput, `${CONFIG_NAMESPACE}:`));
+  const knownNames = [...new Set([...Object.keys(DEFAULT_DEPLOYMENTS), ...Object.keys(DEFAULT_IMAGE_EDIT_DEPLOYMENTS), ...(isPlainObject(raw.deployments) ? Object.keys(raw.deployments) : [])])];
+  if (!settingsResult.success) {
+    const explain = (path: PropertyKey[]) => (path[0] === "enabled" && path.length === 2 ? enabledEntryHint(knownNames) : undefined);
+    problems.push(...problemsOf(settingsResult.error, settingsInput, `${CONFIG_NAMESPACE}:`, explain));
+  }
 
   const overrides = raw.deployments ?? {};
   if (!isPlainObject(overrides)) {
     problems.push(`${CONFIG_NAMESPACE}:deployments: got ${describe(overrides)}; must be an object keyed by deployment name`);
     throw new ConfigError(problems);
   }
-  const names = new Set([...Object.keys(DEFAULT_DEPLOYMENTS), ...Object.keys(DEFAULT_IMAGE_EDIT_DEPLOYMENTS), ...Object.keys(overrides)]);
+  const names = new Set(knownNames);
   const deployments: Record<string, Deployment> = {};
   const imageEdits: Record<string, ImageEditDeployment> = {};
   for (const name of names) {
@@ -161,6 +184,19 @@ export function resolveConfig(raw: RawStackConfig): ResolvedConfig {
       const other = byApp.get(d.appName);
       if (other) problems.push(`${CONFIG_NAMESPACE}:deployments.${name}.appName: got ${describe(d.appName)}; already used by deployment ${other}, app names must differ`);
       byApp.set(d.appName, name);
+    }
+    // Clients key a model by its served name (qwen-code's model providers, `install`): a coder and
+    // a vlm (or image-edit) serving one name would leave one of them unreachable.
+    const byServedName = new Map<string, { name: string; role: string }>();
+    for (const [name, d] of [...Object.entries(enabled), ...Object.entries(enabledImageEdits)]) {
+      const other = byServedName.get(d.servedModelName);
+      if (other && other.role !== d.role) {
+        problems.push(
+          `${CONFIG_NAMESPACE}:deployments.${name}.servedModelName: got ${describe(d.servedModelName)}; already served by deployment ${other.name} (${other.role}): ` +
+            "clients pick a model by this name, so each role needs its own; set another servedModelName",
+        );
+      }
+      if (!other) byServedName.set(d.servedModelName, { name, role: d.role });
     }
   }
   if (problems.length > 0 || !settings) throw new ConfigError(problems);

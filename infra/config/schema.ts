@@ -53,10 +53,13 @@ export const MANAGED_VLLM_FLAGS = [
   "--gpu-memory-utilization",
   "--tensor-parallel-size",
   "--limit-mm-per-prompt",
+  "--mm-processor-kwargs",
   "--enable-auto-tool-choice",
   "--tool-call-parser",
   "--reasoning-parser",
   "--max-num-seqs",
+  // on for serving "server" (infra/render/vllm-args.ts)
+  "--enable-prompt-tokens-details",
   // set from prefixCaching, speculativeDecoding and samplingDefaults (infra/config/serving.ts)
   "--enable-prefix-caching",
   "--no-enable-prefix-caching",
@@ -86,6 +89,20 @@ export const TOOL_CALL_PARSERS = ["qwen3_coder", "qwen3_xml", "hermes"] as const
 
 /** vLLM reasoning parsers for Qwen3 thinking models (vLLM docs, "Reasoning Outputs"). */
 export const REASONING_PARSERS = ["qwen3", "deepseek_r1"] as const;
+
+/**
+ * How Modal serves a deployment's HTTP port (docs/serving-modes.md):
+ * - `web_server`: an `@app.function` with `@modal.web_server` (a Web Function; modal 1.6.4
+ *   `_partial_function.py` `web_server`), requests through Modal's input system (150 s then 303,
+ *   modal.com/docs/guide/webhook-timeouts);
+ * - `server`: an `@app.server` class (a Modal Server, modal 1.6.4 `app.py:1394`): requests go straight
+ *   to a container through Modal's routing proxy, which hashes a `Modal-Session-ID` header to keep a
+ *   session on one container (modal.com/docs/guide/sticky-sessions).
+ */
+export const SERVING_MODES = ["web_server", "server"] as const;
+
+/** A serving mode, see {@link SERVING_MODES}. */
+export type ServingMode = (typeof SERVING_MODES)[number];
 
 /** Most images one prompt may carry: the `vlm-analyzer` compare_images contract (2 to 5 images). */
 export const MAX_IMAGES_PER_PROMPT = 5;
@@ -124,7 +141,9 @@ export const deploymentSchema = z
     role: z.enum(["coder", "vlm"]),
     /** Modal app name. */
     appName: modalObjectName,
-    /** Optional web endpoint label (stable URL `https://<workspace>--<label>.modal.run`). */
+    /** How Modal serves the port: a Web Function (`web_server`, the default) or a Modal Server (`server`). */
+    serving: z.enum(SERVING_MODES),
+    /** Optional web endpoint label (stable URL `https://<workspace>--<label>.modal.run`); `web_server` mode only. */
     label: modalLabel.optional(),
     /** Hugging Face repo of the weights. */
     modelId: hfRepoId,
@@ -146,6 +165,12 @@ export const deploymentSchema = z
     gpuMemoryUtilization: z.number().gt(0).max(1),
     /** Requests one container serves at once (`@modal.concurrent(max_inputs=...)`, vLLM --max-num-seqs). */
     maxInputs: z.number().int().min(1).max(1000),
+    /**
+     * `server` mode: concurrent requests per container the autoscaler aims for (`@app.server(target_concurrency=)`,
+     * fractional allowed, modal 1.6.4 `app.py:1408,1457-1459`); above it Modal adds containers up to
+     * `maxContainers`. At most `maxInputs`, which becomes `max_concurrency` (429 above it). Omitted: Modal's default.
+     */
+    targetConcurrency: z.number().positive("must be a positive number of concurrent requests").max(1000).optional(),
     /** Most containers at once (`max_containers`); omit for Modal's default (no limit). */
     maxContainers: z.number().int().min(1).max(100).optional(),
     /** Idle seconds before a container scales down (Modal bounds: 2-3600). */
@@ -166,6 +191,14 @@ export const deploymentSchema = z
       .int()
       .min(0)
       .max(MAX_IMAGES_PER_PROMPT, `must be at most ${MAX_IMAGES_PER_PROMPT} (vlm-analyzer sends 1 to 5 images a prompt)`),
+    /**
+     * Largest image, in pixels, the server's image processor keeps: a larger image is resized
+     * down to at most this many (aspect ratio kept), whatever the client sent. Rendered as
+     * `--mm-processor-kwargs {"max_pixels": N}` (Qwen-VL processors: vLLM 0.33.0
+     * model_executor/models/qwen2_vl.py:974-976 makes it the processor's `longest_edge`, which
+     * qwen3_vl.py:1000-1006 passes to smart_resize). Only for a deployment that takes images.
+     */
+    maxImagePixels: z.number().int().min(65_536, "must be at least 65,536 (256x256 px)").max(16_777_216, "must be at most 16,777,216 (Qwen3-VL's own largest size)").optional(),
     /**
      * Cold-start mode: `image` (weights baked in at build), `volume` (weights cached in a Modal
      * Volume), `snapshot` (Modal CPU+GPU memory snapshot of a sleeping vLLM). See docs/coldstart.md.
@@ -198,6 +231,9 @@ export const deploymentSchema = z
     if (d.role === "vlm" && d.maxImagesPerPrompt < 1) {
       ctx.addIssue({ code: "custom", path: ["maxImagesPerPrompt"], message: "a vlm deployment must allow at least 1 image" });
     }
+    if (d.maxImagePixels !== undefined && d.maxImagesPerPrompt < 1) {
+      ctx.addIssue({ code: "custom", path: ["maxImagePixels"], message: "bounds images, but this deployment takes none (maxImagesPerPrompt 0): remove it" });
+    }
     if (d.speculativeDecoding && !hasMtpArchitecture(d.modelId)) {
       ctx.addIssue({
         code: "custom",
@@ -216,6 +252,23 @@ export const deploymentSchema = z
         message: "takes effect only with speculativeDecoding (MTP) and a matchUnit smaller than the block (vLLM config/cache.py:312): set both or remove it",
       });
     }
+    if (d.serving === "server" && d.label !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["label"],
+        message: `a Modal Server takes no label (modal 1.6.4 app.py:1394 has no label parameter; its URL is Modal's): remove label or set serving to "web_server"`,
+      });
+    }
+    if (d.targetConcurrency !== undefined && d.serving !== "server") {
+      ctx.addIssue({ code: "custom", path: ["targetConcurrency"], message: `is an @app.server option: set serving to "server" or remove targetConcurrency` });
+    }
+    if (d.targetConcurrency !== undefined && d.targetConcurrency > d.maxInputs) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["targetConcurrency"],
+        message: `${d.targetConcurrency} is above maxInputs ${d.maxInputs} (Modal refuses target_concurrency > max_concurrency, app.py:1522-1523): lower it or raise maxInputs`,
+      });
+    }
     if (d.startupTimeout > d.timeout) {
       ctx.addIssue({ code: "custom", path: ["startupTimeout"], message: `must not exceed timeout (${d.timeout} s)` });
     }
@@ -223,6 +276,9 @@ export const deploymentSchema = z
 
 /** A validated model deployment. */
 export type Deployment = z.infer<typeof deploymentSchema>;
+
+/** Budget actions of the controller (see `budgetSchema.action`). */
+export const BUDGET_ACTIONS = ["warn", "cool", "stop"] as const;
 
 /**
  * A monthly budget and the usage it must cover (per enabled deployment). Units: USD per month,
@@ -239,6 +295,18 @@ export const budgetSchema = z
     coldStartsPerDay: z.number().int().min(0).max(1000).default(4),
     /** Working days a month. */
     daysPerMonth: z.number().int().min(1).max(31).default(22),
+    /**
+     * What the controller on Modal (`qcm-control`) does once this month's GPU spend from its ledger
+     * reaches `usdPerMonth`: `warn` (log and alert), `cool` (end warm periods, every GPU function's
+     * min_containers 0), `stop` (cool, then stop the GPU apps; `pulumi up --refresh` redeploys them).
+     * See docs/day2.md, "Budget".
+     */
+    action: z.enum(BUDGET_ACTIONS).default("warn"),
+    /**
+     * Name of a Modal Secret holding `QCM_ALERT_WEBHOOK` (an ntfy topic URL or a Slack-compatible
+     * incoming-webhook URL): the controller posts there at 50, 80 and 100 % of the budget.
+     */
+    alertSecret: modalObjectName.optional(),
   })
   .strict();
 
@@ -277,6 +345,11 @@ export const stackSettingsSchema = z
     deployTimeout: seconds(60, 4 * 3600, "deployTimeout"),
     /** Monthly budget and expected usage (`qwen-code-modal:budget`); none by default. */
     budget: budgetSchema.optional(),
+    /**
+     * Deploy the controller app `qcm-control` (GPU-seconds ledger, warm periods ended on Modal, budget
+     * actions); omitted: true. `false` opts out: no controller, no ledger hooks in the GPU shims.
+     */
+    control: z.boolean().optional(),
   })
   .strict();
 

@@ -7,7 +7,7 @@
  * Rules (one set, everywhere):
  * - variables: the project's dotenv file under the process environment (a variable set in the
  *   process wins, as with dotenv); the process environment is not changed;
- * - env file: the `envFile` argument (`--env-file`), else `$QCM_ENV_FILE`, else `<root>/.env`;
+ * - env file: the `envFile` argument (`--dotenv`), else `$QCM_ENV_FILE`, else `<root>/.env`;
  * - every other setting below is read from the merged variables, so `.env` can set it too.
  * @module
  */
@@ -81,7 +81,7 @@ export interface Environment {
 export interface EnvironmentSources {
   /** The process environment; default `process.env`. Only entry points and tests pass another. */
   processEnv?: NodeJS.ProcessEnv;
-  /** Env file to read (a command's `--env-file`, a provider input); default `$QCM_ENV_FILE`, else `<root>/.env`. */
+  /** Env file to read (a command's `--dotenv`, a provider input); default `$QCM_ENV_FILE`, else `<root>/.env`. */
   envFile?: string;
   /** Project root; default {@link projectRoot}. */
   root?: string;

@@ -54,7 +54,7 @@ import { defaultBenchDir, type BenchResult } from "../bench/results";
 export interface DashboardOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. */
   port: number;
-  /** Endpoint config and environment (the `--config` / `--env-file` of every client command). */
+  /** Endpoint config and environment (the `--config` / `--dotenv` of every client command). */
   context: EndpointContext;
   /** Loads the stack config for the plan figures (`--stack-config FILE`, else the embedded defaults). */
   stackConfig: () => Promise<ResolvedConfig>;

@@ -36,6 +36,9 @@ export interface ClientContext extends EndpointContext {
 /** Where to read from; unset fields take the defaults. */
 export interface ContextOptions {
   config?: string;
+  /** `--dotenv FILE`. */
+  dotenv?: string;
+  /** `--env-file FILE`, the old name of `--dotenv`. */
   "env-file"?: string;
 }
 
@@ -44,7 +47,7 @@ export interface ContextOptions {
  * @throws UserError in one line when the config is missing or invalid.
  */
 export async function loadEndpointContext(options: ContextOptions = {}): Promise<EndpointContext> {
-  const environment = resolveEnvironment({ envFile: options["env-file"] });
+  const environment = resolveEnvironment({ envFile: options.dotenv ?? options["env-file"] });
   const { envFile } = environment;
   const env: NodeJS.ProcessEnv = { ...environment.vars };
   const configPath = options.config ?? environment.endpointConfigPath;

@@ -1,7 +1,9 @@
 /**
- * `spend`: what Modal billed each deployment's app over a period (`modal billing report`), next to
- * what the plan's rates and a usage profile predict for the same period, and how much of the
- * monthly budget this month has used.
+ * `spend`: what each deployment's app cost over a period: from the controller's GPU-seconds ledger
+ * (./ledger.ts; every workspace) and what Modal billed (`modal billing report`; Team/Enterprise
+ * workspaces), next to what the plan's rates and a usage profile predict for the same period, and
+ * how much of the monthly budget this month has used (the ledger's figure when the stack has the
+ * controller, which is what the controller enforces; else the billed one).
  * @module
  */
 import { UserError } from "../core/errors";
@@ -12,6 +14,7 @@ import { isModalCliError, type ModalCliContext } from "../provider/modal-cli";
 import { describeProfile } from "../plan/budget";
 import type { PlanEntry } from "../plan/plan";
 import { modalMessage } from "./modal-apps";
+import { readLedger, type ControlFacts } from "./ledger";
 
 /** A billing period, UTC, end exclusive (as `modal billing report` reads `--start/--end`). */
 export interface Period {
@@ -68,11 +71,13 @@ export function datePeriod(start: string, end: string | undefined, now: Date = n
 export interface SpendLine {
   deployment: string;
   app: string;
-  /** What Modal billed the app in the period (before credits). */
-  actualUsd: number;
+  /** What Modal billed the app in the period (before credits); null when the workspace has no billing reports. */
+  actualUsd: number | null;
+  /** GPU cost from the controller's ledger in the period (until now); absent without the controller. */
+  ledgerUsd?: number;
   /** What the usage profile costs at the plan's rates for the same period. */
   estimateUsd: number;
-  /** The actual cost in warm hours at the plan's rate (how long a container was up, roughly). */
+  /** The actual cost (billed, else the ledger's) in warm hours at the plan's rate (how long a container was up, roughly). */
   warmHoursEquivalent: number;
 }
 
@@ -82,6 +87,8 @@ export interface BudgetUse {
   usedUsd: number;
   /** used / budget, 0..n. */
   fraction: number;
+  /** Where `usedUsd` comes from: the controller's ledger, or the billing report. */
+  source?: "ledger" | "billing";
 }
 
 /** The whole report. */
@@ -91,8 +98,10 @@ export interface SpendReport {
   /** Whether the profile is the stack's budget profile or the default. */
   profileSource: "budget" | "default";
   lines: SpendLine[];
-  /** Billed to other apps of the workspace in the period (not this stack's). */
-  otherAppsUsd: number;
+  /** Billed to other apps of the workspace in the period (not this stack's); null without billing reports. */
+  otherAppsUsd: number | null;
+  /** Why there are no billed figures (the workspace has no billing reports); absent when there are. */
+  billingUnavailable?: string;
   budget?: BudgetUse;
 }
 
@@ -103,6 +112,8 @@ export interface SpendInputs {
   /** Modal environment the apps live in; rows of other environments are ignored. Unset: all. */
   environment?: string;
   budget?: Budget;
+  /** The controller's facts (endpoint config `control`), when the stack deploys it: the ledger is read. */
+  control?: ControlFacts;
 }
 
 /**
@@ -120,6 +131,11 @@ export function costByApp(rows: readonly BillingRow[], apps: readonly string[], 
   return { byApp, otherUsd };
 }
 
+/** The workspace's plan has no billing reports (the message says so and what to do). */
+export class BillingUnavailableError extends UserError {
+  override name = "BillingUnavailableError";
+}
+
 /**
  * `modal billing report` for a period, with a one-line error for the user.
  * @throws UserError "billing is not exposed" when the workspace's plan has no billing reports, or modal's own last line otherwise.
@@ -129,7 +145,7 @@ export async function billedRows(ctx: ModalCliContext, period: Period): Promise<
     return await modalBillingReport(ctx, { start: isoDay(period.start), end: isoDay(period.end) });
   } catch (err) {
     if (err instanceof BillingNotExposedError) {
-      throw new UserError(
+      throw new BillingUnavailableError(
         `Modal does not expose billing reports to this workspace or token (${err.message}); ` +
           `they need a Team or Enterprise plan (modal.com/docs/guide/billing). See usage in the Modal dashboard, Settings > Usage & Billing`,
       );
@@ -139,22 +155,34 @@ export async function billedRows(ctx: ModalCliContext, period: Period): Promise<
   }
 }
 
-/** Compares billed cost with the plan for the period, and this month's total with the budget. */
+/**
+ * Compares the ledger's and the billed cost with the plan for the period, and this month's total
+ * with the budget. Without billing reports, the ledger alone (when the stack has the controller).
+ * @throws BillingUnavailableError when the workspace has no billing reports and the stack no controller.
+ */
 export async function spendReport(ctx: ModalCliContext, inputs: SpendInputs, now: Date = new Date()): Promise<SpendReport> {
   const apps = inputs.entries.map((e) => e.app);
-  const rows = await billedRows(ctx, inputs.period);
-  const { byApp, otherUsd } = costByApp(rows, apps, inputs.environment);
+  const ledger = inputs.control ? await readLedger(ctx, inputs.control, inputs.environment, now, inputs.period) : undefined;
+  let billingUnavailable: string | undefined;
+  const rows = await billedRows(ctx, inputs.period).catch((err: unknown) => {
+    if (!(inputs.control && err instanceof BillingUnavailableError)) throw err;
+    billingUnavailable = err.message;
+    return undefined;
+  });
+  const billed = rows ? costByApp(rows, apps, inputs.environment) : undefined;
   const profile = inputs.budget ?? DEFAULT_USAGE_PROFILE;
   const periodDays = (inputs.period.end.getTime() - inputs.period.start.getTime()) / DAY_MS;
-  const lines = inputs.entries.map((e) => {
+  const lines = inputs.entries.map((e): SpendLine => {
     const rate = e.gpuOptions[0];
-    const actualUsd = byApp.get(e.app) ?? 0;
+    const actualUsd = billed ? (billed.byApp.get(e.app) ?? 0) : null;
+    const ledgerUsd = ledger?.lines.find((l) => l.app === e.app)?.usd ?? (ledger ? 0 : undefined);
     return {
       deployment: e.name,
       app: e.app,
       actualUsd,
+      ...(ledgerUsd === undefined ? {} : { ledgerUsd }),
       estimateUsd: usageCost(rate, profile, workingDaysIn(periodDays, profile)),
-      warmHoursEquivalent: actualUsd / rate.usdPerWarmHour,
+      warmHoursEquivalent: (actualUsd ?? ledgerUsd ?? 0) / rate.usdPerWarmHour,
     };
   });
   const report: SpendReport = {
@@ -162,13 +190,18 @@ export async function spendReport(ctx: ModalCliContext, inputs: SpendInputs, now
     profile: { warmHoursPerDay: profile.warmHoursPerDay, coldStartsPerDay: profile.coldStartsPerDay, daysPerMonth: profile.daysPerMonth },
     profileSource: inputs.budget ? "budget" : "default",
     lines,
-    otherAppsUsd: otherUsd,
+    otherAppsUsd: billed ? billed.otherUsd : null,
+    ...(billingUnavailable ? { billingUnavailable } : {}),
   };
   if (inputs.budget) {
     const month = namedPeriod("this month", now);
     const sameMonth = inputs.period.start.getTime() === month.start.getTime() && inputs.period.end.getTime() === month.end.getTime();
-    const usedUsd = sameMonth ? lines.reduce((s, l) => s + l.actualUsd, 0) : await monthToDateUsd(ctx, apps, inputs.environment, now);
-    report.budget = { usdPerMonth: inputs.budget.usdPerMonth, usedUsd, fraction: usedUsd / inputs.budget.usdPerMonth };
+    const usedUsd = inputs.control
+      ? (sameMonth ? ledger! : await readLedger(ctx, inputs.control, inputs.environment, now)).totalUsd
+      : sameMonth
+        ? lines.reduce((s, l) => s + (l.actualUsd ?? 0), 0)
+        : await monthToDateUsd(ctx, apps, inputs.environment, now);
+    report.budget = { usdPerMonth: inputs.budget.usdPerMonth, usedUsd, fraction: usedUsd / inputs.budget.usdPerMonth, source: inputs.control ? "ledger" : "billing" };
   }
   return report;
 }
@@ -184,27 +217,35 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 /** `budget: $12.50 of $300.00 this month (4.2%)`. */
 export function formatBudgetUse(b: BudgetUse): string {
   const over = b.usedUsd > b.usdPerMonth ? " — over budget" : "";
-  return `budget: ${usd(b.usedUsd)} of ${usd(b.usdPerMonth)} this month (${(b.fraction * 100).toFixed(1)}%)${over}`;
+  const from = b.source === "ledger" ? ", GPU-seconds ledger" : "";
+  return `budget: ${usd(b.usedUsd)} of ${usd(b.usdPerMonth)} this month (${(b.fraction * 100).toFixed(1)}%)${from}${over}`;
 }
+
+const usdOrDash = (n: number | null | undefined) => (n === null || n === undefined ? "-" : usd(n));
 
 /** The report as a text table. */
 export function formatSpend(r: SpendReport): string {
-  const header = ["deployment", "app", "billed", "plan estimate", "≈ warm hours"];
-  const rows = r.lines.map((l) => [l.deployment, l.app, usd(l.actualUsd), usd(l.estimateUsd), l.warmHoursEquivalent.toFixed(1)]);
-  const total = r.lines.reduce((s, l) => s + l.actualUsd, 0);
-  const estimate = r.lines.reduce((s, l) => s + l.estimateUsd, 0);
-  rows.push(["total", "", usd(total), usd(estimate), ""]);
+  const withLedger = r.lines.some((l) => l.ledgerUsd !== undefined);
+  const header = ["deployment", "app", ...(withLedger ? ["ledger"] : []), "billed", "plan estimate", "≈ warm hours"];
+  const sum = (f: (l: SpendLine) => number | null | undefined) => (r.lines.some((l) => f(l) == null) ? null : r.lines.reduce((s, l) => s + (f(l) ?? 0), 0));
+  const rows = r.lines.map((l) => [l.deployment, l.app, ...(withLedger ? [usdOrDash(l.ledgerUsd)] : []), usdOrDash(l.actualUsd), usd(l.estimateUsd), l.warmHoursEquivalent.toFixed(1)]);
+  rows.push(["total", "", ...(withLedger ? [usdOrDash(sum((l) => l.ledgerUsd))] : []), usdOrDash(sum((l) => l.actualUsd)), usd(r.lines.reduce((s, l) => s + l.estimateUsd, 0)), ""]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
   const profile = `${describeProfile(r.profile)} (${r.profileSource === "budget" ? "qwen-code-modal:budget" : "default profile; set qwen-code-modal:budget"})`;
+  const sources = [
+    ...(withLedger ? ["ledger: GPU seconds the containers recorded (qcm-control's Dict) at plan's rates, until now"] : []),
+    r.billingUnavailable ? `billed: unavailable (${r.billingUnavailable})` : "billed: modal billing report, USD before credits, full days only",
+  ];
   return [
-    `Spend ${r.period.start.slice(0, 10)} to ${r.period.end.slice(0, 10)} (UTC, end exclusive; "${r.period.label}"), from modal billing report: USD before credits, full days only.`,
+    `Spend ${r.period.start.slice(0, 10)} to ${r.period.end.slice(0, 10)} (UTC, end exclusive; "${r.period.label}").`,
     "",
     line(header),
     ...rows.map(line),
     "",
+    ...sources,
     `plan estimate: ${profile}, at plan's rates for the first GPU type.`,
-    ...(r.otherAppsUsd > 0 ? [`other apps in the workspace: ${usd(r.otherAppsUsd)}`] : []),
+    ...(r.otherAppsUsd ? [`other apps in the workspace: ${usd(r.otherAppsUsd)}`] : []),
     ...(r.budget ? [formatBudgetUse(r.budget)] : []),
   ].join("\n");
 }

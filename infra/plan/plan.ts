@@ -4,9 +4,9 @@
  * numbers to know before paying: KV-cache capacity, cost, and cold-start time.
  * @module
  */
-import type { StackSettings } from "../config/schema";
+import type { Deployment, StackSettings } from "../config/schema";
 import type { PreparedDeployment } from "../prepare";
-import { computeCapacity, type CapacityReport } from "../capacity";
+import { computeCapacity, prefixCacheTokens, sizeSessions, type CapacityReport, type SessionSizing } from "../capacity";
 import { estimateCost, type CostReport } from "../cost";
 import { estimateStartupSeconds } from "../coldstart";
 import { GPU_TYPES, gpuOptions, gpuSpec } from "../modal/gpus";
@@ -71,6 +71,15 @@ export interface PlanEntry {
   serving: ServingPlan;
   /** The last `bench` result for this exact config (same shim inputs hash), or null. */
   measured: BenchResult | null;
+  /** `web_server` or `server` (a Modal Server); the deployment's `serving`. */
+  servingMode: Deployment["serving"];
+  /** `server` mode: Modal's autoscaling target, concurrent requests per container (null: Modal's default). */
+  targetConcurrency: number | null;
+  /**
+   * With `plan --sessions N`: how N agent sessions fit (infra/capacity/sessions.ts): sessions per
+   * container, containers, and USD per hour with them all warm; null otherwise or for an unknown model.
+   */
+  sessions: (SessionSizing & { usdPerWarmHour: number | null }) | null;
   /** Things the user should know before paying for it. */
   warnings: string[];
 }
@@ -96,7 +105,12 @@ export type MeasuredLookup = (deployment: string, configHash: string) => BenchRe
  * Builds the plan entries from checked deployments.
  * @param measured - the last bench results, keyed by deployment and shim inputs hash (default: none).
  */
-export function buildPlan(prepared: readonly PreparedDeployment[], settings: StackSettings, measured: MeasuredLookup = () => null): PlanEntry[] {
+export function buildPlan(
+  prepared: readonly PreparedDeployment[],
+  settings: StackSettings,
+  measured: MeasuredLookup = () => null,
+  team?: { sessions: number; contextTokens?: number },
+): PlanEntry[] {
   return prepared.map(({ name, deployment: d, shim }) => {
     const warnings: string[] = [];
     if (!PINNED.test(d.modelRevision)) {
@@ -133,6 +147,19 @@ export function buildPlan(prepared: readonly PreparedDeployment[], settings: Sta
     }
     const coldStart = deploymentColdStart(d);
     warnings.push(...coldStart.notes.map((n) => `cold start (${coldStart.mode}): ${n}`));
+    const serving = estimateServing(d);
+    const pc = serving.prefixCaching;
+    // The prefix cache's tokens: on the hybrid coder each cached block also holds a Gated DeltaNet checkpoint (the smaller block: more of them).
+    const cached = capacity.known ? prefixCacheTokens(capacity.kvCacheTokens, capacity.kvBytesPerToken, pc.mambaStateBytesPerCheckpoint ?? 0, pc.blockTokens?.[0] ?? 1) : 0;
+    // Agent sessions are the coder's: the vlm answers one-off image questions.
+    const sized = team && capacity.known && d.role === "coder" ? sizeSessions(cached, team.sessions, team.contextTokens) : null;
+    const sessions = sized ? { ...sized, usdPerWarmHour: Number.isFinite(sized.containers) ? sized.containers * cost.usdPerWarmHour : null } : null;
+    if (sized && d.maxContainers !== undefined && sized.containers > d.maxContainers) {
+      warnings.push(
+        `sessions: ${sized.sessions} sessions of ~${sized.contextTokens.toLocaleString("en-US")} tokens need ${sized.containers} containers, over maxContainers ${d.maxContainers}: ` +
+          "the rest share caches and re-prefill; raise maxContainers or plan fewer sessions",
+      );
+    }
     return {
       name,
       role: d.role,
@@ -166,8 +193,11 @@ export function buildPlan(prepared: readonly PreparedDeployment[], settings: Sta
       shimInputsHash: shim.inputsHash,
       capacity: planCapacity(capacity),
       cost: { ...cost, startupSeconds },
-      serving: estimateServing(d),
+      serving,
       measured: measured(name, shim.inputsHash),
+      servingMode: d.serving,
+      targetConcurrency: d.targetConcurrency ?? null,
+      sessions,
       warnings,
     };
   });
@@ -212,9 +242,23 @@ export function formatPlan(
         : []),
       ["model", `${e.model} @ ${e.revision} (served as ${e.servedModelName})`],
       ["context", `${e.maxModelLen.toLocaleString("en-US")} tokens, KV cache ${e.kvCacheDtype}`],
-      ["concurrency", `${e.maxInputs} inputs/container, max containers ${e.maxContainers ?? "unlimited"}, scale to zero after ${e.scaledownWindow} s idle`],
+      [
+        "concurrency",
+        e.servingMode === "server"
+          ? `Modal Server: target ${e.targetConcurrency ?? "Modal's default"} concurrent requests/container, at most ${e.maxInputs} (429 above), max containers ${e.maxContainers ?? "unlimited"}, scale to zero after ${e.scaledownWindow} s idle; Modal-Session-ID keeps a session on one container`
+          : `${e.maxInputs} inputs/container, max containers ${e.maxContainers ?? "unlimited"}, scale to zero after ${e.scaledownWindow} s idle`,
+      ],
       ["capacity", c.kvCacheTokens === null ? `unknown (${c.message})` : `KV cache ${num(c.kvCacheTokens)} tokens (${num(c.kvBytesPerToken)} B/token): ${num(c.sequencesAtMaxLen)} full-context sequences at once, ${num(c.tokensPerInputWhenFull)} tokens each with all ${e.maxInputs} inputs busy [${c.verdict}]`],
       ["cost", `${usd(e.cost.usdPerWarmHour)}/warm hour, ${usd(e.cost.usdPerColdStart)}/cold start (~${e.cost.startupSeconds === null ? "?" : Math.round(e.cost.startupSeconds)} s, estimate), ${usd(e.cost.usdPerIdleTail)} idle tail per burst (${e.scaledownWindow} s), $0 scaled to zero (rates of ${e.cost.asOf}; sources in docs/capacity.md)`],
+      ...(e.sessions
+        ? ([
+            [
+              "sessions",
+              `${num(e.sessions.sessions)} agent sessions of ~${num(e.sessions.contextTokens)} tokens: ${num(e.sessions.sessionsPerContainer)} per container (prefix cache, estimate), ` +
+                `${Number.isFinite(e.sessions.containers) ? `${e.sessions.containers} container(s), ${e.sessions.usdPerWarmHour === null ? "?" : usd(e.sessions.usdPerWarmHour)}/hour with all warm` : "none fits: lower the session context"}`,
+            ],
+          ] as [string, string][])
+        : []),
       ["cold start", `${e.coldStart}, compile cache ${e.compileCache ? "on (CUDA graphs + torch.compile kept in a Volume)" : "off (--enforce-eager)"}`],
       ["endpoint", `${e.url}  (OpenAI base URL: ${e.url}/v1, proxy auth)`],
       ["prefix cache", e.serving.prefixCaching.summary],

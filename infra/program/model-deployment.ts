@@ -97,6 +97,8 @@ export class ModelDeployment extends pulumi.ComponentResource {
       maxImagesPerPrompt: d.maxImagesPerPrompt,
       toolCalling: d.toolCallParser !== undefined,
       reasoning: d.reasoningParser !== undefined,
+      // Only a Modal Server is marked: a web_server deployment's endpoint config stays as it was.
+      ...(d.serving === "server" ? { serving: "server" as const } : {}),
     };
     this.registerOutputs({ url: this.url, baseUrl: this.baseUrl });
   }

@@ -15,6 +15,8 @@ import { EndpointConfigDocument, EndpointConfigFile } from "./endpoint-config-fi
 import { ModelDeployment } from "./model-deployment";
 import { ImageEditDeployment } from "./image-edit-deployment";
 import { buildImageEditPlan, type ImageEditPlanEntry } from "../plan/image-edit-plan";
+import { ControlDeployment } from "./control-deployment";
+import { controlFacts } from "../render/control-shim";
 
 /** What the stack needs, all validated already. */
 export interface StackInputs {
@@ -37,6 +39,8 @@ export interface StackOutputs {
   imageEdits: Record<string, { app: string; url: pulumi.Output<string>; model: string }>;
   /** The plan of each image-edit deployment: GPU memory, per-image time and cost, cold start. */
   imageEditPlan: ImageEditPlanEntry[];
+  /** The controller app (`qcm-control`), unless the stack config sets `control: false`. */
+  control?: { app: string };
 }
 
 /** Declares every resource of the stack and returns its outputs. */
@@ -53,6 +57,7 @@ export function defineStack(inputs: StackInputs): StackOutputs {
   const afterFile = { dependsOn: [file] };
   const deployments = prepared.deployments.map((p) => [p.name, new ModelDeployment(p.name, { prepared: p, ...appArgs }, afterFile)] as const);
   const imageEdits = (prepared.imageEdits ?? []).map((p) => [p.name, new ImageEditDeployment(p.name, { prepared: p, ...appArgs }, afterFile)] as const);
+  const control = prepared.control ? new ControlDeployment("control", { prepared: prepared.control, ...appArgs }, afterFile) : undefined;
   const plan = buildPlan(prepared.deployments, config.settings);
   // What plan prints, `pulumi preview` shows too.
   for (const entry of plan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
@@ -71,6 +76,7 @@ export function defineStack(inputs: StackInputs): StackOutputs {
         endpoints: Object.fromEntries(deployments.map(([name, dep]) => [name, dep.endpoint])),
         ...(imageEdits.length ? { imageEdits: Object.fromEntries(imageEdits.map(([name, dep]) => [name, dep.endpoint])) } : {}),
         ...(config.settings.budget ? { budget: { usdPerMonth: config.settings.budget.usdPerMonth } } : {}),
+        ...(prepared.control ? { control: controlFacts(prepared.control.config) } : {}),
       },
       urlSources: Object.fromEntries([
         ...plan.map((e) => [e.name, e.url]),
@@ -87,5 +93,6 @@ export function defineStack(inputs: StackInputs): StackOutputs {
     plan,
     imageEdits: Object.fromEntries(imageEdits.map(([name, dep]) => [name, { app: dep.endpoint.app as string, url: dep.url, model: dep.endpoint.model as string }])),
     imageEditPlan,
+    ...(control ? { control: { app: control.app } } : {}),
   };
 }

@@ -11,7 +11,9 @@
  *   the next `up` (diff sees it, update reads the URL without deploying) or `refresh` (read).
  * - delete: `modal app stop NAME -y`; an app already stopped or not found (modal's exact
  *   messages) is not an error; anything else is.
- * - read (`pulumi refresh`): `modal app list --json`; an app no longer deployed drops out of state.
+ * - read (`pulumi refresh`): `modal app list --json`; an app no longer deployed drops out of state,
+ *   and when the controller stopped it for the budget (its Dict's `stopped:<app>`, read with
+ *   `modal dict items`), the log says so and what brings it back (`pulumi up --refresh`).
  * - read and delete fail with one clean message, as create and update do (./host-errors.ts).
  * - deploy and stop progress also goes to the local deploy-events file (./deploy-events.ts), which
  *   the `dashboard` follows.
@@ -44,6 +46,13 @@ import { appendDeployEvent, type DeployOp } from "./deploy-events";
 import { modalAppRollback } from "./modal-history";
 import { operationEnvironment, type ConfiguredCredentials } from "./operation-env";
 import { verifyDeployed } from "./verify-deploy";
+import { modalDictItems } from "./modal-dict";
+
+/**
+ * The controller's Dict (infra/render/control-shim.ts `CONTROL_DICT`; a literal here, since this
+ * module is serialized into the provider; tests/control checks the two agree).
+ */
+export const CONTROL_DICT_NAME = "qcm-control";
 
 /** Plain inputs of a ModalApp, as the provider receives them. Units: seconds. */
 export interface ModalAppInputs {
@@ -213,6 +222,21 @@ function appInputs(i: ModalAppInputs): ModalAppInputs {
   return { appName, ...(environment === undefined ? {} : { environment }), deploymentName, shimSource, strategy, deployTimeoutSeconds, webEndpoints: webEndpoints ?? [], ...(verify === undefined ? {} : { verify }) };
 }
 
+/**
+ * Logs that the controller stopped `app` for the budget this month, when its Dict says so (a warning
+ * with what brings it back); says nothing when the Dict cannot be read or has no such record.
+ */
+async function reportBudgetStop(ctx: ModalCliContext, app: string): Promise<void> {
+  const items = await modalDictItems(ctx, CONTROL_DICT_NAME).catch(() => []);
+  const stop = items.find((e) => e.key === `stopped:${app}`)?.value as { reason?: string; month?: string; at?: number; spent_usd?: number; budget_usd?: number } | undefined;
+  if (stop?.reason !== "budget" || stop.month !== new Date().toISOString().slice(0, 7)) return;
+  const at = new Date((stop.at ?? 0) * 1000).toISOString().slice(0, 16).replace("T", " ");
+  pulumi.log.warn(
+    `[modal ${app}] stopped by the budget at ${at} UTC ($${(stop.spent_usd ?? 0).toFixed(2)} of $${(stop.budget_usd ?? 0).toFixed(2)} this month, qcm-control); ` +
+      "raise qwen-code-modal:budget.usdPerMonth, then `pulumi up --refresh` deploys it again",
+  );
+}
+
 /** The dynamic provider. Exported for tests, which drive it directly against a modal CLI stand-in. */
 export const modalAppProvider: ModalAppProvider = {
   configured: {},
@@ -265,8 +289,11 @@ export const modalAppProvider: ModalAppProvider = {
     return withCleanFailure(async () => {
       const rows = await modalAppList(cliContext(p, props, false));
       const live = rows.find((r) => r.description === props.appName && r.state === "deployed");
-      // An empty id tells the engine the resource no longer exists.
-      if (!live) return { id: "", props: {} };
+      if (!live) {
+        await reportBudgetStop(cliContext(p, props, false), props.appName);
+        // An empty id tells the engine the resource no longer exists.
+        return { id: "", props: {} };
+      }
       if (!missingUrls(props, props.webEndpoints)) return { id, props };
       return { id, props: { ...props, urls: await endpointUrls(cliContext(p, props, false), props, "read") } };
     });

@@ -120,7 +120,7 @@ export interface ModalRun {
 }
 
 /** The values in `env` that are secrets (tokens, keys), for redaction. */
-function secretValues(env: Record<string, string>): string[] {
+export function secretValues(env: Record<string, string>): string[] {
   return Object.entries(env)
     .filter(([k]) => /TOKEN|SECRET|KEY|PASSWORD/.test(k))
     .map(([, v]) => v);

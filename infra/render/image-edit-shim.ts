@@ -14,7 +14,7 @@ import { COLD_START_MODE_FACTS, HF_CACHE_VOLUME } from "../coldstart/modes";
 import { projectRoot } from "../core/paths";
 import { canonicalJson, sha256 } from "./hash";
 import { py, pyKwargs, pyStr, PyCode } from "./python";
-import { GENERATED_MARKER, IMAGE_PYTHON, SERVE_FUNCTION, type RenderedShim } from "./shim";
+import { GENERATED_MARKER, IMAGE_PYTHON, ledgerParts, SERVE_FUNCTION, type RenderedShim, type ShimOptions } from "./shim";
 import type { WebEndpoint } from "../modal/web-endpoints";
 
 /** Bumped whenever the template or the runtime changes in a way the inputs hash must see. */
@@ -73,11 +73,13 @@ function pin(requirements: string[], name: string): string {
 /**
  * Renders an image-edit deployment's shim.
  * @param name - deployment name (e.g. `image-edit`).
+ * @param options - `ledgerDict`: the GPU class records its GPU seconds in the controller's Dict.
  */
-export function renderImageEditShim(name: string, d: ImageEditDeployment): RenderedShim {
+export function renderImageEditShim(name: string, d: ImageEditDeployment, options: ShimOptions = {}): RenderedShim {
   const runtime = readFileSync(imageEditRuntimePath(), "utf8");
   const requirements = imageEditRequirements(d.diffusersVersion);
-  const inputsHash = sha256(canonicalJson({ template: IMAGE_EDIT_TEMPLATE_VERSION, name, deployment: d, runtime: sha256(runtime), requirements }));
+  const ledger = ledgerParts(options);
+  const inputsHash = sha256(canonicalJson({ template: IMAGE_EDIT_TEMPLATE_VERSION, name, deployment: d, runtime: sha256(runtime), requirements, ...ledger.hashInput }));
   const facts = COLD_START_MODE_FACTS[d.coldStart];
   const bake = facts.weights === "image";
   const objects = imageEditObjects(d);
@@ -118,9 +120,9 @@ RESULTS_DIR = ${pyStr(RESULTS_DIR)}
 JOBS_DICT = ${pyStr(objects.jobsDict)}
 RESULTS_VOLUME = ${pyStr(objects.resultsVolume)}
 SECRETS = ${secrets}
-
+${ledger.constant.map((c) => `${c}\n`).join("")}
 ${runtime.trimEnd()}
-
+${ledger.code}
 
 # ---- Modal wiring ----
 ${
@@ -156,7 +158,7 @@ def job_store() -> JobStore:
 class ${EDITOR_CLASS}:
     @modal.enter()
     def load(self) -> None:
-        """Once per container: the pipeline onto the GPU."""
+        """Once per container: the pipeline onto the GPU."""${ledger.code ? "\n        ledger_start()" : ""}
         self.pipe = load_pipeline(${bake ? "MODEL_DIR" : "MODEL_ID"}, "cuda"${bake ? "" : ", revision=MODEL_REVISION"})
 
     @modal.method()

@@ -31,5 +31,10 @@ export function vllmArgs(d: Deployment, coldStart: ColdStartShimPlan): string[] 
   if (d.maxImagesPerPrompt > 0) {
     args.push("--limit-mm-per-prompt", JSON.stringify({ image: d.maxImagesPerPrompt, video: 0 }));
   }
+  if (d.maxImagePixels !== undefined) args.push("--mm-processor-kwargs", JSON.stringify({ max_pixels: d.maxImagePixels }));
+  // A Modal Server spreads requests over containers, so vLLM's /metrics (one container's counters) no
+  // longer shows the hit rate: per-request `usage.prompt_tokens_details.cached_tokens` does (vLLM 0.33
+  // entrypoints/openai/chat_completion/serving.py:95-114; off by default, entrypoints/common/cli_args.py:156).
+  if (d.serving === "server") args.push("--enable-prompt-tokens-details");
   return [...args, ...servingArgs(d), ...coldStart.vllmFlags, ...d.extraVllmArgs];
 }

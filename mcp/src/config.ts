@@ -11,7 +11,10 @@ import {
   defaultEndpointConfigPath,
   ENDPOINT_CONFIG_ENV,
   endpointForRole,
+  isServerEndpoint,
+  newSessionId,
   readEndpointConfig,
+  SESSION_ID_ENV,
   VLM_ANALYZER_DEFAULT_TIMEOUT_SECONDS as DEFAULT_TIMEOUT_SECONDS,
   VLM_ANALYZER_ENV as CONFIG_ENV,
 } from "@qwen-code-modal/contract";
@@ -27,6 +30,8 @@ export const DEFAULT_MAX_IMAGE_TOKENS = 1280;
 export const DEFAULT_MAX_IMAGE_BYTES = 50 * 1024 * 1024;
 /** Default answer length cap: 8,192 tokens (Thinking models spend many tokens on reasoning first). */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 8192;
+/** Default images per request when neither the endpoint config nor VLM_MAX_IMAGES says: the VLM default's `--limit-mm-per-prompt` of 5 (infra/config/defaults.ts). */
+export const DEFAULT_MAX_IMAGES = 5;
 
 const positiveInt = () => z.coerce.number({ error: "must be a number" }).int("must be a whole number").positive("must be > 0");
 
@@ -78,6 +83,14 @@ export const serverConfigSchema = z.object({
   maxImageBytes: positiveInt(),
   /** Tokens. */
   maxOutputTokens: positiveInt(),
+  /** Images per request (the VLM's `--limit-mm-per-prompt`); `compare_images` takes 2 to this many. */
+  maxImages: positiveInt().min(2, "must be at least 2 (compare_images compares 2 or more images)"),
+  /**
+   * `Modal-Session-ID` this server sends with every request, when the VLM is a Modal Server
+   * (`serving: "server"` in the endpoint config): the launcher's `QCM_SESSION_ID` when inherited,
+   * else one made at start-up, so one agent launch stays on one container. Absent for a Web Function.
+   */
+  sessionId: z.string().min(1).optional(),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
@@ -99,14 +112,21 @@ export interface LoadedConfig {
  */
 export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   let fileProblem: string | undefined;
-  let fromFile: { baseUrl?: string; model?: string; tokenIdEnv?: string; tokenSecretEnv?: string } = {};
+  let fromFile: { baseUrl?: string; model?: string; tokenIdEnv?: string; tokenSecretEnv?: string; maxImages?: number; server?: boolean } = {};
   let endpointConfigPath: string | undefined;
   if (!env[CONFIG_ENV.endpoint] || !env[CONFIG_ENV.model]) {
     endpointConfigPath = defaultEndpointConfigPath(env);
     try {
       const file = await readEndpointConfig(endpointConfigPath);
       const vlm = endpointForRole(file, "vlm");
-      fromFile = { baseUrl: vlm.baseUrl, model: vlm.model, tokenIdEnv: file.proxyAuth.tokenIdEnv, tokenSecretEnv: file.proxyAuth.tokenSecretEnv };
+      fromFile = {
+        baseUrl: vlm.baseUrl,
+        model: vlm.model,
+        tokenIdEnv: file.proxyAuth.tokenIdEnv,
+        tokenSecretEnv: file.proxyAuth.tokenSecretEnv,
+        maxImages: vlm.maxImagesPerPrompt,
+        server: isServerEndpoint(vlm),
+      };
     } catch (err) {
       fileProblem = (err as Error).message;
       endpointConfigPath = undefined;
@@ -130,6 +150,8 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     maxImageTokens: env[CONFIG_ENV.maxImageTokens] || DEFAULT_MAX_IMAGE_TOKENS,
     maxImageBytes: env[CONFIG_ENV.maxImageBytes] || DEFAULT_MAX_IMAGE_BYTES,
     maxOutputTokens: env[CONFIG_ENV.maxOutputTokens] || DEFAULT_MAX_OUTPUT_TOKENS,
+    maxImages: env[CONFIG_ENV.maxImages] || fromFile.maxImages || DEFAULT_MAX_IMAGES,
+    sessionId: fromFile.server ? env[SESSION_ID_ENV] || newSessionId() : undefined,
   };
   const parsed = serverConfigSchema.safeParse(raw);
   if (parsed.success) return { config: parsed.data, tokenEnv, endpointConfigPath };
@@ -149,6 +171,8 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     maxImageTokens: CONFIG_ENV.maxImageTokens,
     maxImageBytes: CONFIG_ENV.maxImageBytes,
     maxOutputTokens: CONFIG_ENV.maxOutputTokens,
+    maxImages: CONFIG_ENV.maxImages,
+    sessionId: SESSION_ID_ENV,
   };
   const problems = parsed.error.issues.map((issue) => {
     const key = issue.path[0] as keyof typeof raw;

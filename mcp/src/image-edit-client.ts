@@ -2,13 +2,25 @@
  * The image-edit deployment's job API (rendered by infra/render/image_edit_runtime.py): submit with
  * `POST /v1/jobs`, poll `GET /v1/jobs/{id}` for step progress, download `GET /v1/jobs/{id}/result`,
  * then `DELETE /v1/jobs/{id}` so the result file is removed at once rather than at expiry. Every
- * request carries the Modal proxy-auth headers; a 502/503/504 or a dropped connection (the web
- * function starting from zero) is retried until the edit's deadline.
+ * request goes through the contract's gateway client (contract/src/modal-http.ts): it carries the
+ * Modal proxy-auth headers, follows Modal's 303 to the result URL (a submit held past Modal's
+ * 150 s limit while the web function starts), retries a 502/503/504 or a dropped connection with
+ * the contract's backoff until the edit's deadline, and stops at once where retrying cannot help
+ * (a refused or unresolvable `*.modal.run` host).
  * @module
  */
-import { Agent, request } from "undici";
+import { Agent } from "undici";
 import type { ServerConfig } from "./config.js";
-import { PROXY_AUTH_HEADERS } from "@qwen-code-modal/contract";
+import {
+  classifyNetworkError,
+  COLD_START_STATUSES,
+  GatewayRedirectError,
+  isNetworkError,
+  PROXY_AUTH_HEADERS,
+  redact,
+  requestThroughGateway,
+  retryDelayMs,
+} from "@qwen-code-modal/contract";
 import { ToolFailure } from "./errors.js";
 import type { ImageEditConfig } from "./image-edit-config.js";
 import { sleep } from "./abortable-sleep.js";
@@ -33,28 +45,36 @@ export interface EditRequest {
 
 /** How often the job is polled, milliseconds. */
 export const POLL_INTERVAL_MS = 1_000;
-const RETRY_STATUSES = new Set([502, 503, 504]);
 const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0, connections: 8 });
-
 
 /** One client per tool call: the deployment, the proxy tokens and the call's deadline/cancellation. */
 export class ImageEditClient {
+  /** When the edit's time (IMAGE_EDIT_TIMEOUT) is up, `performance.now()` milliseconds. */
+  private readonly deadlineMs: number;
+
   constructor(
     private readonly edit: ImageEditConfig,
     private readonly auth: Pick<ServerConfig, "tokenId" | "tokenSecret">,
     private readonly signal: AbortSignal,
-  ) {}
-
-  private redact(text: string): string {
-    return text.split(this.auth.tokenSecret).join("[redacted]").split(this.auth.tokenId).join("[redacted]");
+  ) {
+    this.deadlineMs = performance.now() + edit.timeoutSeconds * 1000;
   }
 
-  /** One request with retries on "not ready yet"; returns the status and body of the first other answer. */
+  private redact(text: string): string {
+    return redact(text, [this.auth.tokenId, this.auth.tokenSecret]);
+  }
+
+  /**
+   * One request through the gateway, retried while the endpoint is starting; returns the status and
+   * body of the first other answer.
+   * @throws ToolFailure for a host retrying cannot reach, a redirect not followed, or no time left for another attempt.
+   */
   private async call(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<{ status: number; body: Buffer; type: string }> {
-    let backoff = 500;
-    for (;;) {
+    const url = `${this.edit.url}${path}`;
+    let last = "no answer yet";
+    for (let attempt = 1; ; attempt++) {
       try {
-        const res = await request(`${this.edit.url}${path}`, {
+        const res = await requestThroughGateway(url, {
           method,
           dispatcher,
           signal: this.signal,
@@ -66,14 +86,21 @@ export class ImageEditClient {
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         const data = Buffer.from(await res.body.arrayBuffer());
-        if (!RETRY_STATUSES.has(res.statusCode)) return { status: res.statusCode, body: data, type: String(res.headers["content-type"] ?? "") };
+        if (!COLD_START_STATUSES.has(res.statusCode)) return { status: res.statusCode, body: data, type: String(res.headers["content-type"] ?? "") };
+        last = `HTTP ${res.statusCode}`;
       } catch (err) {
         if (this.signal.aborted) throw err;
-        const code = (err as NodeJS.ErrnoException).code ?? "";
-        if (!/^(ECONNREFUSED|ECONNRESET|EPIPE|UND_ERR_SOCKET|ETIMEDOUT)$/.test(code)) throw err;
+        if (err instanceof GatewayRedirectError) throw new ToolFailure(`the image-edit endpoint ${this.edit.url}: ${err.message}`);
+        if (!isNetworkError(err)) throw err;
+        const failure = classifyNetworkError(url, err);
+        if (failure.final) throw new ToolFailure(`cannot reach the image-edit endpoint ${this.edit.url}: ${failure.message}`);
+        last = failure.message;
       }
-      await sleep(backoff, this.signal);
-      backoff = Math.min(backoff * 2, 10_000);
+      const delay = retryDelayMs(attempt, this.deadlineMs - performance.now());
+      if (delay === undefined) {
+        throw new ToolFailure(`the image-edit endpoint ${this.edit.url} did not answer ${method} ${path} within ${this.edit.timeoutSeconds} s (IMAGE_EDIT_TIMEOUT); last: ${last}`);
+      }
+      await sleep(delay, this.signal);
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * The server's MCP tools. Their names are a contract: agents are configured with them.
  * - `analyze_image(image_path, prompt)`: one local image file.
- * - `compare_images(image_paths, prompt)`: 2 to 5 image files in one request.
+ * - `compare_images(image_paths, prompt)`: 2 to the VLM's images-per-request limit (`maxImagesPerPrompt`) of image files in one request.
  * - `analyze_screenshot(prompt)`: capture the screen now and analyze it.
  * Each also takes `include_reasoning` (default false) to append the model's reasoning.
  * @module
@@ -19,9 +19,6 @@ import { readImageFile } from "./image-file.js";
 import { log } from "./log.js";
 import { captureScreen } from "./screenshot.js";
 import type { CallOptions } from "./vlm-client.js";
-
-/** Most images in one compare_images call: the VLM deployment's `--limit-mm-per-prompt` of 5. */
-export const MAX_COMPARE_IMAGES = 5;
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -111,15 +108,15 @@ export function registerTools(server: McpServer, config: ServerConfig, env: Node
     {
       title: "Compare images",
       description:
-        `Look at 2 to ${MAX_COMPARE_IMAGES} local image files together in one request and answer a question that ` +
+        `Look at 2 to ${config.maxImages} local image files together in one request and answer a question that ` +
         "needs all of them: differences between before/after screenshots, a design mock-up against the built UI, " +
         "visual regressions, which image shows X. The model sees them in order, labelled Image 1, Image 2, ...",
       inputSchema: {
         image_paths: z
           .array(imagePath)
           .min(2, "compare_images needs at least 2 image_paths; for a single image use analyze_image")
-          .max(MAX_COMPARE_IMAGES, `compare_images takes at most ${MAX_COMPARE_IMAGES} image_paths (the endpoint's per-request limit): split the comparison into several calls`)
-          .describe(`Absolute paths of 2 to ${MAX_COMPARE_IMAGES} local image files, in the order to present them.`),
+          .max(config.maxImages, `compare_images takes at most ${config.maxImages} image_paths (the endpoint's per-request limit): split the comparison into several calls`)
+          .describe(`Absolute paths of 2 to ${config.maxImages} local image files, in the order to present them.`),
         prompt,
         include_reasoning: includeReasoning,
       },

@@ -24,6 +24,7 @@ import {
   type AssistantMessage,
   COLD_START_STATUSES,
   PROXY_AUTH_HEADERS,
+  SESSION_ID_HEADER,
   GatewayRedirectError,
   isNetworkError,
   MODAL_REQUEST_LIMIT_SECONDS,
@@ -175,6 +176,7 @@ async function attemptOnce(
       accept: "text/event-stream, application/json",
       [PROXY_AUTH_HEADERS.tokenId]: config.tokenId,
       [PROXY_AUTH_HEADERS.tokenSecret]: config.tokenSecret,
+      ...(config.sessionId ? { [SESSION_ID_HEADER]: config.sessionId } : {}),
     },
     body: payload,
     onResultUrl: (hop) => {

@@ -122,6 +122,21 @@ describe("bad inputs to vlm-analyzer over stdio (vLLM stand-in behind the Modal 
     expect(message).toContain("compare_images takes at most 5 image_paths (the endpoint's per-request limit)");
   });
 
+  it("compare_images' limit is the VLM's images per request (VLM_MAX_IMAGES / the endpoint config's maxImagesPerPrompt), not a fixed 5", async () => {
+    const three = await connectServer(standInEnv(standIn, { VLM_MAX_IMAGES: "3" }));
+    try {
+      const before = standIn.requests.length;
+      const result = await three.client.callTool({ name: "compare_images", arguments: { image_paths: Array(4).fill(star), prompt: "x" } });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain("compare_images takes at most 3 image_paths (the endpoint's per-request limit)");
+      expect(standIn.requests.length).toBe(before);
+      const { tools } = await three.client.listTools();
+      expect(tools.find((t) => t.name === "compare_images")!.inputSchema.properties!.image_paths).toMatchObject({ minItems: 2, maxItems: 3 });
+    } finally {
+      await three.close();
+    }
+  });
+
   it("compare_images names the one bad path among good ones", async () => {
     const bad = join(dir, "missing-2.png");
     expect(await failure("compare_images", { image_paths: [star, bad], prompt: "x" })).toBe(`no file at ${bad}: check the path`);

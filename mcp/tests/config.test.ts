@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,10 +23,20 @@ describe("loadConfig", () => {
     const loaded = await loadConfig({ QCM_ENDPOINT_CONFIG: configPath, MY_ID: "wk-1", MY_SECRET: "ws-1" });
     expect(loaded.config).toEqual({
       baseUrl: "https://ws--qcm-vlm-serve.modal.run/v1", model: "qwen3-vl", tokenId: "wk-1", tokenSecret: "ws-1",
-      timeoutSeconds: 600, maxImageTokens: 1280, maxImageBytes: 52428800, maxOutputTokens: 8192,
+      timeoutSeconds: 600, maxImageTokens: 1280, maxImageBytes: 52428800, maxOutputTokens: 8192, maxImages: 5,
     });
     expect(loaded.tokenEnv).toEqual({ id: "MY_ID", secret: "MY_SECRET" });
     expect(loaded.endpointConfigPath).toBe(configPath);
+  });
+
+  it("takes compare_images' cap from the VLM's maxImagesPerPrompt in the endpoint config; VLM_MAX_IMAGES wins", async () => {
+    const eight = join(dir, "eight.json");
+    const file = JSON.parse(await readFile(configPath, "utf8"));
+    file.endpoints.vlm.maxImagesPerPrompt = 8;
+    await writeFile(eight, JSON.stringify(file));
+    expect((await loadConfig({ QCM_ENDPOINT_CONFIG: eight, MY_ID: "wk-1", MY_SECRET: "ws-1" })).config.maxImages).toBe(8);
+    expect((await loadConfig({ QCM_ENDPOINT_CONFIG: eight, MY_ID: "wk-1", MY_SECRET: "ws-1", VLM_MAX_IMAGES: "3" })).config.maxImages).toBe(3);
+    await expect(loadConfig({ QCM_ENDPOINT_CONFIG: eight, MY_ID: "wk-1", MY_SECRET: "ws-1", VLM_MAX_IMAGES: "1" })).rejects.toThrow("invalid VLM_MAX_IMAGES: must be at least 2");
   });
 
   it("lets environment variables win and does not read the file when they suffice", async () => {

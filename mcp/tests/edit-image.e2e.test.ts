@@ -8,6 +8,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startImageEditStandIn, STAND_IN_TOKEN, type ImageEditStandIn } from "../../tests/stand-ins/image-edit-endpoint.js";
+import { startModalGateway } from "../../tests/stand-ins/modal-gateway.js";
 import { trianglesSvg, pngOf } from "./fixtures/images.js";
 import { connectServer, textOf, type ServerConnection } from "./fixtures/server-process.js";
 
@@ -97,6 +98,34 @@ describe("edit_image over stdio against the image-edit endpoint stand-in", () =>
     const missing = await server.client.callTool({ name: "edit_image", arguments: { image_paths: [join(dir, "nope.png")], prompt: "x" } });
     expect(textOf(missing)).toMatch(/no file at .*nope\.png/);
     expect(standIn.requests.length).toBe(before);
+  });
+});
+
+describe("edit_image through the Modal gateway stand-in (tests/stand-ins/modal-gateway.ts)", () => {
+  it("follows the 303 a cold start past Modal's request limit answers, with the proxy headers, and the job runs once", async () => {
+    const standIn = await startImageEditStandIn({ queuedPolls: 1 });
+    // Scaled to zero; the cold start (1.5 s) outlasts the request limit (scaled to 0.4 s): the submit gets a 303.
+    const gateway = await startModalGateway({ upstream: standIn.url, proxyToken: { tokenId: STAND_IN_TOKEN.id, tokenSecret: STAND_IN_TOKEN.secret }, coldStartMs: 1_500, requestLimitMs: 400 });
+    const server = await connectServer(env({ IMAGE_EDIT_ENDPOINT: gateway.url }));
+    try {
+      const result = await server.client.callTool(
+        { name: "edit_image", arguments: { image_paths: [join(dir, "scene.png")], prompt: "invert it", steps: 2 } },
+        undefined,
+        { timeout: 60_000 },
+      );
+      expect(result.isError ?? false, textOf(result)).toBe(false);
+      expect(textOf(result)).toMatch(/written to \S+ \(320x200 PNG, 2 steps/);
+      expect(gateway.stats.redirects).toBeGreaterThanOrEqual(1);
+      expect(gateway.stats.resultGets).toBeGreaterThanOrEqual(1);
+      expect(gateway.stats.unauthorized).toBe(0);
+      // One job was created (no second submit after the 303), and it was removed at the end.
+      expect(standIn.requests.filter((r) => r.method === "POST").map((r) => r.status)).toEqual([202]);
+      expect(standIn.jobs.size).toBe(0);
+    } finally {
+      await server.close();
+      await gateway.close();
+      await standIn.close();
+    }
   });
 });
 

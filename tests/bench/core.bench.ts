@@ -27,7 +27,7 @@ describe("render + check (real modal SDK, both default shims)", () => {
 describe("ModalApp provider", () => {
   const inputs: ModalAppInputs = {
     appName: "qcm-coder", deploymentName: "coder", shimSource: renderShim("coder", DEFAULT_DEPLOYMENTS.coder).source,
-    strategy: "recreate", deployTimeoutSeconds: 60,
+    strategy: "recreate", deployTimeoutSeconds: 60, webEndpoints: renderShim("coder", DEFAULT_DEPLOYMENTS.coder).webEndpoints,
   };
   const olds = { ...inputs, deployHash: deployHash(inputs), urls: { serve: "https://ws--qcm-coder-serve.modal.run" } };
   bench("no-op diff (unchanged inputs, no modal call)", async () => {

@@ -87,6 +87,8 @@ describe("the claude launcher runs the real Claude Code 2.1.330 (`claude -p`) ag
       expect(r.headers["modal-secret"]).toBe(TOKEN_SECRET);
       expect(r.headers["authorization"]).toBe("Bearer modal-proxy-auth");
       expect(r.headers["x-api-key"]).toBeUndefined();
+      // A Web Function coder (serving web_server): no session header, as before Modal Servers.
+      expect(r.headers["modal-session-id"]).toBeUndefined();
       expect((r.body as MessagesBody).model).toBe("qwen3-coder-next");
     }
   });

@@ -72,6 +72,8 @@ describe("qodal runs the real qwen-code 0.24.4 CLI against a vLLM stand-in behin
     const [first] = coder.completions();
     expect(first.headers["modal-key"]).toBe(TOKEN_ID);
     expect(first.headers["modal-secret"]).toBe(TOKEN_SECRET);
+    // A Web Function coder (serving web_server): no session header, as before Modal Servers.
+    expect(first.headers).not.toHaveProperty("modal-session-id");
     expect(first.headers["user-agent"]).toMatch(/^QwenCode\/0\.24\.4/);
     expect((first.body as { model: string }).model).toBe("qwen3-coder-next");
     expect((first.body as { stream: boolean }).stream).toBe(true);

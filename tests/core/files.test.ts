@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { updateJsonFile, writeFileAtomically } from "../../infra/core/files";
+import { readJsonObject, updateJsonFile, writeFileAtomically } from "../../infra/core/files";
 
 describe("writeFileAtomically / updateJsonFile", () => {
   let dir: string;
@@ -41,5 +41,41 @@ describe("writeFileAtomically / updateJsonFile", () => {
     const fresh = join(dir, "new", "settings.json");
     await updateJsonFile(fresh, () => ({ a: 1 }));
     expect((await stat(fresh)).mode & 0o777).toBe(0o600);
+  });
+
+  it("edits a settings file with comments (JSONC, as qwen-code reads it) keeping every comment and the untouched layout", async () => {
+    const path = join(dir, "commented.json");
+    const text = [
+      "\uFEFF{",
+      "  // my theme, keep it",
+      '  "ui": { "theme": "GitHub" /* dark at night */ },',
+      '  "model": {',
+      "    /* the old one */",
+      '    "name": "old"',
+      "  },",
+      '  "drop": 1',
+      "}",
+      "",
+    ].join("\n");
+    await writeFile(path, text);
+    await updateJsonFile(path, (s) => {
+      delete s.drop;
+      return { ...s, model: { name: "new" }, mcpServers: { a: { command: "x" } } };
+    });
+    const after = await readFile(path, "utf8");
+    expect(after.startsWith("\uFEFF{")).toBe(true);
+    for (const comment of ["// my theme, keep it", "/* dark at night */", "/* the old one */"]) expect(after).toContain(comment);
+    expect(after).toContain('"ui": { "theme": "GitHub" /* dark at night */ },');
+    expect(await readJsonObject(path)).toEqual({ ui: { theme: "GitHub" }, model: { name: "new" }, mcpServers: { a: { command: "x" } } });
+    expect(await readFile(`${path}.bak`, "utf8")).toBe(text);
+  });
+
+  it("refuses a trailing comma (qwen-code's JSON.parse would) and names the line; the file stays as it was", async () => {
+    const path = join(dir, "trailing.json");
+    const text = '{\n  "a": 1,\n}\n';
+    await writeFile(path, text);
+    await expect(updateJsonFile(path, (s) => ({ ...s, b: 2 }))).rejects.toThrow(`${path} is not valid JSON (with comments) (PropertyNameExpected at line 3 column 1); it was left untouched`);
+    expect(await readFile(path, "utf8")).toBe(text);
+    await expect(stat(`${path}.bak`)).rejects.toThrow(/ENOENT/);
   });
 });

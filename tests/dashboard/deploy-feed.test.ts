@@ -32,14 +32,14 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const shim = renderShim("coder", DEFAULT_DEPLOYMENTS.coder);
+const coder = renderShim("coder", DEFAULT_DEPLOYMENTS.coder);
 const inputs: ModalAppInputs = {
   appName: "qcm-coder",
   deploymentName: "coder",
-  shimSource: shim.source,
+  shimSource: coder.source,
   strategy: "recreate",
   deployTimeoutSeconds: 60,
-  webEndpoints: shim.webEndpoints,
+  webEndpoints: coder.webEndpoints,
 };
 
 const events = async (): Promise<DeployEvent[]> => (await readFile(eventsPath, "utf8")).trim().split("\n").map((l) => JSON.parse(l));

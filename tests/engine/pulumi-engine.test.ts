@@ -62,7 +62,7 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       const r = await stack.pulumi(["preview", "--json"]);
       expect(r.exitCode, r.all).toBe(0);
       const steps = previewSteps(r.stdout);
-      expect(steps).toMatchObject({ coder: ["create"], vlm: ["create"], "endpoint-config": ["create"], "endpoint-config-file": ["create"] });
+      expect(steps).toMatchObject({ coder: ["create"], vlm: ["create"], control: ["create"], "endpoint-config": ["create"], "endpoint-config-file": ["create"] });
       expect((await stack.modalState()).calls).toEqual([]);
       expect(existsSync(stack.endpointConfigPath)).toBe(false);
     });
@@ -71,7 +71,8 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
       expect(r.exitCode, r.all).toBe(0);
       const state = await stack.modalState();
-      expect(deployed(state)).toEqual(["main/qcm-coder", "main/qcm-vlm"]);
+      // The controller (qcm-control) is deployed with the stack.
+      expect(deployed(state)).toEqual(["main/qcm-coder", "main/qcm-control", "main/qcm-vlm"]);
       for (const call of state.calls) {
         expect(call.tokenId).toBe(TOKENS.MODAL_TOKEN_ID);
         expect(call.modalEnv.filter((n) => !n.startsWith("MODAL_STAND_IN"))).toEqual(["MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET"]);
@@ -114,7 +115,7 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       expect(previewSteps(preview.stdout).coder).toEqual(["replace"]);
       const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
       expect(r.exitCode, r.all).toBe(0);
-      expect(deployed(await stack.modalState())).toEqual(["staging/qcm-coder", "staging/qcm-vlm"]);
+      expect(deployed(await stack.modalState())).toEqual(["staging/qcm-coder", "staging/qcm-control", "staging/qcm-vlm"]);
       const file = JSON.parse(await readFile(stack.endpointConfigPath, "utf8"));
       expect(file.endpoints.coder.url).toBe("https://stand-in-ws-staging--qcm-coder-serve.modal.run");
     });
@@ -123,7 +124,7 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       await stack.configSet("enabled", '["coder"]');
       const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
       expect(r.exitCode, r.all).toBe(0);
-      expect(deployed(await stack.modalState())).toEqual(["staging/qcm-coder"]);
+      expect(deployed(await stack.modalState())).toEqual(["staging/qcm-coder", "staging/qcm-control"]);
       expect(Object.keys(JSON.parse(await readFile(stack.endpointConfigPath, "utf8")).endpoints)).toEqual(["coder"]);
     });
 
@@ -136,7 +137,29 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       expect(urns.some((u: string) => u.endsWith("::coder") && u.includes("dynamic"))).toBe(false);
       const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
       expect(r.exitCode, r.all).toBe(0);
-      expect(deployed(await stack.modalState())).toEqual(["staging/qcm-coder"]);
+      expect(deployed(await stack.modalState())).toEqual(["staging/qcm-coder", "staging/qcm-control"]);
+    });
+
+    it("app stopped by the controller's budget action: refresh says so; with the budget raised, `up --refresh` deploys it again", async () => {
+      // What the controller's `stop` action leaves on Modal (infra/render/control_runtime.py): the app
+      // stopped (App.stop) and its record in the controller's Dict.
+      const stop = await execa(stack.modal.path, ["app", "stop", "qcm-coder", "-y", "-e", "staging"], { env: TOKENS, reject: false });
+      expect(stop.exitCode, stop.stderr).toBe(0);
+      const month = new Date().toISOString().slice(0, 7);
+      await stack.modal.setDict("qcm-control", { "stopped:qcm-coder": { app: "qcm-coder", reason: "budget", month, at: Date.now() / 1000, spent_usd: 52.5, budget_usd: 50 } }, "staging");
+      const refresh = await stack.pulumi(["refresh", "--yes", "--skip-preview"]);
+      expect(refresh.exitCode, refresh.all).toBe(0);
+      expect(refresh.all).toMatch(/\[modal qcm-coder\] stopped by the budget at \S+ \S+ UTC \(\$52\.50 of \$50\.00 this month, qcm-control\); raise qwen-code-modal:budget\.usdPerMonth, then `pulumi up --refresh` deploys it again/);
+      await stack.configSet("budget", JSON.stringify({ usdPerMonth: 100, action: "stop" }));
+      const before = (await stack.modalState()).calls.length;
+      const up = await stack.pulumi(["up", "--refresh", "--yes", "--skip-preview"]);
+      expect(up.exitCode, up.all).toBe(0);
+      expect(deployed(await stack.modalState())).toEqual(["staging/qcm-coder", "staging/qcm-control"]);
+      // The controller was redeployed with the raised budget.
+      const deploys = modalCommands(await stack.modalState()).slice(before).filter((c) => c.startsWith("deploy"));
+      expect(deploys.sort()).toEqual(["deploy qcm-coder -e staging", "deploy qcm-control -e staging"]);
+      const control = (await stack.modalState()).apps.filter((a) => a.name === "qcm-control" && a.env === "staging").at(-1)!;
+      expect(control.state).toBe("deployed");
     });
 
     it("endpoint config deleted or edited by hand: up notices and writes it again", async () => {
@@ -165,8 +188,9 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       const r = await stack.pulumi(["destroy", "--yes", "--skip-preview"]);
       expect(r.exitCode, r.all).toBe(0);
       const state = await stack.modalState();
-      expect(modalCommands(state).slice(before)).toEqual(["app stop qcm-coder -y -e staging"]);
-      expect(state.calls.slice(before).map((c) => c.tokenId)).toEqual([ROTATED.MODAL_TOKEN_ID]);
+      // The controller is destroyed with the stack.
+      expect(modalCommands(state).slice(before).sort()).toEqual(["app stop qcm-coder -y -e staging", "app stop qcm-control -y -e staging"]);
+      expect(state.calls.slice(before).map((c) => c.tokenId)).toEqual([ROTATED.MODAL_TOKEN_ID, ROTATED.MODAL_TOKEN_ID]);
       expect(deployed(state)).toEqual([]);
       expect(existsSync(stack.endpointConfigPath)).toBe(false);
       expect(existsSync(`${stack.endpointConfigPath}.bak`)).toBe(false);
@@ -206,7 +230,8 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       // Once, clean: the Diagnostics name the command once, with no stack trace or host echo.
       const diagnostics = all.slice(all.indexOf("Diagnostics:"));
       expect(diagnostics.match(new RegExp(command.source, "g"))?.length, all).toBe(1);
-      expect(diagnostics.match(/rejected by the stand-in/g)?.length, all).toBe(1);
+      // modal's words once as the error (a deploy's streamed progress log may show them too, as `info:` lines).
+      expect(diagnostics.split("\n").filter((l) => l.includes("rejected by the stand-in") && !l.includes("info: [runtime]")).length, all).toBe(1);
       expect(all).not.toMatch(/ModalCliError|\n\s+at \S+|Traceback[\s\S]*Traceback/);
     };
 
@@ -251,7 +276,7 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       const r = await stack.pulumi(["destroy", "--yes", "--skip-preview"], { MODAL_STAND_IN_FAIL: "stop" });
       expect(r.exitCode).not.toBe(0);
       expectReason(r.all, /`modal app stop qcm-vlm -y` failed \(exit 1\)/);
-      expect(deployed(await stack.modalState())).toEqual(["main/qcm-vlm"]);
+      expect(deployed(await stack.modalState())).toEqual(["main/qcm-control", "main/qcm-vlm"]);
       expect(JSON.parse(await readFile(stack.endpointConfigPath, "utf8")).endpoints.vlm.app).toBe("qcm-vlm");
       const retry = await stack.pulumi(["destroy", "--yes", "--skip-preview"]);
       expect(retry.exitCode, retry.all).toBe(0);
@@ -286,6 +311,36 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       expect(r.all).toContain("[modal qcm-vlm] app was already stopped or gone");
       expect(deployed(await stack.modalState())).toEqual(["main/qcm-vlm-old"]);
       expect(existsSync(stack.endpointConfigPath)).toBe(false);
+    });
+  });
+
+  describe('serving "server": the coder deployed as a Modal Server, its URL read with `modal server info`', () => {
+    let stack: EngineStack;
+    beforeAll(async () => {
+      stack = await createEngineStack(pulumi, { ...TOKENS });
+      await stack.configSet("enabled", '["coder"]');
+      await stack.configSet("deployments", JSON.stringify({ coder: { serving: "server", maxContainers: 3, targetConcurrency: 6 } }));
+    });
+    afterAll(async () => {
+      if (stack) await rm(stack.dir, { recursive: true, force: true });
+    });
+
+    it("up: the @app.server shim deployed (rolling: several containers), the URL from `server info --json`, the endpoint config marks it a Server; destroy stops it", async () => {
+      const up = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(up.exitCode, up.all).toBe(0);
+      const state = await stack.modalState();
+      expect(deployed(state)).toEqual(["main/qcm-coder"]);
+      const commands = modalCommands(state);
+      expect(commands).toContain("server info qcm-coder/serve --json");
+      expect(commands.some((c) => c.startsWith("function info"))).toBe(false);
+      // maxContainers 3: a rolling deploy (no `--strategy recreate`, infra/provider/modal-cli.ts).
+      const deploy = state.calls.find((c) => c.argv[0] === "deploy")!;
+      expect(deploy.argv).not.toContain("--strategy");
+      const config = JSON.parse(await readFile(stack.endpointConfigPath, "utf8"));
+      expect(config.endpoints.coder).toMatchObject({ serving: "server", url: "https://stand-in-ws--qcm-coder-serve.modal.run", baseUrl: "https://stand-in-ws--qcm-coder-serve.modal.run/v1" });
+      const down = await stack.pulumi(["destroy", "--yes", "--skip-preview"]);
+      expect(down.exitCode, down.all).toBe(0);
+      expect(deployed(await stack.modalState())).toEqual([]);
     });
   });
 

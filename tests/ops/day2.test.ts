@@ -89,10 +89,10 @@ describe("day-2 commands: history, spend, warm, cool (modal CLI stand-in)", () =
       { object_id: "ap-s", description: "qcm-coder", environment_name: "staging", interval_start: `${month}T00:00:00`, cost: "99.00" },
     ];
 
-    it("shows what Modal billed each deployment this month next to plan's estimate, and the budget used", async () => {
+    it("without the controller (control: false): what Modal billed each deployment this month next to plan's estimate, and the budget used", async () => {
       await modal.setBilling({ rows });
       const stackConfig = join(dir, "stack.json");
-      await writeFile(stackConfig, JSON.stringify({ settings: { environment: "main", budget: { usdPerMonth: 200, warmHoursPerDay: 2, coldStartsPerDay: 3 } } }));
+      await writeFile(stackConfig, JSON.stringify({ settings: { environment: "main", control: false, budget: { usdPerMonth: 200, warmHoursPerDay: 2, coldStartsPerDay: 3 } } }));
       const result = await spend("--stack-config", stackConfig, "--json");
       expect(result.exitCode, result.stderr).toBe(0);
       const report = JSON.parse(result.stdout);
@@ -106,7 +106,8 @@ describe("day-2 commands: history, spend, warm, cool (modal CLI stand-in)", () =
       expect(coder.warmHoursEquivalent).toBeCloseTo(14.75 / estimateCost({ gpu: "H200", gpuCount: 1, startupSeconds: 0, scaledownWindowSeconds: 0 }).usdPerWarmHour, 6);
       expect(report.lines.find((l: { deployment: string }) => l.deployment === "vlm").actualUsd).toBe(3);
       expect(report.otherAppsUsd).toBeCloseTo(139, 9);
-      expect(report.budget).toEqual({ usdPerMonth: 200, usedUsd: 17.75, fraction: 17.75 / 200 });
+      expect(report.budget).toEqual({ usdPerMonth: 200, usedUsd: 17.75, fraction: 17.75 / 200, source: "billing" });
+      expect(coder.ledgerUsd).toBeUndefined();
       const call = (await modal.calls()).at(-1)!;
       expect(call.argv).toEqual(["billing", "report", "--start", period.start.toISOString().slice(0, 10), "--end", period.end.toISOString().slice(0, 10), "--json"]);
 
@@ -130,9 +131,11 @@ describe("day-2 commands: history, spend, warm, cool (modal CLI stand-in)", () =
       expect((await modal.calls()).at(-1)!.argv).toEqual(["billing", "report", "--start", "2026-11-01", "--end", "2026-11-15", "--json"]);
     });
 
-    it("a workspace without billing reports, or bad periods: one clear line, non-zero exit", async () => {
+    it("a workspace without billing reports and a stack without the controller (control: false), or bad periods: one clear line, non-zero exit", async () => {
       await modal.setBilling({ denied: true, rows: [] });
-      expectOneLineError(await spend(), /^error: Modal does not expose billing reports to this workspace or token \(Billing reports are not available.*\); they need a Team or Enterprise plan/);
+      const noControl = join(dir, "stack-no-control.json");
+      await writeFile(noControl, JSON.stringify({ settings: { control: false } }));
+      expectOneLineError(await spend("--stack-config", noControl), /^error: Modal does not expose billing reports to this workspace or token \(Billing reports are not available.*\); they need a Team or Enterprise plan/);
       expectOneLineError(await spend("--for", "fortnight"), /^error: --for: got "fortnight"; use one of "today", "yesterday"/);
       expectOneLineError(await spend("--for", "today", "--start", "2026-01-01"), /^error: spend: --for cannot be combined with --start\/--end/);
       expectOneLineError(await spend("--start", "2026-02-30x"), /^error: --start: got "2026-02-30x"; use a date like 2026-12-01/);

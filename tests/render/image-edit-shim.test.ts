@@ -41,7 +41,7 @@ describe("image-edit deployment: config", () => {
   });
 
   it("rejects vLLM fields, snapshot cold starts and a one-image pipeline asked for two images", () => {
-    expect(() => withImageEdit({ maxModelLen: 4096 })).toThrow(/deployments\.image-edit: unknown key\(s\) maxModelLen/);
+    expect(() => withImageEdit({ maxModelLen: 4096 })).toThrow(/deployments\.image-edit\.maxModelLen: unknown key; remove it/);
     expect(() => withImageEdit({ coldStart: "snapshot" })).toThrow(/deployments\.image-edit\.coldStart: got "snapshot"/);
     expect(() => withImageEdit({ pipelineClass: "QwenImageEditPipeline" })).toThrow(/maxInputImages: got 2; QwenImageEditPipeline takes one image/);
     expect(() => withImageEdit({ steps: 150 })).toThrow(/image-edit\.steps: got 150/);

@@ -128,7 +128,7 @@ describe("committed shims (python-shims/)", () => {
   it("are up to date with the renderer and the default config", async () => {
     const result = await runCli(["render", "--check"]);
     expect(result.stderr).toBe("");
-    expect(result.stdout).toBe("shims up to date: coder, vlm");
+    expect(result.stdout).toBe("shims up to date: coder, vlm, control");
     expect(result.exitCode).toBe(0);
   });
 

@@ -29,7 +29,7 @@ export interface ChatReply {
   /** Default `tool_calls` when there are tool calls, else `stop`. */
   finishReason?: "stop" | "length" | "tool_calls";
   /** Token usage to report; default: rough counts from text length. */
-  usage?: { prompt_tokens: number; completion_tokens: number };
+  usage?: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens: number } };
   /**
    * Generation time per streamed piece (~3 tokens), milliseconds; default 0. A streamed answer
    * sends its headers at once and a piece every `pieceDelayMs` (as vLLM streams); a whole answer

@@ -17,15 +17,20 @@ const ROLE_FACTS = {
 /**
  * Writes `path` with one deployment per given stand-in, proxy credentials named
  * `MODAL_PROXY_TOKEN_ID` / `MODAL_PROXY_TOKEN_SECRET`.
+ * @param servers - roles deployed as Modal Servers (`serving: "server"` in the file); the rest are Web Functions.
  * @returns the config written.
  */
 export async function writeStandInEndpointConfig(
   path: string,
-  standIns: Partial<Record<EndpointRole, VllmStandIn>>,
+  standIns: Partial<Record<EndpointRole, Pick<VllmStandIn, "url" | "baseUrl" | "model">>>,
+  servers: readonly EndpointRole[] = [],
 ): Promise<EndpointConfig> {
   const endpoints: EndpointConfig["endpoints"] = {};
   for (const [role, standIn] of Object.entries(standIns) as [EndpointRole, VllmStandIn][]) {
-    endpoints[role] = { role, app: `qcm-${role}`, url: standIn.url, baseUrl: standIn.baseUrl, model: standIn.model, ...ROLE_FACTS[role] };
+    endpoints[role] = {
+      role, app: `qcm-${role}`, url: standIn.url, baseUrl: standIn.baseUrl, model: standIn.model, ...ROLE_FACTS[role],
+      ...(servers.includes(role) ? { serving: "server" as const } : {}),
+    };
   }
   const config: EndpointConfig = {
     version: 1,

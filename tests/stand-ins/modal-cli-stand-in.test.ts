@@ -115,6 +115,20 @@ describe("modal CLI stand-in deploy: the objects the real modal SDK registers, r
     expect(timeless(stdout)).toBe(timeless(real));
   });
 
+  it("a Modal Server shim (serving: server): the Server `serve` (its `name=`), proxy auth; `server info --json` = modal's own, with the URL the provider reads", async () => {
+    const d = { ...DEFAULT_DEPLOYMENTS.coder, serving: "server" as const, maxContainers: 3, targetConcurrency: 6 };
+    const shim = renderShim("coder", d);
+    const { world, file, stdout, report } = await deployBoth("coder", shim.source, "qcm-coder");
+    expect(Object.entries(report.servers).map(([cls, s]) => [cls, s.kind, "name" in s ? s.name : undefined])).toEqual([["Server", "server", "serve"]]);
+    const url = "https://stand-in-ws--qcm-coder-serve.modal.run";
+    const objects: RealDeployObject[] = [{ kind: "server", tag: "serve", web_url: url, requires_proxy_auth: true }];
+    const real = await realDeployOutput({ file, objects, app_url: "https://modal.com/apps/stand-in-ws/main/deployed/qcm-coder" });
+    expect(timeless(stdout)).toBe(timeless(real));
+    const info = await execa(MODAL_STAND_IN, ["server", "info", "qcm-coder/serve", "--json"], { env: { ...TOKENS, MODAL_STAND_IN_STATE: world.statePath } });
+    expect(info.exitCode, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ name: "serve", server_url: url, unauthenticated: false });
+  });
+
   it("an image-edit shim: the GPU class, the proxy-auth'd `serve`, the unauthenticated `images` and the scheduled `cleanup`, in source order", async () => {
     const deployment = { ...DEFAULT_IMAGE_EDIT_DEPLOYMENTS["image-edit"], imageApiKeySecret: "qcm-image-key" };
     const shim = renderImageEditShim("image-edit", deployment);

@@ -8,6 +8,7 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MODAL_STAND_IN, type StandInState } from "../support/modal-stand-in";
+import { PYTHON } from "../support/python";
 
 /** One app row as a test seeds it: deployed from a function-mode shim (web function `serve`). */
 export interface SeedApp {
@@ -50,6 +51,12 @@ export interface ModalCliStandIn {
   setDeployUrl(url: string | undefined): Promise<void>;
   /** How long `app logs --follow` keeps streaming (a line a second) before it ends; 0 (default): it ends at once. */
   setLogsFollowSeconds(seconds: number): Promise<void>;
+  /** The project's Python for QCM_PYTHON: the real one, except that infra/provider/modal_dict.py's Dict writes go to this state. */
+  python: string;
+  /** A named Dict's contents in an environment (undefined when never written). */
+  dict(name: string, env?: string): Promise<Record<string, unknown> | undefined>;
+  /** Replaces a named Dict's contents (as the GPU containers and the controller write it on Modal). */
+  setDict(name: string, contents: Record<string, unknown>, env?: string): Promise<void>;
   /** With true, later deploys get no web URL from the server (an empty `web_url`), as `function info --json` then shows. */
   setWebUrlMissing(missing: boolean): Promise<void>;
   /** Forgets every app row of `name` (Modal no longer knows the app: not even as recently stopped). */
@@ -63,8 +70,13 @@ export async function writeModalCliStandIn(dir: string, apps: SeedApp[]): Promis
   const path = join(dir, "modal");
   const statePath = join(dir, "modal-stand-in-state.json");
   const read = async (): Promise<StandInState> => JSON.parse(await readFile(statePath, "utf8"));
-  await writeFile(path, `#!/bin/sh\nMODAL_STAND_IN_STATE=${quote(statePath)} exec ${quote(process.execPath)} ${quote(MODAL_STAND_IN)} "$@"\n`);
+  const standIn = `MODAL_STAND_IN_STATE=${quote(statePath)} exec ${quote(process.execPath)} ${quote(MODAL_STAND_IN)} "$@"`;
+  await writeFile(path, `#!/bin/sh\n${standIn}\n`);
+  // The project's Python: the real one (the shim check runs), except the Dict writer, which would reach Modal.
+  const python = join(dir, "python");
+  await writeFile(python, `#!/bin/sh\ncase "$1" in *modal_dict.py) ${standIn} ;; esac\nexec ${quote(PYTHON)} "$@"\n`);
   await chmod(path, 0o755);
+  await chmod(python, 0o755);
   await writeFile(statePath, JSON.stringify({ apps: [], calls: [] }));
   const setApps = async (list: SeedApp[]) => {
     const state = await read();
@@ -103,6 +115,12 @@ export async function writeModalCliStandIn(dir: string, apps: SeedApp[]): Promis
     setLogsFollowSeconds: async (seconds) => {
       const state = await read();
       await writeFile(statePath, JSON.stringify({ ...state, logsFollowSeconds: seconds }));
+    },
+    python,
+    dict: async (name, env = "main") => (await read()).dicts?.[`${env}/${name}`],
+    setDict: async (name, contents, env = "main") => {
+      const state = await read();
+      await writeFile(statePath, JSON.stringify({ ...state, dicts: { ...state.dicts, [`${env}/${name}`]: contents } }));
     },
     setWebUrlMissing: async (missing) => {
       const state = await read();

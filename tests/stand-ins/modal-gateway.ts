@@ -46,7 +46,7 @@
  * ```
  * @module
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
@@ -361,6 +361,137 @@ export async function startModalGateway(options: GatewayOptions): Promise<ModalG
       new Promise<void>((resolve, reject) => {
         for (const t of timers) clearTimeout(t);
         if (idleTimer) clearTimeout(idleTimer);
+        for (const s of sockets) s.destroy();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+/**
+ * A stand-in for **a Modal Server's router** (`@app.server`, docs/serving-modes.md): several
+ * containers behind one URL, each an upstream with its own vLLM prefix cache (a vLLM stand-in
+ * with the engine emulation, `./vllm-engine.ts`), and Modal's affinity routing:
+ *
+ * - **Affinity** (modal.com/docs/guide/sticky-sessions): "the routing proxy hashes a
+ *   Modal-Session-ID header to bias requests toward a container"; Modal Servers "offer sticky
+ *   routing for fixed replica sets using rendezvous hashing" (modal.com/docs/examples/server_sticky).
+ *   Here: highest-random-weight hashing of (session id, container id) with SHA-256; Modal's own hash
+ *   function is not published, and any rendezvous hash keeps a session on one container of a fixed
+ *   set. A request without the header goes to a container picked at random (`random`), the
+ *   stand-in's reading of a load-balanced router with no affinity hint.
+ * - **Proxy auth**: as {@link startModalGateway} (a Server requires it unless `unauthenticated=True`,
+ *   modal 1.6.4 app.py:1418).
+ * - **No input queue, no 303**: a Server's requests go to a container directly (modal.com/docs/guide/servers:
+ *   Servers "lack some operational features of Modal Functions that depend on the stateful Function
+ *   input system"); responses stream through as they come. Whether Modal bounds a Server request's
+ *   time is not documented; the stand-in does not.
+ *
+ * Every request is logged with the session id it carried and the container it went to.
+ */
+export interface ServerRouterOptions {
+  /** Root URLs of the containers (`http://127.0.0.1:port`), at least one. */
+  upstreams: string[];
+  /** Required proxy auth token; `false` or absent: unauthenticated. */
+  proxyToken?: GatewayProxyToken | false;
+  /** Picks a container for a request without `Modal-Session-ID`: a number in [0, 1). Default `Math.random`. */
+  random?: () => number;
+}
+
+/** One request the router forwarded (or refused with 401: `container` -1). */
+export interface RoutedRequest {
+  method: string;
+  /** Path and query as received. */
+  url: string;
+  /** The `Modal-Session-ID` header, when sent. */
+  sessionId?: string;
+  /** Index of the container in `upstreams`. */
+  container: number;
+  headers: IncomingHttpHeaders;
+}
+
+/** A running Server router stand-in. */
+export interface ModalServerRouterStandIn {
+  /** Root URL, standing for the Server's URL. */
+  url: string;
+  /** `url + "/v1"`. */
+  baseUrl: string;
+  /** Every request, in arrival order: the request log tests read the session header from. */
+  requests: RoutedRequest[];
+  /** The container a session id hashes to (the same choice the router makes). */
+  containerFor(sessionId: string): number;
+  close(): Promise<void>;
+}
+
+/** The Server router's affinity header, lowercased as Node delivers it (contract SESSION_ID_HEADER). */
+const SESSION_HEADER = "modal-session-id";
+
+/** Rendezvous (highest random weight) choice of a container for a key. */
+function rendezvous(key: string, containers: readonly string[]): number {
+  let best = 0;
+  let bestWeight = -1n;
+  containers.forEach((id, i) => {
+    const weight = BigInt(`0x${createHash("sha256").update(key).update("\0").update(id).digest("hex").slice(0, 16)}`);
+    if (weight > bestWeight) {
+      bestWeight = weight;
+      best = i;
+    }
+  });
+  return best;
+}
+
+/**
+ * Starts a Server router stand-in on 127.0.0.1 in front of `upstreams` (not closed by `close()`).
+ * @throws Error when no upstream is given.
+ */
+export async function startModalServerRouter(options: ServerRouterOptions): Promise<ModalServerRouterStandIn> {
+  if (options.upstreams.length === 0) throw new Error("startModalServerRouter: give at least one upstream container");
+  const upstreams = options.upstreams.map((u) => new URL(u));
+  const random = options.random ?? Math.random;
+  const token = options.proxyToken || undefined;
+  const requests: RoutedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const containerFor = (sessionId: string) => rendezvous(sessionId, options.upstreams);
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const header = req.headers[SESSION_HEADER];
+    const sessionId = typeof header === "string" && header.length > 0 ? header : undefined;
+    const entry: RoutedRequest = { method: req.method ?? "GET", url: req.url ?? "/", sessionId, container: -1, headers: req.headers };
+    requests.push(entry);
+    if (token) {
+      const [key, secret] = presentedToken(req.headers);
+      if (!key || !secret || key !== token.tokenId || secret !== token.tokenSecret) {
+        res.writeHead(401, { "content-type": "text/plain; charset=utf-8" }).end(!key || !secret ? MISSING_CREDENTIALS_TEXT : INVALID_CREDENTIALS_TEXT);
+        return;
+      }
+    }
+    entry.container = sessionId ? containerFor(sessionId) : Math.min(upstreams.length - 1, Math.floor(random() * upstreams.length));
+    const target = upstreams[entry.container];
+    const up = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...forwardable(req.headers), "content-length": String(body.length) } },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, forwardable(upRes.headers));
+        upRes.pipe(res);
+      },
+    );
+    up.on("error", (err) => {
+      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+      res.end(`stand-in Server router: the container did not answer (${err.message})`);
+    });
+    up.end(body);
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    baseUrl: `${url}/v1`,
+    requests,
+    containerFor,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
         for (const s of sockets) s.destroy();
         server.close((err) => (err ? reject(err) : resolve()));
       }),

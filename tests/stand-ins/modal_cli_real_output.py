@@ -7,8 +7,8 @@ Two uses, one request on stdin as JSON:
   a bare `SystemExit` message) with only the server layer replaced: the gRPC stub, the Workspace
   billing call and the client construction answer from `data`. Everything the CLI does with that
   data (messages, hints, columns, JSON keys, timestamp formats, --json printing) is modal's code.
-  Commands served: `app stop`, `app history`, `function info`, `function autoscaler settings`,
-  `server info`, `billing report`.
+  Commands served: `app list`, `app stop`, `app history`, `app rollback`, `function info`,
+  `function autoscaler settings` / `update`, `server info`, `billing report`, `billing rates`.
 - `{"deploy": {...}}` renders what `modal deploy` prints after creating the objects, with modal's
   own output classes: the object tree of `RichOutputManager.display_object_tree` (runner.py:154),
   a mount row finished as `_Mount._load` finishes it (mount.py:716), one
@@ -21,10 +21,11 @@ The modal CLI stand-in (tests/stand-ins/modal-cli/modal) renders its output thro
 and tests/stand-ins/modal-cli-stand-in.test.ts compares both.
 
 `data` keys (all optional):
-  apps: [{name, env, app_id, state: "deployed"|"stopped", stopped_at?: ISO, stopped_by?}]
+  apps: [{name, env, app_id, state: "deployed"|"stopped", tasks?, created_at?: ISO, stopped_at?: ISO, stopped_by?}]
   functions: [{app, env, tag, function_id, app_id, kind: "function"|"class"|"server",
                web_url?, methods?: {name: url}, requires_proxy_auth?: bool}]
   billing: [rows as Workspace.billing.report returns them]; history: [{version, deployed_at, tag}]
+  rates: {key: decimal string} (Workspace.billing.rates); workspace: name in URLs (default stand-in-ws)
   autoscaler: {AutoscalerSettings fields}
 Usage: TZ=UTC python modal_cli_real_output.py < request.json; exit code as the CLI's.
 """
@@ -100,7 +101,10 @@ def install_fakes(data: dict) -> None:
             if start <= datetime.fromisoformat(r["interval_start"]).replace(tzinfo=timezone.utc) < end
         ]
 
-    workspace = SimpleNamespace(billing=SimpleNamespace(report=report))
+    async def rates():
+        return {k: Decimal(v) for k, v in data.get("rates", {}).items()}
+
+    workspace = SimpleNamespace(billing=SimpleNamespace(report=report, rates=rates))
     billing_cli._Workspace = SimpleNamespace(from_context=lambda: workspace)
 
     apps = data.get("apps", [])
@@ -165,8 +169,34 @@ def install_fakes(data: dict) -> None:
             raise NotFoundError(f"Function '{request.function_id}' not found.")
         return api_pb2.FunctionGetByIdResponse(function=_function_data(f))
 
+    async def app_list(request, **_):
+        env = request.environment_name or default_env
+        return api_pb2.AppListResponse(
+            apps=[
+                api_pb2.AppListResponse.AppListItem(
+                    app_id=a["app_id"],
+                    description=a["name"],
+                    name=a["name"],
+                    state=api_pb2.APP_STATE_DEPLOYED if a["state"] == "deployed" else api_pb2.APP_STATE_STOPPED,
+                    n_running_tasks=a.get("tasks", 0),
+                    created_at=ts(a["created_at"]) if a.get("created_at") else 0,
+                    stopped_at=ts(a["stopped_at"]) if a.get("stopped_at") else 0,
+                )
+                for a in apps
+                if a["env"] == env
+            ]
+        )
+
     async def app_stop(request, **_):
         return api_pb2.AppStopResponse() if hasattr(api_pb2, "AppStopResponse") else None
+
+    async def app_rollback(request, **_):
+        app = next(a for a in apps if a["app_id"] == request.app_id)
+        url = f"https://modal.com/apps/{data.get('workspace', 'stand-in-ws')}/{app['env']}/deployed/{app['name']}"
+        return api_pb2.AppRollbackResponse(url=url)
+
+    async def update_scheduling_params(request, **_):
+        return api_pb2.FunctionUpdateSchedulingParamsResponse(current_settings=request.settings)
 
     async def task_list(request, **_):
         return api_pb2.TaskListResponse()
@@ -193,8 +223,11 @@ def install_fakes(data: dict) -> None:
 
     stub = SimpleNamespace(
         AppGetByDeploymentName=app_get_by_deployment_name,
+        AppList=app_list,
         ObjectSuggest=object_suggest,
         AppStop=app_stop,
+        AppRollback=app_rollback,
+        FunctionUpdateSchedulingParams=update_scheduling_params,
         TaskList=task_list,
         AppDeploymentHistory=deployment_history,
         FunctionGet=function_get,

@@ -55,6 +55,12 @@ export interface EngineOptions {
   specDecode?: { draftTokens: number; acceptance: number };
   /** Put Qwen3-Coder tool-call markup into `content` instead of a structured call (a parser leak, vLLM #30439). */
   leakToolMarkup?: boolean;
+  /**
+   * `--enable-prompt-tokens-details`: usage carries `prompt_tokens_details: { cached_tokens }`, as vLLM
+   * 0.33 builds it (`entrypoints/openai/chat_completion/serving.py:95-114`, `_make_prompt_tokens_details`;
+   * off by default, `entrypoints/common/cli_args.py:156`). Default false.
+   */
+  promptTokensDetails?: boolean;
 }
 
 class Histogram {
@@ -206,7 +212,7 @@ export function vllmEngine(model: string, options: EngineOptions = {}): VllmEngi
       counters.specAcceptedTokens += Math.round(steps * draftTokens * acceptance);
     }
     // The stand-in streams 12-character pieces: ~3 tokens of decode time each.
-    return { ...reply, firstTokenDelayMs: 0, pieceDelayMs: (12 / o.charsPerToken) * o.interTokenMs, usage: { prompt_tokens: tokens, completion_tokens: completion } };
+    return { ...reply, firstTokenDelayMs: 0, pieceDelayMs: (12 / o.charsPerToken) * o.interTokenMs, usage: { prompt_tokens: tokens, completion_tokens: completion, ...(o.promptTokensDetails ? { prompt_tokens_details: { cached_tokens: cached } } : {}) } };
   }
 
   const labels = `engine="0",model_name="${model}"`;

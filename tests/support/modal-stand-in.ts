@@ -37,6 +37,8 @@ export interface StandInState {
   billing?: { denied?: boolean; rows: unknown[] };
   /** How long `app logs --follow` streams before it ends (seconds; unset: it ends at once). */
   logsFollowSeconds?: number;
+  /** Named Dicts by `<environment>/<name>`: key → value. */
+  dicts?: Record<string, Record<string, unknown>>;
   calls: { argv: string[]; tokenId: string | null; hasSecret: boolean; modalEnv: string[]; envNames: string[] }[];
 }
 

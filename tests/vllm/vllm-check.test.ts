@@ -64,6 +64,13 @@ for (const v of SERVING) {
   variants.push({ id: v.id, deployment: config.deployments.coder });
 }
 
+// The coder as a Modal Server (serving: "server", docs/serving-modes.md): the same vllm serve command
+// from the Server's @modal.enter(), with and without a memory snapshot.
+for (const coldStart of ["image", "snapshot"] as const) {
+  const config = resolveConfig({ deployments: { coder: { serving: "server", coldStart, maxContainers: 3, targetConcurrency: 6 } } });
+  variants.push({ id: `coder/server/${coldStart}`, deployment: config.deployments.coder });
+}
+
 /** Extra args as users write them: each must reach vLLM as the flag it spells. */
 const EXTRA: Record<string, { args: string[]; want: Record<string, unknown> }> = {
   "prefix caching": { args: ["--enable-prefix-caching"], want: { enable_prefix_caching: true } },
@@ -112,6 +119,13 @@ describe.skipIf(skip)("vLLM 0.33.0 checks every rendered shim (real vLLM, simula
     const report = output.cases[id];
     expect(report.ok, `${report.stage}: ${report.error}`).toBe(true);
     expect(compareVllmReport(report, v.deployment, deploymentColdStart(v.deployment))).toEqual([]);
+  });
+
+  it.each(["image", "snapshot"].map((c) => [`coder/server/${c}`] as const))("%s: a Modal Server's vLLM reports cached tokens per request (--enable-prompt-tokens-details)", (id) => {
+    const report = output.cases[id];
+    expect(report.ok, `${report.stage}: ${report.error}`).toBe(true);
+    expect(report.parsed?.enable_prompt_tokens_details).toBe(true);
+    expect(output.cases["coder/image/cache"].parsed?.enable_prompt_tokens_details).toBe(false);
   });
 
   it.each(SERVING.map((v) => [v.id, v] as const))("%s: vLLM reads the serving flags as the config means them", (id, v) => {

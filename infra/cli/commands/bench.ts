@@ -8,21 +8,23 @@ import type { Command } from "../command";
 import { UserError } from "../../core/errors";
 import { resolveEnvironment } from "../../core/environment";
 import { loadStackConfig, stackConfigOption } from "../options";
-import { parseClientArgs, positiveNumber } from "../client-options";
+import { dotenvFile, parseClientArgs, positiveNumber } from "../client-options";
 import { loadClientContext, requireEndpoint } from "../../endpoints/context";
+import { isServerEndpoint, newSessionId } from "@qwen-code-modal/contract";
 import { proxyAuthHeaders, proxyCredentials } from "../../endpoints/credentials";
 import { deployedAppTasks, resolveModalCli } from "../../ops/modal-apps";
 import { shimInputsHash } from "../../render/shim";
 import { estimateCost } from "../../cost";
 import { gpuOptions } from "../../modal/gpus";
 import { runBench, type BenchTarget } from "../../bench/run";
-import { formatBenchResult } from "../../bench/report";
+import { formatAffinityComparison, formatBenchResult } from "../../bench/report";
 import { benchResultPath, defaultBenchDir, saveBenchResult } from "../../bench/results";
 
 const USAGE =
-  "[--config FILE] [--env-file FILE] [--deployment NAME | --url URL --model NAME] [--stack-config FILE] " +
+  "[--config FILE] [--dotenv FILE] [--deployment NAME | --url URL --model NAME] [--stack-config FILE] " +
   "[--sessions N] [--turns N] [--context-tokens N] [--turn-tokens N] [--max-tokens N] [--corpus DIR] " +
-  "[--cold] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--usd-per-hour USD] [--bench-dir DIR] [--out FILE] [--json]";
+  "[--cold] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--usd-per-hour USD] [--bench-dir DIR] [--out FILE] [--json] " +
+  "[--session-ids on|off|both]";
 
 const OPTIONS = {
   ...stackConfigOption,
@@ -42,7 +44,11 @@ const OPTIONS = {
   "bench-dir": { type: "string" },
   out: { type: "string" },
   json: { type: "boolean" },
+  "session-ids": { type: "string" },
 } as const;
+
+/** `--session-ids`: send a Modal-Session-ID per session, not, or run both ways and compare. */
+const SESSION_ID_MODES = ["on", "off", "both"] as const;
 
 /** A whole number option within bounds. @throws UserError naming the option, the value and the bounds. */
 function intOption(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -65,6 +71,12 @@ export const benchCommand: Command = {
     };
     const requestTimeoutMs = positiveNumber("request-timeout", o["request-timeout"], 600) * 1000;
 
+    const sessionIdMode = o["session-ids"] as (typeof SESSION_ID_MODES)[number] | undefined;
+    if (sessionIdMode !== undefined && !SESSION_ID_MODES.includes(sessionIdMode)) {
+      throw new UserError(`--session-ids must be one of ${SESSION_ID_MODES.join(", ")} (got "${sessionIdMode}")`);
+    }
+    // Default: session IDs exactly where agents send them, to a Modal Server (serving "server").
+    let serverEndpoint = false;
     let target: BenchTarget;
     let maxModelLen: number | undefined;
     let benchDir: string;
@@ -72,7 +84,7 @@ export const benchCommand: Command = {
       if (!o.model) throw new UserError("bench: --url needs --model (the served model name the endpoint lists at /v1/models)");
       if (o.deployment) throw new UserError("bench: give either --deployment or --url, not both");
       // A bare URL: send the proxy-auth headers when the default variables are set (no endpoint config needed).
-      const environment = resolveEnvironment({ envFile: o["env-file"] });
+      const environment = resolveEnvironment({ envFile: dotenvFile(o) });
       const names = { tokenIdEnv: "MODAL_PROXY_TOKEN_ID", tokenSecretEnv: "MODAL_PROXY_TOKEN_SECRET" };
       const vars = environment.vars;
       const headers = vars[names.tokenIdEnv] && vars[names.tokenSecretEnv] ? proxyAuthHeaders(proxyCredentials(names, { ...vars }, environment.envFile)) : {};
@@ -92,6 +104,7 @@ export const benchCommand: Command = {
       const endpoint = context.config.endpoints[name];
       if (!endpoint) throw new UserError(`bench: no deployment "${name}" in ${context.configPath} (has: ${Object.keys(context.config.endpoints).join(", ")})`);
       maxModelLen = endpoint.maxModelLen;
+      serverEndpoint = isServerEndpoint(endpoint);
       // The config hash and $/hour come from the stack config plan uses (embedded defaults, or --stack-config).
       const stack = await loadStackConfig(o["stack-config"]);
       const d = stack.deployments[name];
@@ -127,17 +140,33 @@ export const benchCommand: Command = {
           "lower --context-tokens, --turns, --turn-tokens or --max-tokens",
       );
     }
-    const result = await runBench(target, {
+    const mode = sessionIdMode ?? (serverEndpoint ? "on" : "off");
+    const options = {
       ...shape,
       requestTimeoutMs,
       corpusDirs: o.corpus,
       coldTimeoutMs: o.cold ? positiveNumber("cold-start-timeout", o["cold-start-timeout"], 1200) * 1000 : undefined,
-      log: (line) => console.error(`… ${line}`),
-    });
+      log: (line: string) => console.error(`… ${line}`),
+    };
+    // `both`: first without session IDs, then with, on fresh text (sessions past the first pass's), so
+    // the second pass finds nothing the first one cached.
+    const without = mode === "both" ? await runBench(target, options) : undefined;
+    const result = await runBench(
+      mode === "off" ? target : { ...target, sessionIdPrefix: newSessionId() },
+      without ? { ...options, coldTimeoutMs: undefined, firstSession: shape.sessions } : options,
+    );
     const out = o.out ?? (target.deployment && target.configHash ? benchResultPath(benchDir, target.deployment, target.configHash) : undefined);
-    const saved = out ? await saveBenchResult(out, result) : undefined;
-    console.log(o.json ? JSON.stringify(result, null, 2) : formatBenchResult(result, saved));
     const measured = result.ttft.firstTurnMs.n + result.ttft.laterTurnsMs.n;
-    return result.errors.length === 0 && measured > 0 ? 0 : 1;
+    // A run in which no request answered measured nothing: saving it would make plan show it as a result.
+    const saved = out && measured > 0 ? await saveBenchResult(out, result) : undefined;
+    if (without) {
+      console.log(
+        o.json
+          ? JSON.stringify({ withoutSessionIds: without, withSessionIds: result }, null, 2)
+          : [formatBenchResult(without), "", formatBenchResult(result, saved), "", formatAffinityComparison(without, result)].join("\n"),
+      );
+    } else console.log(o.json ? JSON.stringify(result, null, 2) : formatBenchResult(result, saved));
+    if (measured === 0) console.error(`error: bench: no request answered (${result.errors.length} error(s) above); nothing was saved`);
+    return result.errors.length === 0 && (without?.errors.length ?? 0) === 0 && measured > 0 ? 0 : 1;
   },
 };

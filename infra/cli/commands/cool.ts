@@ -11,8 +11,9 @@ import { deployedAppTasks, opsModalContext, resolveModalCli } from "../../ops/mo
 import { oneDeployment, someDeployments } from "../../ops/select";
 import { coolExpired, coolFunction, findWebFunction, runWarmTimer } from "../../ops/warm";
 import { putWarmRecord, readWarmRecords, warmRecordsPath } from "../../ops/warm-records";
+import { clearWarmOnModal, controlPythonContext } from "../../ops/warm-control";
 
-const USAGE = "[DEPLOYMENT] [--config FILE] [--env-file FILE]";
+const USAGE = "[DEPLOYMENT] [--config FILE] [--dotenv FILE]";
 
 export const coolCommand: Command = {
   name: "cool",
@@ -47,6 +48,8 @@ export const coolCommand: Command = {
         continue;
       }
       await coolFunction(ctx, recordsPath, endpoint.app, functionRef);
+      // The controller would find min_containers 0 already; removing the period keeps its Dict clean.
+      if (context.config.control) await clearWarmOnModal(controlPythonContext(context.environment), context.config.control, endpoint.app).catch(() => undefined);
       console.log(`${name} (app ${endpoint.app}) cooled: min_containers 0; it scales to zero after its scaledown window`);
     }
     return 0;

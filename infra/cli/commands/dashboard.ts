@@ -6,7 +6,7 @@
  */
 import type { Command } from "../command";
 import { UserError } from "../../core/errors";
-import { parseClientArgs, positiveNumber } from "../client-options";
+import { dotenvFile, parseClientArgs, positiveNumber } from "../client-options";
 import { loadEndpointContext } from "../../endpoints/context";
 import { resolveEnvironment } from "../../core/environment";
 import { ENDPOINT_CONFIG_VERSION, type EndpointConfig } from "@qwen-code-modal/contract";
@@ -14,7 +14,7 @@ import { startDashboard } from "../../dashboard/server";
 import { openInBrowser } from "../../dashboard/open-browser";
 import { loadStackConfig, stackConfigOption } from "../options";
 
-const USAGE = "[--port N] [--no-open] [--refresh SECONDS] [--config FILE] [--env-file FILE] [--stack-config FILE] [--pulumi-stack NAME] [--pulumi-config-file FILE]";
+const USAGE = "[--port N] [--no-open] [--refresh SECONDS] [--config FILE] [--dotenv FILE] [--stack-config FILE] [--pulumi-stack NAME] [--pulumi-config-file FILE]";
 
 /** Default port (0 would pick a free one). */
 const DEFAULT_PORT = 8787;
@@ -38,7 +38,7 @@ export const dashboardCommand: Command = {
     const context = await loadEndpointContext(values).catch((err: Error) => {
       if (!(err instanceof UserError)) throw err;
       configProblem = err.message;
-      const environment = resolveEnvironment({ envFile: values["env-file"] });
+      const environment = resolveEnvironment({ envFile: dotenvFile(values) });
       const config: EndpointConfig = { version: ENDPOINT_CONFIG_VERSION, stack: "(no endpoint config)", proxyAuth: { tokenIdEnv: "MODAL_PROXY_TOKEN_ID", tokenSecretEnv: "MODAL_PROXY_TOKEN_SECRET" }, endpoints: {} };
       return { config, configPath: values.config ?? environment.endpointConfigPath, envFile: environment.envFile, env: { ...environment.vars }, environment };
     });

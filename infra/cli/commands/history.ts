@@ -9,7 +9,7 @@ import { loadEndpointContext } from "../../endpoints/context";
 import { appHistories, formatHistories } from "../../ops/history";
 import { opsModalContext, resolveModalCli } from "../../ops/modal-apps";
 
-const USAGE = "[DEPLOYMENT] [--config FILE] [--env-file FILE] [--json]";
+const USAGE = "[DEPLOYMENT] [--config FILE] [--dotenv FILE] [--json]";
 
 export const historyCommand: Command = {
   name: "history",

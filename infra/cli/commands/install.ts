@@ -9,7 +9,7 @@ import { loadEndpointContext } from "../../endpoints/context";
 import { install } from "../../clients/install";
 import { defaultQodalPath } from "../../clients/qodal";
 
-const USAGE = "[--config FILE] [--env-file FILE] [--settings FILE] [--claude-config-dir DIR] [--claude-bin PATH] [--qodal PATH] [--qwen-bin PATH]";
+const USAGE = "[--config FILE] [--dotenv FILE] [--settings FILE] [--claude-config-dir DIR] [--claude-bin PATH] [--qodal PATH] [--qwen-bin PATH]";
 
 export const installCommand: Command = {
   name: "install",

@@ -9,7 +9,7 @@ import { runAttached } from "../../core/executables";
 import { appForLogs, modalLogsArgs } from "../../ops/logs";
 import { resolveModalCli } from "../../ops/modal-apps";
 
-const USAGE = "[DEPLOYMENT] [--config FILE] [--env-file FILE] [--follow] [--tail N]";
+const USAGE = "[DEPLOYMENT] [--config FILE] [--dotenv FILE] [--follow] [--tail N]";
 
 export const logsCommand: Command = {
   name: "logs",

@@ -5,6 +5,7 @@
  */
 import type { Command } from "../command";
 import { resolveEnvironment } from "../../core/environment";
+import { UserError } from "../../core/errors";
 import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
 import { prepareDeployments } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
@@ -20,9 +21,18 @@ export const planCommand: Command = {
     const opts = parseCommandArgs(
       "plan",
       args,
-      { ...stackConfigOption, json: { type: "boolean" }, "live-rates": { type: "boolean" }, "bench-dir": { type: "string" } },
-      "[--stack-config FILE] [--json] [--live-rates] [--bench-dir DIR]",
+      { ...stackConfigOption, json: { type: "boolean" }, "live-rates": { type: "boolean" }, "bench-dir": { type: "string" }, sessions: { type: "string" }, "session-context": { type: "string" } },
+      "[--stack-config FILE] [--json] [--live-rates] [--bench-dir DIR] [--sessions N [--session-context TOKENS]]",
     ).values;
+    const whole = (name: string, value: string | undefined) => {
+      if (value === undefined) return undefined;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new UserError(`--${name} must be a whole number from 1 to 1,000,000 (got "${value}")`);
+      return n;
+    };
+    const sessions = whole("sessions", opts.sessions);
+    const contextTokens = whole("session-context", opts["session-context"]);
+    if (contextTokens !== undefined && sessions === undefined) throw new UserError("--session-context needs --sessions N (the number of agent sessions to size for)");
     const environment = resolveEnvironment();
     const config = await loadStackConfig(opts["stack-config"]);
     // The vLLM check (tens of seconds: vLLM's import) runs when the pinned vLLM is installed, unless QCM_VLLM_CHECK=0.
@@ -34,7 +44,7 @@ export const planCommand: Command = {
     const measured = new Map(
       await Promise.all(prepared.deployments.map(async (p) => [p.name, await readBenchResult(benchDir, p.name, p.shim.inputsHash)] as const)),
     );
-    const entries = buildPlan(prepared.deployments, config.settings, (name) => measured.get(name) ?? null);
+    const entries = buildPlan(prepared.deployments, config.settings, (name) => measured.get(name) ?? null, sessions === undefined ? undefined : { sessions, contextTokens });
     const imageEdits = buildImageEditPlan(prepared.imageEdits, config.settings);
     const budget = config.settings.budget ? budgetOutlook(entries, config.settings.budget) : undefined;
     // Opt-in: needs Modal credentials and network, unlike the rest of the plan.

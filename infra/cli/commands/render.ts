@@ -21,21 +21,22 @@ export const renderCommand: Command = {
     const config = await loadStackConfig(opts["stack-config"]);
     const prepared = await prepareDeployments(config, { python: environment.modal.python, write: !opts.check, dir });
     for (const warning of prepared.warnings) console.error(`warning: ${warning}`);
+    const written = [...prepared.deployments.map((p) => p.shim), ...(prepared.control ? [prepared.control.shim] : [])];
     if (!opts.check) {
-      for (const p of prepared.deployments) console.log(`wrote ${shimPath(dir, p.name)} (inputs ${p.shim.inputsHash.slice(0, 12)})`);
+      for (const p of written) console.log(`wrote ${shimPath(dir, p.name)} (inputs ${p.inputsHash.slice(0, 12)})`);
       return 0;
     }
     const stale: string[] = [];
-    for (const p of prepared.deployments) {
+    for (const p of written) {
       const path = shimPath(dir, p.name);
       const committed = await readFile(path, "utf8").catch(() => "");
-      if (committed !== p.shim.source) stale.push(path);
+      if (committed !== p.source) stale.push(path);
     }
     if (stale.length) {
       console.error(`stale shims (run \`npm run render\` and commit them):\n${stale.map((s) => `  ${s}`).join("\n")}`);
       return 1;
     }
-    console.log(`shims up to date: ${prepared.deployments.map((p) => p.name).join(", ")}`);
+    console.log(`shims up to date: ${written.map((p) => p.name).join(", ")}`);
     return 0;
   },
 };

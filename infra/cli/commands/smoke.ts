@@ -7,7 +7,7 @@ import { parseClientArgs, positiveNumber } from "../client-options";
 import { loadClientContext } from "../../endpoints/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../ops/smoke";
 
-const USAGE = "[--config FILE] [--env-file FILE] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--poll-interval SECONDS]";
+const USAGE = "[--config FILE] [--dotenv FILE] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--poll-interval SECONDS]";
 
 /** Default bound on a cold start: 20 minutes (weights download and load of an 80B FP8 model). */
 const DEFAULT_COLD_START_S = 1200;

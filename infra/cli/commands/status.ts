@@ -5,14 +5,28 @@
  */
 import type { Command } from "../command";
 import { parseClientArgs, positiveNumber } from "../client-options";
-import { loadClientContext } from "../../endpoints/context";
+import { loadClientContext, type ClientContext } from "../../endpoints/context";
+import type { ModalCliContext } from "../../provider/modal-cli";
 import { deployedAppTasks, opsModalContext, resolveModalCli } from "../../ops/modal-apps";
-import { budgetLine } from "../../ops/spend";
+import { budgetLine, monthToDateUsd } from "../../ops/spend";
+import { ledgerBudgetUse } from "../../ops/ledger";
 import { warmStates } from "../../ops/warm";
 import { warmRecordsPath } from "../../ops/warm-records";
 import { collectStatus, formatStatus } from "../../ops/status";
 
-const USAGE = "[--config FILE] [--env-file FILE] [--wake] [--request-timeout SECONDS]";
+/**
+ * The budget lines: month-to-date spend from the controller's ledger (any workspace), and Modal's
+ * billing report beside it where the workspace has one (a workspace without billing shows the ledger alone).
+ */
+async function budgetLines(ctx: ModalCliContext, context: ClientContext): Promise<string | undefined> {
+  const apps = Object.values(context.config.endpoints).map((e) => e.app);
+  const env = context.environment.modal.environment;
+  if (!context.config.control) return context.config.budget ? budgetLine(ctx, context.config.budget.usdPerMonth, apps, env) : undefined;
+  const [ledger, billed] = await Promise.all([ledgerBudgetUse(ctx, context.config, env), monthToDateUsd(ctx, apps, env).catch(() => undefined)]);
+  return [ledger!.line, ...(billed === undefined ? [] : [`billed this month (modal billing report): $${billed.toFixed(2)}`])].join("\n");
+}
+
+const USAGE = "[--config FILE] [--dotenv FILE] [--wake] [--request-timeout SECONDS]";
 
 export const statusCommand: Command = {
   name: "status",
@@ -36,7 +50,7 @@ export const statusCommand: Command = {
         onHeld: (deployment, line) => console.error(`… ${deployment}: ${line}`),
       }),
       ctx && !(apps instanceof Error) ? warmStates(ctx, warmRecordsPath(context.configPath), context.config.endpoints, apps) : new Map<string, string>(),
-      ctx && context.config.budget ? budgetLine(ctx, context.config.budget.usdPerMonth, Object.values(context.config.endpoints).map((e) => e.app), context.environment.modal.environment) : undefined,
+      ctx ? budgetLines(ctx, context) : undefined,
     ]);
     console.log(formatStatus(rows.map((r) => ({ ...r, warm: warm.get(r.deployment) }))) + (budget ? `\n\n${budget}` : ""));
     return rows.every((r) => r.state === "up" || r.state === "scaled to zero") ? 0 : 1;

@@ -15,8 +15,11 @@ import { deployedAppTasks, opsModalContext, resolveModalCli } from "../../ops/mo
 import { oneDeployment } from "../../ops/select";
 import { coolExpired, formatUntil, parseDuration, warmDeployment } from "../../ops/warm";
 import { putWarmRecord, warmRecordsPath } from "../../ops/warm-records";
+import { controllerEndsLine, controlPythonContext, recordWarmOnModal } from "../../ops/warm-control";
+import { isModalCliError } from "../../provider/modal-cli";
+import { modalMessage } from "../../ops/modal-apps";
 
-const USAGE = "[DEPLOYMENT] [--for DURATION (default 3h, at most 24h)] [--containers N] [--no-timer] [--config FILE] [--env-file FILE] [--stack-config FILE]";
+const USAGE = "[DEPLOYMENT] [--for DURATION (default 3h, at most 24h)] [--containers N] [--no-timer] [--config FILE] [--dotenv FILE] [--stack-config FILE]";
 
 export const warmCommand: Command = {
   name: "warm",
@@ -41,8 +44,19 @@ export const warmCommand: Command = {
     for (const app of await coolExpired(ctx, recordsPath)) console.log(`cooled ${app}: its warm period was over`);
     const apps = await deployedAppTasks(modal, context.environment);
     const record = await warmDeployment(ctx, recordsPath, { name, endpoint, deployed: apps.has(endpoint.app), seconds, containers });
+    const control = context.config.control;
+    const onModal = control
+      ? await recordWarmOnModal(controlPythonContext(context.environment), control, record).then(
+          () => true,
+          (err: unknown) => {
+            if (!isModalCliError(err)) throw err;
+            console.error(`warning: could not record the period in ${control.dict} on Modal (${modalMessage(err)}); only this machine's timer ends it`);
+            return false;
+          },
+        )
+      : false;
     if (!values["no-timer"]) {
-      const timer = spawn(process.execPath, [process.argv[1], "cool", name, "--timer", record.id, "--config", context.configPath, "--env-file", context.envFile], {
+      const timer = spawn(process.execPath, [process.argv[1], "cool", name, "--timer", record.id, "--config", context.configPath, "--dotenv", context.envFile], {
         detached: true,
         stdio: "ignore",
         env: process.env,
@@ -60,7 +74,9 @@ export const warmCommand: Command = {
       [
         `${name} (app ${endpoint.app}, ${record.functionRef}) is warm: ${containers} container${containers > 1 ? "s" : ""} kept up until ${formatUntil(record.until)}.`,
         `cost while warm (GPU, plan rates): ${cost}.`,
-        values["no-timer"]
+        control && onModal
+          ? controllerEndsLine(control, formatUntil(record.until))
+          : values["no-timer"]
           ? "ends: at the next `qwen-code-modal status`, `warm` or `cool` after that time (no timer: --no-timer)."
           : "ends: a background timer runs `cool` then; if this machine is off or asleep at that time, the next `status`, `warm` or `cool` ends it (until then it stays up and billed).",
         "a redeploy (`pulumi up` that changes the app) resets it: Modal restores the decorator's scale-to-zero settings.",

@@ -47,7 +47,7 @@ export class Controls {
   }
 
   private async runCli(args: string[]): Promise<ControlOutcome> {
-    const run = await execa(process.execPath, [this.cli, ...args, "--config", this.context.configPath, "--env-file", this.context.envFile, ...(this.stackConfig ? ["--stack-config", this.stackConfig] : [])], {
+    const run = await execa(process.execPath, [this.cli, ...args, "--config", this.context.configPath, "--dotenv", this.context.envFile, ...(this.stackConfig ? ["--stack-config", this.stackConfig] : [])], {
       env: cliVariables(this.context.environment.vars),
       extendEnv: false,
       reject: false,

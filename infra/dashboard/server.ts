@@ -44,7 +44,7 @@ import { Monitor, type MetricsSample, type MonitorOptions } from "./monitor";
 import { loadPlan, type PlanSource } from "./plan-source";
 import { chatRequestSchema, streamChat } from "./chat";
 import { ImageQuestions } from "./image-question";
-import { billingReportSource, spendView, type ActualSpend, type ActualSpendSource, type SpendView } from "./spend";
+import { billingReportSource, ledgerSource, spendView, type ActualSpend, type ActualSpendSource, type SpendView } from "./spend";
 import { HistoryStore, RANGES, type RangeName } from "./history-store";
 import { Controls } from "./controls";
 import { StackOps, type StackTarget } from "./stack-ops";
@@ -162,9 +162,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     hub.broadcast("sample", s);
   });
 
-  /** Actual spend: each source's latest answer (the controller's ledger joins `spendSources` when it exists); none without deployments. */
+  /** Actual spend: each source's latest answer (the billing report; the controller's ledger when the stack has the controller); none without deployments. */
+  const modalContext = () => opsModalContext(resolveModalCli(context.environment), context.environment);
+  const modalEnvironment = context.environment.modal.environment;
   const spendSources: ActualSpendSource[] = deployments.size
-    ? [billingReportSource(() => opsModalContext(resolveModalCli(context.environment), context.environment), context.config, context.environment.modal.environment)]
+    ? [
+        billingReportSource(modalContext, context.config, modalEnvironment),
+        ...(context.config.control ? [ledgerSource(modalContext, context.config, context.config.control, modalEnvironment)] : []),
+      ]
     : [];
   const actual = new Map<string, ActualSpend>(spendSources.map((src) => [src.name, { source: src.name }]));
   const readSpend = async () => {

@@ -9,6 +9,8 @@ import sharp from "sharp";
 import type { BenchResult } from "../../infra/bench/results";
 import { benchResultPath } from "../../infra/bench/results";
 import { projectRoot } from "../../infra/core/paths";
+import { resolveConfig } from "../../infra/config/resolve";
+import { controlConfig, controlFacts } from "../../infra/render/control-shim";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumAvailable, launchChromium } from "../support/chromium";
@@ -210,6 +212,38 @@ describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, sp
     }
     await page.click("[data-range=hour]");
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe.runIf(chromiumAvailable())("actual spend from the controller's ledger on a workspace without billing reports (headless Chromium, modal CLI stand-in)", () => {
+  it("shows the ledger's month-to-date figure labelled with its source, and the billing report's refusal", async () => {
+    const facts = controlFacts(controlConfig(resolveConfig({}))!);
+    const now = Date.now() / 1000;
+    const monthStart = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1) / 1000;
+    const ran = now - 60 - Math.max(now - 1860, monthStart); // up to 30 min of this month, ended a minute ago
+    const world = await startDashboardWorld({
+      prepare: async (modal, dir) => {
+        const path = join(dir, "endpoints.json");
+        // What `pulumi up` writes for a stack with the controller (infra/program/stack.ts).
+        await writeFile(path, JSON.stringify({ ...JSON.parse(await readFile(path, "utf8")), control: facts }));
+        await modal.setBilling({ denied: true, rows: [] });
+        await modal.setDict(facts.dict, { "ledger:qcm-coder:a": { app: "qcm-coder", task: "a", start: now - 1860, heartbeat: now - 60, end: now - 60 } });
+      },
+    });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(world.url);
+      const ledger = page.locator("[data-role=actual][data-source='controller ledger']");
+      const expected = `$${(ran * facts.usdPerSecond["qcm-coder"]).toFixed(2)}`;
+      await expect.poll(() => ledger.locator(".big").textContent(), { timeout: 20_000 }).toBe(expected);
+      expect(await ledger.textContent()).toMatch(/\d{4}-\d\d \(UTC\) so far · read \d\d:\d\d:\d\d/);
+      await expect.poll(() => page.textContent("[data-role=actual-problem]"), { timeout: 20_000 }).toContain("Modal billing report: Modal does not expose billing reports");
+      expect(await page.textContent("[data-role=actual][data-source='Modal billing report'] .big")).toBe("n/a");
+    } finally {
+      await browser.close();
+      await world.close();
+    }
   });
 });
 

@@ -32,7 +32,7 @@ describe.runIf(!missing && chromiumAvailable())("pulumi preview and up from the 
     stack = await createEngineStack("pulumi" in found ? found.pulumi : "", { ...TOKENS });
     await writeFile(stack.envFile, "MODAL_PROXY_TOKEN_ID=wk-dashstack2\nMODAL_PROXY_TOKEN_SECRET=ws-dashstack2\n");
     dashboard = await launchDashboard(
-      ["--port", "0", "--no-open", "--config", stack.endpointConfigPath, "--env-file", stack.envFile, "--pulumi-stack", STACK, "--pulumi-config-file", join(stack.dir, `Pulumi.${STACK}.yaml`)],
+      ["--port", "0", "--no-open", "--config", stack.endpointConfigPath, "--dotenv", stack.envFile, "--pulumi-stack", STACK, "--pulumi-config-file", join(stack.dir, `Pulumi.${STACK}.yaml`)],
       { ...stack.env, QCM_DEPLOY_EVENTS: join(stack.dir, "deploy-events.jsonl") },
     );
     browser = await launchChromium();

@@ -74,7 +74,7 @@ describe.runIf(!missing && chromiumAvailable())("pulumi preview and up from the 
     expect(percents.some((p) => p > 0 && p < 100)).toBe(true); // resources finishing one by one, not a jump
     expect([...percents].sort((a, b) => a - b)).toEqual(percents);
     const deployed = (await stack.modalState()).apps.filter((a) => a.state === "deployed").map((a) => a.name).sort();
-    expect(deployed).toEqual(["qcm-coder", "qcm-vlm"]);
+    expect(deployed).toEqual(["qcm-coder", "qcm-control", "qcm-vlm"]); // the default stack deploys the controller too
   });
 
   it("refuses while a terminal's pulumi up holds the stack's lock", async () => {

@@ -63,7 +63,7 @@ async function modalCalls(world: DashboardWorld, ...prefix: string[]): Promise<s
 }
 
 // Each control runs the project's CLI (warm, cool) or modal: seconds each on 2 shared cores.
-describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, spend, history, controls (headless Chromium, prometheus_client metrics page, modal CLI stand-in)", { timeout: 240_000 }, () => {
+describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, spend, history, controls (headless Chromium, prometheus_client metrics page, modal CLI stand-in)", { timeout: 600_000 }, () => {
   let world: DashboardWorld;
   let browser: Browser;
   let page: Page;
@@ -152,12 +152,12 @@ describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, sp
     const card = page.locator("#card-coder");
     await card.locator("[data-role=warm-hours]").fill("0.01");
     await card.locator("[data-role=warm]").click();
-    await expect.poll(() => card.locator("[data-role=control-out]").textContent(), { timeout: 60_000 }).toContain("is warm");
+    await expect.poll(() => card.locator("[data-role=control-out]").textContent(), { timeout: 150_000 }).toContain("is warm");
     expect(dialogs.at(-1)).toMatch(/Keep coder warm for 0.01 h\?[\s\S]*about \$0\.\d+ \(\$\d+\.\d+\/h × 0.01 h, one container\)/);
     expect(await modalCalls(world, "function", "autoscaler", "update")).toEqual([["function", "autoscaler", "update", expect.stringMatching(/^qcm-coder\//), "--min-containers", "1"]]);
 
     await card.locator("[data-role=cool]").click();
-    await expect.poll(() => card.locator("[data-role=control-out]").textContent(), { timeout: 60_000 }).toMatch(/cool/i);
+    await expect.poll(() => card.locator("[data-role=control-out]").textContent(), { timeout: 150_000 }).toMatch(/cool/i);
     expect(dialogs.at(-1)).toContain("Cool coder?");
     expect((await modalCalls(world, "function", "autoscaler", "update")).map((a) => a.slice(-2))).toEqual([["--min-containers", "1"], ["--min-containers", "0"]]);
 
@@ -165,7 +165,7 @@ describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, sp
     await expect.poll(() => card.locator("[data-role=versions] option").count(), { timeout: 15_000 }).toBe(3);
     await card.locator("[data-role=versions]").selectOption("1");
     await card.locator("[data-role=rollback]").click();
-    await expect.poll(() => card.locator("[data-role=control-out]").textContent(), { timeout: 60_000 }).toBe("rolled qcm-coder back to v1 (a new deployment in its history)");
+    await expect.poll(() => card.locator("[data-role=control-out]").textContent(), { timeout: 150_000 }).toBe("rolled qcm-coder back to v1 (a new deployment in its history)");
     expect(dialogs.at(-1)).toContain("Roll qcm-coder back to v1?");
     expect(await modalCalls(world, "app", "rollback")).toEqual([["app", "rollback", "qcm-coder", "v1"]]);
   });

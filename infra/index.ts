@@ -1,5 +1,6 @@
 /**
- * Pulumi program entry (`main` in Pulumi.yaml). `pulumi up` runs it: validate the stack config
+ * Pulumi program entry (Pulumi.yaml's `main` is its tsc build, dist/infra/index.js; see
+ * docs/engine.md). `pulumi up` runs it: check that the build is current, validate the stack config
  * and credentials, render each shim and check it with the real modal SDK, then declare the
  * stack (infra/program/stack.ts). Any invalid input stops it here, before a single resource is
  * registered, as one `error:` block listing every problem (a `pulumi.RunError`, which the
@@ -9,11 +10,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import { UserError } from "./core/errors";
+import { assertBuildCurrent } from "./core/build";
+import { projectRoot } from "./core/paths";
 import { resolveModalCredentials } from "./config/credentials";
 import { resolveEnvironment, type Environment } from "./core/environment";
 import { readPulumiConfig } from "./config/pulumi-config";
 import { ConfigError, resolveConfig, type ResolvedConfig } from "./config/resolve";
-import { prepareDeployments } from "./prepare";
+import { prepareDeployments, vllmCheckEnvironment } from "./prepare";
 import { defineStack } from "./program/stack";
 
 /** Every problem with the stack config and the credentials, or the resolved config. */
@@ -47,9 +50,15 @@ function validate(environment: Environment): ResolvedConfig {
 
 async function main() {
   try {
+    // Pulumi.yaml runs the tsc build (dist/infra/index.js, no per-run TypeScript compilation): refuse
+    // a build that is not of these sources, before anything is read or registered. From source
+    // (tests, ts-node) there is nothing to compare.
+    if (__filename.endsWith(".js")) assertBuildCurrent(projectRoot());
     const environment = resolveEnvironment();
     const config = validate(environment);
-    const prepared = await prepareDeployments(config, { python: environment.modal.python });
+    // The modal SDK and (when installed, unless QCM_VLLM_CHECK=0) the pinned vLLM check every shim
+    // before anything is deployed; an unchanged shim's passing reports come from the cache folder.
+    const prepared = await prepareDeployments(config, { python: environment.modal.python, vllm: vllmCheckEnvironment(environment), cacheDir: environment.cacheDir });
     for (const warning of prepared.warnings) pulumi.log.warn(warning);
     return defineStack({ stackName: pulumi.getStack(), config, prepared, endpointConfigPath: environment.endpointConfigPath });
   } catch (err) {

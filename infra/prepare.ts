@@ -9,21 +9,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Deployment } from "./config/schema";
 import type { ResolvedConfig } from "./config/resolve";
-import { compareWithConfig, runModalCheck, type ShimReport } from "./check/modal-check";
-import { runVllmCheck, shimCases, compareVllmReport, vllmInstall, vllmInstalled, type SimulatedDevice, type VllmCase, type VllmCaseReport, type VllmCheckVariables } from "./check/vllm-check";
+import { compareWithConfig, runModalCheckCached, type ShimReport } from "./check/modal-check";
+import { runVllmCheckCached, shimCases, compareVllmReport, vllmInstall, vllmInstalled, type SimulatedDevice, type VllmCase, type VllmCaseReport, type VllmCheckVariables } from "./check/vllm-check";
 
 /** What the vLLM check needs from the resolved environment: its cache folder and variables (PATH, CC). */
 export interface VllmCheckEnvironment {
   cacheDir: string;
   vars: VllmCheckVariables;
 }
-import { deploymentColdStart, renderShim, type RenderedShim } from "./render/shim";
+
+/**
+ * The vLLM check's environment for an entry point (the Pulumi program, `plan`): the resolved
+ * environment's cache folder and variables, or undefined when `QCM_VLLM_CHECK=0` turns the check off.
+ */
+export function vllmCheckEnvironment(environment: { cacheDir: string; vars: Readonly<Record<string, string | undefined>> }): VllmCheckEnvironment | undefined {
+  return environment.vars.QCM_VLLM_CHECK === "0" ? undefined : { cacheDir: environment.cacheDir, vars: environment.vars };
+}
+import { deploymentColdStart, renderShim, type RenderedShim, type ShimOptions } from "./render/shim";
 import { writeShims } from "./render/write";
 import { shimsDir } from "./core/paths";
 import { UserError } from "./core/errors";
 import type { ImageEditDeployment } from "./config/image-edit-schema";
 import { renderImageEditShim } from "./render/image-edit-shim";
 import { compareImageEditWithConfig } from "./check/image-edit-check";
+import { checkCacheDir } from "./check/check-cache";
 import { compareControlWithConfig } from "./check/control-check";
 import { CONTROL_DICT, controlConfig, renderControlShim, type ControlConfig } from "./render/control-shim";
 
@@ -85,7 +94,7 @@ export interface Prepared {
  * Runs every shim through the vLLM version it pins, where that version is installed.
  * @returns reports by shim index, and the versions checked / reasons for those not checked.
  */
-async function vllmCheckShims(env: VllmCheckEnvironment, deployments: Deployment[], paths: string[], scratch: string) {
+async function vllmCheckShims(env: VllmCheckEnvironment, deployments: Deployment[], paths: string[], scratch: string, cacheDir: string | undefined) {
   const reports: (Record<string, VllmCaseReport> | undefined)[] = [];
   const checked: string[] = [];
   const unchecked: string[] = [];
@@ -104,7 +113,7 @@ async function vllmCheckShims(env: VllmCheckEnvironment, deployments: Deployment
         cases.push(vcase);
       }
     }
-    const output = await runVllmCheck(install, devices, cases, env.vars);
+    const output = await runVllmCheckCached(install, devices, cases, env.vars, cacheDir);
     for (const c of cases) {
       const [i, gpu] = c.id.split("@");
       reports[Number(i)] = { ...reports[Number(i)], [gpu]: output.cases[c.id] };
@@ -115,21 +124,31 @@ async function vllmCheckShims(env: VllmCheckEnvironment, deployments: Deployment
 }
 
 /**
+ * What every GPU shim of `config` is rendered with besides its deployment: the controller's ledger
+ * Dict when the stack has the controller. `bench` keys its results by the same inputs hash plan shows.
+ */
+export function gpuShimOptions(config: ResolvedConfig): ShimOptions {
+  return controlConfig(config) ? { ledgerDict: CONTROL_DICT } : {};
+}
+
+/**
  * Renders and checks every enabled deployment.
  * @param options.python - Python with the pinned modal SDK (the environment's `modal.python`, infra/core/environment.ts).
  * @param options.write - also write the checked shims to `options.dir` (default python-shims/).
  * @param options.vllm - also check each shim's `vllm serve` command with the vLLM version it pins, from the
  *   venvs under `cacheDir` (the environment's); versions not installed are listed, not checked.
+ * @param options.cacheDir - keep the checkers' reports under this folder (the environment's `cacheDir`;
+ *   infra/check/check-cache.ts) and skip a check whose inputs have not changed since it passed.
  * @throws ShimCheckError when any shim fails the check (then nothing is written).
  */
 export async function prepareDeployments(
   config: ResolvedConfig,
-  options: { python: string; write?: boolean; dir?: string; vllm?: VllmCheckEnvironment },
+  options: { python: string; write?: boolean; dir?: string; vllm?: VllmCheckEnvironment; cacheDir?: string },
 ): Promise<Prepared> {
   const entries = Object.entries(config.deployments);
   const imageEntries = Object.entries(config.imageEdits ?? {});
   const control = controlConfig(config);
-  const ledger = control ? { ledgerDict: CONTROL_DICT } : {};
+  const ledger = gpuShimOptions(config);
   const shims = [
     ...entries.map(([name, d]) => renderShim(name, d, ledger)),
     ...imageEntries.map(([name, d]) => renderImageEditShim(name, d, ledger)),
@@ -138,8 +157,9 @@ export async function prepareDeployments(
   const scratch = await mkdtemp(join(tmpdir(), "qcm-shims-"));
   try {
     const paths = await writeShims(scratch, shims);
-    const output = await runModalCheck(paths, options.python);
-    const vllm = options.vllm ? await vllmCheckShims(options.vllm, entries.map(([, d]) => d), paths, scratch) : undefined;
+    const cache = options.cacheDir && checkCacheDir(options.cacheDir);
+    const output = await runModalCheckCached(shims.map((s, i) => ({ path: paths[i], source: s.source })), options.python, cache);
+    const vllm = options.vllm ? await vllmCheckShims(options.vllm, entries.map(([, d]) => d), paths, scratch, cache) : undefined;
     const problems: Record<string, string[]> = {};
     const prepared = entries.map(([name, deployment], i) => {
       const report = output.shims[paths[i]] ?? { error: "the checker returned no report" };

@@ -50,18 +50,31 @@ export interface Redactor {
  * @param initial - secret values known from the start.
  */
 export function createRedactor(initial: Iterable<string | undefined> = []): Redactor {
-  // An array, not a Set: Pulumi's closure serializer copies this redactor into the dynamic
-  // providers (through core/files.ts), and a captured Set does not survive that copy
-  // ("Method Set.prototype.values called on incompatible receiver", found under the real engine).
-  const known: string[] = [];
+  const redactor = ((text: string) => redact(text, [...learnedValues(redactor)])) as Redactor;
   const learn = (values: Iterable<string | undefined>) => {
+    const known = learnedValues(redactor);
     for (const v of values) if (v && v.length >= MIN_SECRET_LENGTH && !known.includes(v)) known.push(v);
   };
   learn(initial);
-  const redactor = ((text: string) => redact(text, [...known])) as Redactor;
   redactor.learn = learn;
-  Object.defineProperty(redactor, "secrets", { get: () => [...known] });
+  Object.defineProperty(redactor, "secrets", { get: () => [...learnedValues(redactor)] });
   return redactor;
+}
+
+/**
+ * The values a redactor has learned. They are process state kept on `globalThis`, never in the
+ * redactor's closure: Pulumi's closure serializer copies a redactor into the dynamic providers
+ * (through infra/core/files.ts) and would write captured values into the stack's state in plain
+ * text (a captured Set breaks the copy instead). A copied redactor starts with none and still
+ * redacts token shapes. Found under the real engine (tests/engine "no secret value …").
+ */
+function learnedValues(redactor: object): string[] {
+  const store = globalThis as { [key: symbol]: WeakMap<object, string[]> | undefined };
+  const key = Symbol.for("qwen-code-modal.redactor-values");
+  const all = (store[key] ??= new WeakMap<object, string[]>());
+  let values = all.get(redactor);
+  if (!values) all.set(redactor, (values = []));
+  return values;
 }
 
 /**

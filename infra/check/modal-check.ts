@@ -3,6 +3,7 @@
  * project's venv) and compares what Modal registered with the deployment config.
  * @module
  */
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
@@ -11,6 +12,7 @@ import { gpuOptions, gpuSpec } from "../modal/gpus";
 import { projectRoot } from "../core/paths";
 import { SNAPSHOT_METHODS } from "../coldstart";
 import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS, SERVER_START_METHOD } from "../render/shim";
+import { checkKey, installedModal, readCheck, writeCheck } from "./check-cache";
 
 const webServer = z
   .union([
@@ -103,6 +105,58 @@ export async function runModalCheck(paths: string[], python: string): Promise<Mo
   } catch {
     throw new Error(`the modal checker failed (exit ${result.exitCode}): ${result.stderr.trim().split("\n").slice(-5).join("\n")}`);
   }
+}
+
+/** One cached modal check: the report of a shim and what the checker said around it. */
+interface CachedModalReport {
+  report: ShimReport;
+  modal_version: string;
+  known_modal_version: string;
+  warnings: string[];
+}
+
+/**
+ * {@link runModalCheck} with its results kept in `cacheDir` (./check-cache.ts): a shim whose source,
+ * checker and modal SDK (pinned and installed) are unchanged since it last passed is not imported
+ * again; the others go to the real modal SDK in one Python process. With every shim cached, no Python
+ * starts.
+ * @param shims - absolute paths and sources of the shim files.
+ * @param cacheDir - the folder of cached results; undefined: no cache, every shim is checked.
+ * @throws Error as {@link runModalCheck}.
+ */
+export async function runModalCheckCached(shims: { path: string; source: string }[], python: string, cacheDir: string | undefined): Promise<ModalCheckOutput> {
+  const installed = cacheDir ? installedModal(python) : undefined;
+  const root = projectRoot();
+  const inputs = installed && {
+    checker: await readFile(join(root, "infra", "check", "modal_check.py"), "utf8"),
+    pinned: await readFile(join(root, "python-shims", "requirements.txt"), "utf8"),
+    installed,
+  };
+  const keys = shims.map((s) => (inputs ? checkKey("modal", { ...inputs, shim: s.source }) : undefined));
+  const cached = await Promise.all(keys.map((k) => (k && cacheDir ? readCheck<CachedModalReport>(cacheDir, "modal", k) : undefined)));
+  const missing = shims.filter((_, i) => !cached[i]);
+  const fresh = missing.length || !shims.length ? await runModalCheck(missing.map((s) => s.path), python) : undefined;
+  const output: ModalCheckOutput = {
+    modal_version: fresh?.modal_version ?? cached[0]!.modal_version,
+    known_modal_version: fresh?.known_modal_version ?? cached[0]!.known_modal_version,
+    shims: {},
+    warnings: [...new Set([...(fresh?.warnings ?? []), ...cached.flatMap((c) => c?.warnings ?? [])])],
+  };
+  for (const [i, s] of shims.entries()) {
+    const hit = cached[i];
+    if (hit) {
+      output.shims[s.path] = hit.report;
+      continue;
+    }
+    const report = fresh!.shims[s.path];
+    if (!report) continue;
+    output.shims[s.path] = report;
+    const key = keys[i];
+    if (key && cacheDir && !("error" in report)) {
+      await writeCheck(cacheDir, "modal", key, { report, modal_version: fresh!.modal_version, known_modal_version: fresh!.known_modal_version, warnings: fresh!.warnings });
+    }
+  }
+  return output;
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -22,6 +22,7 @@ import { projectRoot } from "../core/paths";
 import { GPU_TYPES, gpuOptions } from "../modal/gpus";
 import { gpuMemory } from "../capacity/gpu-memory";
 import { writeModelConfig } from "./model-config";
+import { checkKey, readCheck, writeCheck } from "./check-cache";
 
 /** Where one vLLM version is installed. */
 export interface VllmInstall {
@@ -194,6 +195,56 @@ export async function runVllmCheck(
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** What a case's report depends on besides the install: its shim's source (or argv), device and model stand-in. */
+async function caseInputs(c: VllmCase, device: SimulatedDevice): Promise<Record<string, unknown>> {
+  const modelFiles = c.model_dir ? (await readdir(c.model_dir)).sort() : [];
+  return {
+    shim: c.shim ? await readFile(c.shim, "utf8") : null,
+    argv: c.argv ?? null,
+    fields: c.fields ?? null,
+    device,
+    model: Object.fromEntries(await Promise.all(modelFiles.map(async (f) => [f, await readFile(join(c.model_dir!, f), "utf8")] as const))),
+  };
+}
+
+/**
+ * {@link runVllmCheck} with its results kept in `cacheDir` (./check-cache.ts): a case whose shim,
+ * device, model stand-in, checker (vllm_check.py, the libcuda stand-in) and vLLM install (version and
+ * `installed` marker) are unchanged since it last passed is not run again; the others go to the real
+ * vLLM in one Python process. With every case cached, vLLM is not imported at all.
+ * @param cacheDir - the folder of cached results; undefined: no cache.
+ * @throws UserError as {@link runVllmCheck}.
+ */
+export async function runVllmCheckCached(
+  install: VllmInstall,
+  devices: Record<string, SimulatedDevice>,
+  cases: VllmCase[],
+  vars: VllmCheckVariables,
+  cacheDir: string | undefined,
+): Promise<Pick<VllmCheckOutput, "vllm_version" | "cases">> {
+  const root = projectRoot();
+  const common = cacheDir && vllmInstalled(install) && {
+    version: install.version,
+    marker: await readFile(install.marker, "utf8"),
+    checker: await readFile(join(root, "infra", "check", "vllm_check.py"), "utf8"),
+    stub: await readFile(join(root, "infra", "check", "libcuda-stub.c"), "utf8"),
+  };
+  const keys = await Promise.all(cases.map(async (c) => (common ? checkKey("vllm", { ...common, ...(await caseInputs(c, devices[c.device])) }) : undefined)));
+  type Cached = { report: VllmCaseReport; vllm_version: string };
+  const cached = await Promise.all(keys.map((k) => (k && cacheDir ? readCheck<Cached>(cacheDir, "vllm", k) : undefined)));
+  const missing = cases.filter((_, i) => !cached[i]);
+  const fresh = missing.length || !cases.length ? await runVllmCheck(install, devices, missing, vars) : undefined;
+  const output: Pick<VllmCheckOutput, "vllm_version" | "cases"> = { vllm_version: fresh?.vllm_version ?? cached[0]!.vllm_version, cases: {} };
+  for (const [i, c] of cases.entries()) {
+    const report = cached[i]?.report ?? fresh!.cases[c.id];
+    if (!report) continue;
+    output.cases[c.id] = report;
+    const key = keys[i];
+    if (!cached[i] && key && cacheDir && report.ok) await writeCheck(cacheDir, "vllm", key, { report, vllm_version: fresh!.vllm_version });
+  }
+  return output;
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import type { Command } from "./command";
 import { UserError } from "../core/errors";
-import { redactStandardStreams } from "../core/redaction";
+import { outputRedactor, redactStandardStreams } from "../core/redaction";
+import { redactWrittenFiles } from "../core/files";
 import { HelpRequested } from "./options";
 import { planCommand } from "./commands/plan";
 import { renderCommand } from "./commands/render";
@@ -66,8 +67,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  // The one redaction boundary: nothing this process prints carries a credential value.
+  // The one redaction boundary: nothing this process prints or writes carries a credential value.
   redactStandardStreams();
+  redactWrittenFiles(outputRedactor);
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

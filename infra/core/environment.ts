@@ -15,7 +15,9 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse } from "dotenv";
-import { defaultEndpointConfigPath } from "@qwen-code-modal/contract";
+// The endpoint config module alone: the package root also loads the gateway client (undici), which
+// the Pulumi program and `plan` never use.
+import { defaultEndpointConfigPath } from "@qwen-code-modal/contract/endpoint-config";
 import { UserError } from "./errors";
 import { projectRoot } from "./paths";
 import { learnModalProfile, learnSecrets } from "./redaction";

@@ -10,12 +10,24 @@ import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { applyEdits, modify, parse as parseJsonc, printParseErrorCode, type JSONPath, type ParseError } from "jsonc-parser";
 import writeFileAtomic from "write-file-atomic";
-import { outputRedactor } from "./redaction";
+
+/**
+ * What every written text passes through: the identity until an entry point installs its redactor
+ * with {@link redactWrittenFiles} (the project CLI installs core/redaction.ts's `outputRedactor`).
+ * Not imported from redaction.ts: the Pulumi program's dynamic providers call this module, and
+ * Pulumi's closure serializer would copy the redactor, with the secret values it knows, into state.
+ */
+let redactWritten: (text: string) => string = (text) => text;
+
+/** Routes every file written (and every backup) from now on through `redactor`. */
+export function redactWrittenFiles(redactor: (text: string) => string): void {
+  redactWritten = redactor;
+}
 
 /**
  * Writes `data` to `path` atomically and durably, creating the parent folders. `data` and the
- * backup pass through the process's redactor (core/redaction.ts): no file this project writes
- * carries a known credential value.
+ * backup pass through the redactor installed by {@link redactWrittenFiles} (the CLI's: no file it
+ * writes carries a known credential value).
  * @param options.mode - file mode; default: an existing file keeps its mode, a new one gets 0o666 less the umask.
  * @param options.backup - first copy an existing file to `<path>.bak`.
  * @returns the backup's path, when one was made.
@@ -32,13 +44,13 @@ export async function writeFileAtomically(
     try {
       const previous = await readFile(path, "utf8");
       const previousMode = (await stat(path)).mode & 0o777;
-      await writeFileAtomic(`${path}.bak`, outputRedactor(previous), { mode: previousMode, fsync: true });
+      await writeFileAtomic(`${path}.bak`, redactWritten(previous), { mode: previousMode, fsync: true });
       backupPath = `${path}.bak`;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
   }
-  await writeFileAtomic(path, outputRedactor(data), { mode: options.mode, fsync: true });
+  await writeFileAtomic(path, redactWritten(data), { mode: options.mode, fsync: true });
   return backupPath;
 }
 

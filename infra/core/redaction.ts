@@ -4,8 +4,10 @@
  * variables and from the modal CLI's own `~/.modal.toml`, the proxy-auth tokens an endpoint config
  * names, `HF_TOKEN`), and through which the CLI's standard output and error
  * ({@link redactStandardStreams}, installed by `cli/main.ts`) and every file written by
- * `core/files.ts` (and its `.bak`) pass. Other outputs (the dashboard's streams) apply
- * {@link outputRedactor} themselves.
+ * `core/files.ts` (and its `.bak`; `redactWrittenFiles(outputRedactor)`, also installed by
+ * `cli/main.ts`) pass. Other outputs (the dashboard's streams) apply {@link outputRedactor}
+ * themselves. Never reached from the Pulumi program's dynamic providers: their closures are
+ * serialized into state, with whatever this module knows.
  * @module
  */
 import { readFileSync } from "node:fs";

@@ -24,7 +24,7 @@ export interface PlanSource {
 export async function loadPlan(stackConfig: () => Promise<ResolvedConfig>, environment: Environment): Promise<PlanSource> {
   try {
     const config = await stackConfig();
-    const prepared = await prepareDeployments(config, { python: environment.modal.python });
+    const prepared = await prepareDeployments(config, { python: environment.modal.python, cacheDir: environment.cacheDir });
     return { entries: new Map(buildPlan(prepared.deployments, config.settings).map((e) => [e.name, e])) };
   } catch (err) {
     return { entries: new Map(), error: `plan unavailable: ${(err as Error).message}` };

@@ -6,7 +6,7 @@
  * @module
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ENDPOINT_CONFIG_VERSION } from "@qwen-code-modal/contract";
+import { ENDPOINT_CONFIG_VERSION } from "@qwen-code-modal/contract/endpoint-config";
 import type { ResolvedConfig } from "../config/resolve";
 import type { Prepared } from "../prepare";
 import { buildPlan, type PlanEntry } from "../plan/plan";

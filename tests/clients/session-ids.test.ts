@@ -90,7 +90,7 @@ describe("every agent launch sends its own stable Modal-Session-ID to a Modal Se
       ids.push(id);
     }
     expect(ids[0]).not.toBe(ids[1]);
-  });
+  }, 240_000);
 
   it("the claude launcher puts the id in ANTHROPIC_CUSTOM_HEADERS: every /v1/messages request of a launch carries it, a new one per launch", async () => {
     const ids: string[] = [];
@@ -111,5 +111,5 @@ describe("every agent launch sends its own stable Modal-Session-ID to a Modal Se
       ids.push(oneSessionId(messages));
     }
     expect(ids[0]).not.toBe(ids[1]);
-  });
+  }, 300_000);
 });

@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedactor, redact } from "@qwen-code-modal/contract";
 import { resolveEnvironment } from "../../infra/core/environment";
-import { writeFileAtomically } from "../../infra/core/files";
+import { redactWrittenFiles, writeFileAtomically } from "../../infra/core/files";
 import { learnSecrets, outputRedactor, redactStandardStreams } from "../../infra/core/redaction";
 
 describe("the one redaction boundary (core/redaction.ts on contract's redact)", () => {
@@ -32,6 +32,7 @@ describe("the one redaction boundary (core/redaction.ts on contract's redact)", 
 
   it("proxy variables under custom names are learned; every file written and its .bak are redacted", async () => {
     learnSecrets({ MY_PROXY_SECRET: "custom-proxy-secret" }, ["MY_PROXY_SECRET"]);
+    redactWrittenFiles(outputRedactor); // as cli/main.ts does
     const path = join(dir, "result.json");
     await writeFile(path, "old custom-proxy-secret\n");
     expect(await writeFileAtomically(path, '{"error":"Modal-Secret: custom-proxy-secret"}', { backup: true })).toBe(`${path}.bak`);

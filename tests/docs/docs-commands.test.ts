@@ -147,7 +147,8 @@ describe.skipIf(Boolean(missing))("docs commands run as written (real Pulumi eng
     expect(r.exitCode, r.all).toBe(0);
     expect(r.all).toContain("https://stand-in-ws--qcm-coder-serve.modal.run");
     const state = await modal.state();
-    expect(state.calls.filter((c) => c.argv[0] === "deploy").map((c) => c.argv[3]).sort()).toEqual(["qcm-coder", "qcm-vlm"]);
+    // The two model apps README deploys (and whatever else the stack deploys beside them, e.g. its controller).
+    expect(state.calls.filter((c) => c.argv[0] === "deploy").map((c) => c.argv[3])).toEqual(expect.arrayContaining(["qcm-coder", "qcm-vlm"]));
     expect(state.apps.filter((a) => a.state === "deployed")).toEqual([]);
   });
 
@@ -157,7 +158,7 @@ describe.skipIf(Boolean(missing))("docs commands run as written (real Pulumi eng
       const r = await runInOrder(dir, env, [...readmeSetup(), ...commands.filter((c) => c.file === file && runnable(c)), PREVIEW]);
       expect(r.exitCode, r.all).toBe(0);
       if (file === "docs/image-edit.md") {
-        expect((await modal.state()).apps.filter((a) => a.state === "deployed").map((a) => a.name).sort()).toEqual(["qcm-coder", "qcm-image-edit", "qcm-vlm"]);
+        expect((await modal.state()).apps.filter((a) => a.state === "deployed").map((a) => a.name)).toEqual(expect.arrayContaining(["qcm-coder", "qcm-image-edit", "qcm-vlm"]));
       }
     });
   }

@@ -28,6 +28,23 @@ export function findPulumi(env: NodeJS.ProcessEnv = process.env): { pulumi: stri
   return onPath ? { pulumi: onPath } : { missing: "no `pulumi` on PATH (CI installs ../shared/tools/pulumi; or set QCM_PULUMI)" };
 }
 
+/**
+ * The variables every `pulumi` command of a stack in `dir` gets: `pulumi` and this Node first on
+ * PATH, HOME and PULUMI_HOME under `dir/home`, the file backend in `dir/state`, a passphrase, no
+ * update check.
+ */
+export function pulumiVariables(pulumi: string, dir: string): Record<string, string> {
+  return {
+    PATH: [dirname(pulumi), dirname(process.execPath), ...(process.env.PATH ?? "").split(delimiter)].join(delimiter),
+    HOME: join(dir, "home"),
+    PULUMI_HOME: join(dir, "home", ".pulumi"),
+    PULUMI_BACKEND_URL: `file://${join(dir, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+  };
+}
+
 /** The stack name every engine stack uses (each lives in its own backend). */
 export const STACK = "dev";
 
@@ -73,13 +90,7 @@ export async function createEngineStack(pulumi: string, env: Record<string, stri
   const modal = await writeModalCliStandIn(join(dir, "modal"), []);
   const configFile = join(dir, `Pulumi.${STACK}.yaml`);
   const base: Record<string, string> = {
-    PATH: [dirname(pulumi), dirname(process.execPath), ...(process.env.PATH ?? "").split(delimiter)].join(delimiter),
-    HOME: join(dir, "home"),
-    PULUMI_HOME: join(dir, "home", ".pulumi"),
-    PULUMI_BACKEND_URL: `file://${join(dir, "state")}`,
-    PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+    ...pulumiVariables(pulumi, dir),
     QCM_MODAL_CLI: modal.path,
     QCM_ENV_FILE: envFile,
     ...env,

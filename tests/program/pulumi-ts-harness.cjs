@@ -1,7 +1,7 @@
-// Plain-Node harness: loads infra/index.ts the way `pulumi up` does, with the TypeScript
-// loader @pulumi/pulumi's run.js picks (the project's typescript + Pulumi's vendored ts-node
-// when the project has none, type checking on), under Pulumi's runtime.setMocks.
-// Prints one JSON line: { tsNode, typescript, resources: [type/name], providerRequires: [...] }.
+// Plain-Node harness: loads Pulumi.yaml's `main` the way `pulumi up` does (with the TypeScript
+// loader @pulumi/pulumi's run.js picks, the project's typescript + Pulumi's vendored ts-node with
+// type checking, unless runtime.options.typescript is false), under Pulumi's runtime.setMocks.
+// Prints one JSON line: { main, tsNode (null without ts-node), typescript, resources: [type/name], providerRequires: [...] }.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -13,14 +13,18 @@ const { tsnodeRequire, typescriptRequire } = require(path.join(pulumiDir, "tsuti
 const pulumiYaml = fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8");
 const main = /^main:\s*(\S+)/m.exec(pulumiYaml)[1];
 const tsconfig = /^\s+tsconfig:\s*(\S+)/m.exec(pulumiYaml)?.[1] ?? "tsconfig.json";
+// runtime.options.typescript (default true): false sets no PULUMI_NODEJS_TYPESCRIPT, so run.js registers no ts-node.
+const typescript = !/^\s+typescript:\s*false\s*$/m.test(pulumiYaml);
 process.chdir(path.dirname(path.join(root, main)));
-require(tsnodeRequire).register({
-  compiler: typescriptRequire,
-  transpileOnly: undefined,
-  project: tsconfig,
-  skipProject: !fs.existsSync(tsconfig),
-  compilerOptions: {},
-});
+if (typescript) {
+  require(tsnodeRequire).register({
+    compiler: typescriptRequire,
+    transpileOnly: undefined,
+    project: tsconfig,
+    skipProject: !fs.existsSync(tsconfig),
+    compilerOptions: {},
+  });
+}
 const pulumi = require(pulumiDir);
 process.env.PULUMI_CONFIG = "{}";
 const resources = [];
@@ -42,9 +46,9 @@ pulumi.runtime.setMocks(
 require(path.join(root, main))().then(
   () =>
     setTimeout(() => {
-      const tsNode = require(tsnodeRequire).VERSION;
+      const tsNode = typescript ? require(tsnodeRequire).VERSION : null;
       process.stdout.write(
-        JSON.stringify({ tsNode, typescript: require(typescriptRequire).version, resources, providerRequires: [...requires].sort() }) + "\n",
+        JSON.stringify({ main, tsNode, typescript: require(typescriptRequire).version, resources, providerRequires: [...requires].sort() }) + "\n",
       );
     }, 300),
   (err) => {

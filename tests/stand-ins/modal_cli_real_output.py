@@ -33,6 +33,7 @@ Usage: TZ=UTC python modal_cli_real_output.py < request.json; exit code as the C
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -41,6 +42,7 @@ from types import SimpleNamespace
 import modal.__main__ as modal_main
 import modal.cli.app as app_cli
 import modal.cli.billing as billing_cli
+import modal.cli.dict as dict_cli
 import modal.cli.function as function_cli
 import modal.cli.server as server_cli
 from modal._output.status import FunctionCreationStatus
@@ -241,6 +243,23 @@ def install_fakes(data: dict) -> None:
 
     for module in (app_cli, function_cli, server_cli):
         module._Client = SimpleNamespace(from_env=from_env)
+
+    # Named Dicts (`modal dict items`, cli/dict.py:114-164): `_Dict.from_name(...).items()` yields the
+    # stand-in's entries; a Dict never written is the server's NotFoundError (its text: stand-in's own).
+    dicts = data.get("dicts", {})
+
+    class StandInDict:
+        def __init__(self, name: str, env: str | None):
+            self.name, self.env = name, env or os.environ.get("MODAL_ENVIRONMENT") or "main"
+
+        async def items(self):
+            contents = dicts.get(f"{self.env}/{self.name}")
+            if contents is None:
+                raise NotFoundError(f"Dict '{self.name}' not found in environment '{self.env}'")
+            for key, value in contents.items():
+                yield key, value
+
+    dict_cli._Dict = SimpleNamespace(from_name=lambda name, environment_name=None, **_: StandInDict(name, environment_name))
 
 
 def _creation_response(obj: dict) -> api_pb2.FunctionCreateResponse:

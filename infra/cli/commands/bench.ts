@@ -14,6 +14,7 @@ import { isServerEndpoint, newSessionId } from "@qwen-code-modal/contract";
 import { proxyAuthHeaders, proxyCredentials } from "../../endpoints/credentials";
 import { deployedAppTasks, resolveModalCli } from "../../ops/modal-apps";
 import { shimInputsHash } from "../../render/shim";
+import { gpuShimOptions } from "../../prepare";
 import { estimateCost } from "../../cost";
 import { gpuOptions } from "../../modal/gpus";
 import { runBench, type BenchTarget } from "../../bench/run";
@@ -129,7 +130,7 @@ export const benchCommand: Command = {
         model: endpoint.model,
         headers: proxyAuthHeaders(context.credentials),
         deployment: name,
-        configHash: d ? shimInputsHash(name, d) : null,
+        configHash: d ? shimInputsHash(name, d, gpuShimOptions(stack)) : null,
         usdPerHour: perHour,
       };
     }

@@ -7,7 +7,7 @@ import type { Command } from "../command";
 import { resolveEnvironment } from "../../core/environment";
 import { UserError } from "../../core/errors";
 import { loadStackConfig, parseCommandArgs, stackConfigOption } from "../options";
-import { prepareDeployments } from "../../prepare";
+import { prepareDeployments, vllmCheckEnvironment } from "../../prepare";
 import { buildPlan, formatPlan } from "../../plan/plan";
 import { buildImageEditPlan, formatImageEditPlan } from "../../plan/image-edit-plan";
 import { formatLiveRates, liveRates } from "../../plan/live-rates";
@@ -36,8 +36,8 @@ export const planCommand: Command = {
     const environment = resolveEnvironment();
     const config = await loadStackConfig(opts["stack-config"]);
     // The vLLM check (tens of seconds: vLLM's import) runs when the pinned vLLM is installed, unless QCM_VLLM_CHECK=0.
-    const vllm = environment.vars.QCM_VLLM_CHECK === "0" ? undefined : { cacheDir: environment.cacheDir, vars: environment.vars };
-    const prepared = await prepareDeployments(config, { python: environment.modal.python, vllm });
+    // Both checks' results are kept in the cache folder: an unchanged shim is not checked again.
+    const prepared = await prepareDeployments(config, { python: environment.modal.python, vllm: vllmCheckEnvironment(environment), cacheDir: environment.cacheDir });
     for (const warning of prepared.warnings) console.error(`warning: ${warning}`);
     // The last `bench` result of each deployment at this exact config, shown next to the estimates.
     const benchDir = opts["bench-dir"] ?? defaultBenchDir(environment.vars);

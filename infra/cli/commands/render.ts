@@ -19,7 +19,7 @@ export const renderCommand: Command = {
     const environment = resolveEnvironment();
     const dir = opts.out ?? shimsDir(environment.root);
     const config = await loadStackConfig(opts["stack-config"]);
-    const prepared = await prepareDeployments(config, { python: environment.modal.python, write: !opts.check, dir });
+    const prepared = await prepareDeployments(config, { python: environment.modal.python, write: !opts.check, dir, cacheDir: environment.cacheDir });
     for (const warning of prepared.warnings) console.error(`warning: ${warning}`);
     const written = [...prepared.deployments.map((p) => p.shim), ...(prepared.control ? [prepared.control.shim] : [])];
     if (!opts.check) {

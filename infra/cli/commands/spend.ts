@@ -36,7 +36,7 @@ export const spendCommand: Command = {
     const config = await loadStackConfig(values["stack-config"]);
     const environment = resolveEnvironment({ envFile: dotenvFile(values) });
     const ctx = opsModalContext(resolveModalCli(environment), environment);
-    const prepared = await prepareDeployments(config, { python: environment.modal.python });
+    const prepared = await prepareDeployments(config, { python: environment.modal.python, cacheDir: environment.cacheDir });
     const entries = buildPlan(prepared.deployments, config.settings);
     const report = await spendReport(ctx, {
       period,

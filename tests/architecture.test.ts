@@ -19,6 +19,7 @@ const LAYERS: Record<string, number> = {
   coldstart: 1, // cold-start modes the renderer consumes
   endpoints: 1, // the exported endpoint config, proxy credentials, HTTP to the endpoints (plain, SSE, /metrics)
   bench: 2, // the agent-session benchmark and its saved results
+  conformance: 2, // the agent-protocol conformance suite: smoke, the deploy gate, bench --check
   capacity: 2,
   cost: 2,
   config: 3, // the typed stack config (zod)

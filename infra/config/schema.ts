@@ -219,10 +219,10 @@ export const deploymentSchema = z
       for (const { index, message } of extraVllmArgProblems(args, MANAGED_VLLM_FLAGS)) ctx.addIssue({ code: "custom", path: [index], message });
     }),
     /**
-     * After `modal deploy`, wait until `/health` and `/v1/models` answer with `servedModelName`,
-     * at most this many seconds (`true`: startupTimeout + 300 s, for scheduling a GPU and a cold
-     * start); otherwise `modal app rollback` and fail the update. Not part of the shim: turning it
-     * on or off redeploys nothing.
+     * This deployment's deploy gate (see the stack key `gate`, which it overrides): `false` off, a
+     * bound in seconds, `true` the default bound. After `modal deploy` the endpoint must serve
+     * `servedModelName` and pass the conformance suite within the bound; otherwise
+     * `modal app rollback` and the update fails. Not part of the shim: changing it redeploys nothing.
      */
     verifyDeploy: z.union([z.boolean(), z.number().int().min(5).max(7200)], { error: "must be true, false, or a bound in seconds (5-7200)" }).optional(),
   })
@@ -345,6 +345,16 @@ export const stackSettingsSchema = z
     deployTimeout: seconds(60, 4 * 3600, "deployTimeout"),
     /** Monthly budget and expected usage (`qwen-code-modal:budget`); none by default. */
     budget: budgetSchema.optional(),
+    /**
+     * The deploy gate after each `modal deploy` (infra/conformance/): `true` (default) within the
+     * plan's cold-start estimate + 300 s, a bound in seconds, or `false` for none. A failure rolls
+     * the update back. A deployment's `verifyDeploy` overrides it for that deployment.
+     */
+    gate: z
+      .union([z.boolean(), z.number().int("must be true, false, or a whole number of seconds (5-7200)").min(5, "must be true, false, or a bound in seconds (5-7200)").max(7200, "must be true, false, or a bound in seconds (5-7200)")], {
+        error: "must be true, false, or a bound in seconds (5-7200)",
+      })
+      .optional(),
     /**
      * Deploy the controller app `qcm-control` (GPU-seconds ledger, warm periods ended on Modal, budget
      * actions); omitted: true. `false` opts out: no controller, no ledger hooks in the GPU shims.

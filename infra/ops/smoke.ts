@@ -1,18 +1,16 @@
 /**
- * `smoke`: every deployed endpoint, end to end — healthy (waiting through a cold start), serving
- * its model, and doing its job: the coder a streamed tool call with argument deltas and no markup in
- * `content` (what qwen-code sees), then a streamed `tool_use` and `count_tokens` on `/v1/messages`
- * (what Claude Code sees); the VLM reading images, its reasoning split from its answer.
- * Endpoints are checked at the same time, so their cold starts overlap.
+ * `smoke`: every deployed endpoint, end to end — healthy (waiting through a cold start), then the
+ * agent-protocol conformance suite (../conformance/suite.ts, the same checks the deploy gate runs),
+ * each result naming the upstream failure it guards. Endpoints are checked at the same time, so
+ * their cold starts overlap.
  * @module
  */
 import type { Endpoint, ImageEditEndpoint } from "@qwen-code-modal/contract";
 import type { ClientContext } from "../endpoints/context";
 import { proxyAuthHeaders } from "../endpoints/credentials";
-import { checkModels, checkToolCall, checkVision, type CheckCall, type CheckResult } from "./smoke-checks";
-import { checkAnthropicToolUse, checkCountTokens } from "./smoke-anthropic";
+import type { CheckCall, CheckResult } from "../conformance/openai";
+import { runConformance, runImageEditConformance, type ConformanceResult } from "../conformance/suite";
 import { waitUntilHealthy } from "../endpoints/wait-ready";
-import { checkImageEdit, checkImageEditModels } from "./smoke-image-edit";
 
 /** Time limits, milliseconds. */
 export interface SmokeOptions {
@@ -28,15 +26,21 @@ export interface SmokeOptions {
 export interface SmokeReporter {
   /** An endpoint is not healthy yet. */
   waiting(deployment: string, elapsedMs: number, last: string): void;
-  /** A check finished. */
-  checked(deployment: string, result: CheckResult): void;
+  /** A check finished (`guards`: the upstream failure a conformance check guards; none for `/health`). */
+  checked(deployment: string, result: CheckResult & Partial<Pick<ConformanceResult, "guards">>): void;
 }
 
 /** All checks of one deployment, in order; later checks are skipped after a failure. */
 export interface DeploymentSmoke {
   deployment: string;
   endpoint: Endpoint | ImageEditEndpoint;
-  checks: CheckResult[];
+  checks: (CheckResult & Partial<Pick<ConformanceResult, "guards">>)[];
+}
+
+/** One check as `smoke` and `bench --check` print it: verdict, deployment, check, the failure it guards, what was seen, time. */
+export function checkLine(deployment: string, result: DeploymentSmoke["checks"][number]): string {
+  const guards = result.guards ? ` [guards: ${result.guards.failure} (${result.guards.sources.join(", ")})]` : "";
+  return `${result.ok ? "ok  " : "FAIL"} ${deployment} ${result.name}${guards}: ${result.detail} (${(result.ms / 1000).toFixed(1)} s)`;
 }
 
 /** Whether every check of every deployment passed. */
@@ -52,8 +56,8 @@ async function smokeOne(
   reporter: SmokeReporter,
 ): Promise<DeploymentSmoke> {
   const headers = proxyAuthHeaders(context.credentials);
-  const checks: CheckResult[] = [];
-  const record = (result: CheckResult) => {
+  const checks: DeploymentSmoke["checks"] = [];
+  const record = (result: DeploymentSmoke["checks"][number]) => {
     checks.push(result);
     reporter.checked(deployment, result);
     return result.ok;
@@ -70,8 +74,8 @@ async function smokeOne(
   if (!record(health)) return { deployment, endpoint, checks };
   if (endpoint.role === "image-edit") {
     // The web function answers /health without a GPU; the edit pays the GPU container's cold start.
-    if (!record(await checkImageEditModels(endpoint, headers, options.requestTimeoutMs))) return { deployment, endpoint, checks };
-    record(await checkImageEdit(endpoint, headers, options.coldStartTimeoutMs + options.requestTimeoutMs, options.pollMs));
+    const timing = { requestTimeoutMs: options.requestTimeoutMs, jobTimeoutMs: options.coldStartTimeoutMs + options.requestTimeoutMs, pollMs: options.pollMs };
+    await runImageEditConformance(endpoint, headers, timing, record);
     return { deployment, endpoint, checks };
   }
   const started = performance.now();
@@ -81,15 +85,7 @@ async function smokeOne(
     onResultUrl: (hop) =>
       reporter.waiting(deployment, Math.round(performance.now() - started), `answer not started within Modal's 150 s limit, following the result URL (303 #${hop})`),
   };
-  if (!record(await checkModels(endpoint, call))) return { deployment, endpoint, checks };
-  if (endpoint.role === "vlm") {
-    record(await checkVision(endpoint, call));
-    return { deployment, endpoint, checks };
-  }
-  // The coder: what qwen-code does (OpenAI tool call), then what Claude Code does (/v1/messages).
-  for (const check of [checkToolCall, checkAnthropicToolUse, checkCountTokens]) {
-    if (!record(await check(endpoint, call))) break;
-  }
+  await runConformance(endpoint, call, record);
   return { deployment, endpoint, checks };
 }
 

@@ -37,6 +37,8 @@ export interface DeploymentStatus {
  */
 export interface AgentMetrics {
   prefixCacheHitRate: number | null;
+  /** Prompt tokens looked up in the prefix cache since the server started (`vllm:prefix_cache_queries`). */
+  prefixCacheQueriedTokens: number | null;
   ttftP50: number | null;
   ttftP90: number | null;
   itlP50: number | null;
@@ -49,6 +51,7 @@ export function agentMetrics(text: string): AgentMetrics {
   const { counters: c, histograms: h } = readMetrics(text);
   return {
     prefixCacheHitRate: ratio(c.prefixCacheHits, c.prefixCacheQueries),
+    prefixCacheQueriedTokens: c.prefixCacheQueries ?? null,
     ttftP50: histogramQuantile(h.ttft, 0.5),
     ttftP90: histogramQuantile(h.ttft, 0.9),
     itlP50: histogramQuantile(h.interToken, 0.5),
@@ -135,6 +138,26 @@ const pct = (v: number | null) => (v === null ? "-" : `${(v * 100).toFixed(1)}%`
 const pair = (a: number | null, b: number | null, unit: "s" | "ms") =>
   a === null || b === null ? "-" : unit === "s" ? `${a.toFixed(2)} / ${b.toFixed(2)} s` : `${(a * 1000).toFixed(1)} / ${(b * 1000).toFixed(1)} ms`;
 
+/**
+ * Prompt tokens a coder must have looked up before a prefix-cache hit rate of 0 is a warning:
+ * about ten agent turns (a coding agent's prompt repeats its system prompt and tools, 10K+ tokens).
+ */
+export const PREFIX_CACHE_ZERO_WARN_TOKENS = 100_000;
+
+/**
+ * The warning for a running coder whose prefix cache has never hit over many queries: on this
+ * hybrid model that is the MTP + prefix-caching failure of the engine safety matrix
+ * (infra/config/engine-safety.ts; vLLM #47194, #54360), or prompts that do not share a prefix.
+ */
+export function prefixCacheWarning(r: DeploymentStatus): string | undefined {
+  const a = r.agent;
+  if (r.endpoint.role !== "coder" || !a || a.prefixCacheHitRate !== 0 || (a.prefixCacheQueriedTokens ?? 0) < PREFIX_CACHE_ZERO_WARN_TOKENS) return undefined;
+  return (
+    `warning: ${r.deployment}: prefix-cache hit rate 0 over ${a.prefixCacheQueriedTokens} queried prompt tokens: agent turns share their prefix, so caching is not working. ` +
+    "With MTP on this hybrid model see the engine safety matrix in `plan` (vLLM #47194, #54360); try speculativeDecoding off or prefixCaching.sharedPrefixCheckpoint"
+  );
+}
+
 /** The agent figures as a second table (deployments with a readable /metrics page only). */
 function formatAgentMetrics(rows: DeploymentStatus[]): string[] {
   const measured = rows.filter((r) => r.agent);
@@ -146,5 +169,6 @@ function formatAgentMetrics(rows: DeploymentStatus[]): string[] {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
-  return ["", line(header), ...cells.map(line)];
+  const warnings = measured.map(prefixCacheWarning).filter((w): w is string => w !== undefined);
+  return ["", line(header), ...cells.map(line), ...warnings];
 }

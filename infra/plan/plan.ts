@@ -14,6 +14,8 @@ import { predictEndpointUrl } from "../modal/urls";
 import { deploymentColdStart, SERVE_FUNCTION, SERVER_CLASS } from "../render/shim";
 import type { BenchResult } from "../bench/results";
 import { estimateServing, type ServingPlan } from "./serving-estimates";
+import { gateBoundSeconds, gateUsd } from "./gate";
+import { engineSafetyWarnings } from "../config/engine-safety";
 
 /** Capacity figures shown in the plan and stack outputs (tokens; `null` when the model is unknown). */
 export interface PlanCapacity {
@@ -80,6 +82,8 @@ export interface PlanEntry {
    * container, containers, and USD per hour with them all warm; null otherwise or for an unknown model.
    */
   sessions: (SessionSizing & { usdPerWarmHour: number | null }) | null;
+  /** The deploy gate after each deploy: its bound (null: off) and the GPU USD one run costs. */
+  gate: { boundSeconds: number | null; usdPerRun: number };
   /** Things the user should know before paying for it. */
   warnings: string[];
 }
@@ -147,6 +151,8 @@ export function buildPlan(
     }
     const coldStart = deploymentColdStart(d);
     warnings.push(...coldStart.notes.map((n) => `cold start (${coldStart.mode}): ${n}`));
+    warnings.push(...engineSafetyWarnings(d).map((w) => `engine safety: ${w}`));
+    const gateBound = gateBoundSeconds(d, settings, startupSeconds);
     const serving = estimateServing(d);
     const pc = serving.prefixCaching;
     // The prefix cache's tokens: on the hybrid coder each cached block also holds a Gated DeltaNet checkpoint (the smaller block: more of them).
@@ -193,6 +199,7 @@ export function buildPlan(
       shimInputsHash: shim.inputsHash,
       capacity: planCapacity(capacity),
       cost: { ...cost, startupSeconds },
+      gate: { boundSeconds: gateBound ?? null, usdPerRun: gateBound === undefined ? 0 : gateUsd(cost, d.scaledownWindow) },
       serving,
       measured: measured(name, shim.inputsHash),
       servingMode: d.serving,
@@ -250,6 +257,7 @@ export function formatPlan(
       ],
       ["capacity", c.kvCacheTokens === null ? `unknown (${c.message})` : `KV cache ${num(c.kvCacheTokens)} tokens (${num(c.kvBytesPerToken)} B/token): ${num(c.sequencesAtMaxLen)} full-context sequences at once, ${num(c.tokensPerInputWhenFull)} tokens each with all ${e.maxInputs} inputs busy [${c.verdict}]`],
       ["cost", `${usd(e.cost.usdPerWarmHour)}/warm hour, ${usd(e.cost.usdPerColdStart)}/cold start (~${e.cost.startupSeconds === null ? "?" : Math.round(e.cost.startupSeconds)} s, estimate), ${usd(e.cost.usdPerIdleTail)} idle tail per burst (${e.scaledownWindow} s), $0 scaled to zero (rates of ${e.cost.asOf}; sources in docs/capacity.md)`],
+      ["deploy gate", e.gate.boundSeconds === null ? "off (qwen-code-modal:gate false)" : `conformance suite after each deploy, bound ${e.gate.boundSeconds} s (cold-start estimate + margin), ~${usd(e.gate.usdPerRun)} GPU per deploy (a cold start, the checks, the idle tail)`],
       ...(e.sessions
         ? ([
             [

@@ -8,7 +8,6 @@ import type { Endpoint } from "@qwen-code-modal/contract";
 import type { PreparedDeployment } from "../prepare";
 import type { Deployment } from "../config/schema";
 import { ModalApp, type VerifyInputs } from "../provider/modal-app";
-import { verifyBoundSeconds } from "../provider/verify-deploy";
 import { SERVE_FUNCTION, type RenderedShim } from "../render/shim";
 
 /** How a deployment's Modal app is deployed: the same for every kind of deployment. */
@@ -21,17 +20,34 @@ export interface ModalAppArgs {
   proxyAuth: { tokenIdEnv: string; tokenSecretEnv: string };
 }
 
-/** The ModalApp's `verify` input for a deployment with `verifyDeploy`; nothing otherwise (state unchanged). */
-function verifyInputs(d: Deployment, proxyAuth: ModalAppArgs["proxyAuth"]): { verify?: VerifyInputs } {
-  const timeoutSeconds = verifyBoundSeconds(d);
+/** The endpoint facts of a deployment, as the endpoint config and the deploy gate describe it (all but its URLs). */
+function endpointFacts(d: Deployment): Omit<Endpoint, "url" | "baseUrl"> {
+  return {
+    role: d.role,
+    app: d.appName,
+    model: d.servedModelName,
+    modelId: d.modelId,
+    maxModelLen: d.maxModelLen,
+    maxImagesPerPrompt: d.maxImagesPerPrompt,
+    toolCalling: d.toolCallParser !== undefined,
+    reasoning: d.reasoningParser !== undefined,
+    // Only a Modal Server is marked: a web_server deployment's endpoint config stays as it was.
+    ...(d.serving === "server" ? { serving: "server" as const } : {}),
+  };
+}
+
+/** The ModalApp's `verify` input (the deploy gate) for a gate bound; nothing when the gate is off. */
+function verifyInputs(d: Deployment, proxyAuth: ModalAppArgs["proxyAuth"], timeoutSeconds: number | undefined): { verify?: VerifyInputs } {
   if (timeoutSeconds === undefined) return {};
-  return { verify: { model: d.servedModelName, timeoutSeconds, proxyTokenIdEnv: proxyAuth.tokenIdEnv, proxyTokenSecretEnv: proxyAuth.tokenSecretEnv } };
+  return { verify: { model: d.servedModelName, timeoutSeconds, endpoint: endpointFacts(d), proxyTokenIdEnv: proxyAuth.tokenIdEnv, proxyTokenSecretEnv: proxyAuth.tokenSecretEnv } };
 }
 
 /** Arguments of a {@link ModelDeployment}. */
 export interface ModelDeploymentArgs extends ModalAppArgs {
   /** The rendered, checked deployment. */
   prepared: PreparedDeployment;
+  /** The deploy gate's bound, seconds (infra/plan/gate.ts); undefined: no gate. */
+  gateSeconds?: number;
 }
 
 /**
@@ -79,27 +95,16 @@ export class ModelDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qwen-code-modal:index:ModelDeployment", name, {}, opts);
     const d = args.prepared.deployment;
-    const app = deploymentApp(this, name, { appName: d.appName, shim: args.prepared.shim, maxContainers: d.maxContainers, ...verifyInputs(d, args.proxyAuth) }, args, opts);
+    const app = deploymentApp(this, name, { appName: d.appName, shim: args.prepared.shim, maxContainers: d.maxContainers, ...verifyInputs(d, args.proxyAuth, args.gateSeconds) }, args, opts);
     this.url = app.urls.apply((urls) => {
       const url = urls?.[SERVE_FUNCTION];
       if (!url) throw new Error(`modal deploy of ${d.appName} reported no web endpoint URL for function ${SERVE_FUNCTION}`);
       return url;
     });
     this.baseUrl = this.url.apply((u) => `${u}/v1`);
-    this.endpoint = {
-      role: d.role,
-      app: d.appName,
-      url: this.url,
-      baseUrl: this.baseUrl,
-      model: d.servedModelName,
-      modelId: d.modelId,
-      maxModelLen: d.maxModelLen,
-      maxImagesPerPrompt: d.maxImagesPerPrompt,
-      toolCalling: d.toolCallParser !== undefined,
-      reasoning: d.reasoningParser !== undefined,
-      // Only a Modal Server is marked: a web_server deployment's endpoint config stays as it was.
-      ...(d.serving === "server" ? { serving: "server" as const } : {}),
-    };
+    // Keys in the order the endpoint config has always had (role, app, url, baseUrl, ...).
+    const { role, app: appName, ...facts } = endpointFacts(d);
+    this.endpoint = { role, app: appName, url: this.url, baseUrl: this.baseUrl, ...facts };
     this.registerOutputs({ url: this.url, baseUrl: this.baseUrl });
   }
 }

@@ -55,10 +55,11 @@ export function defineStack(inputs: StackInputs): StackOutputs {
   };
   // Every app depends on the config's place: destroy stops the apps before it removes the file.
   const afterFile = { dependsOn: [file] };
-  const deployments = prepared.deployments.map((p) => [p.name, new ModelDeployment(p.name, { prepared: p, ...appArgs }, afterFile)] as const);
+  const plan = buildPlan(prepared.deployments, config.settings);
+  const gateSeconds = (name: string) => plan.find((e) => e.name === name)?.gate.boundSeconds ?? undefined;
+  const deployments = prepared.deployments.map((p) => [p.name, new ModelDeployment(p.name, { prepared: p, ...appArgs, gateSeconds: gateSeconds(p.name) }, afterFile)] as const);
   const imageEdits = (prepared.imageEdits ?? []).map((p) => [p.name, new ImageEditDeployment(p.name, { prepared: p, ...appArgs }, afterFile)] as const);
   const control = prepared.control ? new ControlDeployment("control", { prepared: prepared.control, ...appArgs }, afterFile) : undefined;
-  const plan = buildPlan(prepared.deployments, config.settings);
   // What plan prints, `pulumi preview` shows too.
   for (const entry of plan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
   const imageEditPlan = buildImageEditPlan(prepared.imageEdits ?? [], config.settings);

@@ -19,12 +19,14 @@
  *   the `dashboard` follows.
  * - every deploy is tagged `qcm-<first 12 hex of the deploy hash>` (`modal deploy --tag`), so
  *   `modal app history` shows which config each version came from.
- * - verify (optional, `verify` input): after the deploy, wait with a bound and progress lines in
- *   the Pulumi log until `/health` and `/v1/models` answer with the served model name. If they
- *   never do: on an update, `modal app rollback` restores the previous version and the update
- *   fails, so Pulumi's state keeps the previous inputs and the old version serves; on a create,
- *   the new app is stopped and the create fails. The proxy token comes from the operation's
- *   variables, named by the input, never stored.
+ * - the deploy gate (`verify` input; on unless the stack config turns it off): after the deploy,
+ *   within a bound and with progress lines in the Pulumi log, the endpoint must become healthy and
+ *   pass the conformance suite (infra/conformance/, via ./gate-runner.ts). If it does not: on an
+ *   update, `modal app rollback` restores the previous version and the update fails, so Pulumi's
+ *   state keeps the previous inputs and the old version serves; on a create, the new app is
+ *   stopped and the create fails. The error names the failing check, the upstream failure it
+ *   guards, what came back, and the last lines of `modal app logs`. The proxy token comes from the
+ *   operation's variables, named by the input, never stored.
  *
  * Inputs describe the app and nothing else (name, environment, shim, strategy, deploy timeout).
  * The modal CLI, the credentials and the .env file belong to the machine running the operation:
@@ -45,7 +47,8 @@ import type { WebEndpoint } from "../modal/web-endpoints";
 import { appendDeployEvent, type DeployOp } from "./deploy-events";
 import { modalAppRollback } from "./modal-history";
 import { operationEnvironment, type ConfiguredCredentials } from "./operation-env";
-import { verifyDeployed } from "./verify-deploy";
+import { appLogsTail, runDeployGate } from "./gate-runner";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import { modalDictItems } from "./modal-dict";
 
 /**
@@ -74,12 +77,14 @@ export interface ModalAppInputs {
   verify?: VerifyInputs;
 }
 
-/** What a deploy's verification checks. Units: seconds. */
+/** What a deploy's gate checks. Units: seconds. */
 export interface VerifyInputs {
   /** The served model name `/v1/models` must list. */
   model: string;
-  /** Bound on the wait. */
+  /** Bound on the whole gate (cold start and checks). */
   timeoutSeconds: number;
+  /** The endpoint facts the checks need (role, context length, images, parsers); `url`/`baseUrl` come from the deploy. */
+  endpoint: Omit<Endpoint, "url" | "baseUrl">;
   /** Names of the variables holding the proxy-auth token id and secret (Modal-Key / Modal-Secret). */
   proxyTokenIdEnv: string;
   proxyTokenSecretEnv: string;
@@ -166,25 +171,41 @@ async function deploy(p: ModalAppProvider, i: ModalAppInputs, previous?: ModalAp
   });
   const urls = await endpointUrls(ctx, i, "deploy");
   if (i.verify && headers) {
+    const v = i.verify;
     const url = urls.serve ?? Object.values(urls)[0];
     const log = (line: string) => pulumi.log.info(`[modal ${i.appName}] ${line}`);
-    log(`verifyDeploy: waiting up to ${i.verify.timeoutSeconds} s for ${url}/health and /v1/models to serve "${i.verify.model}"`);
-    const outcome = url ? await verifyDeployed({ url, model: i.verify.model, headers, timeoutSeconds: i.verify.timeoutSeconds, onProgress: log }) : { ok: false as const, reason: "modal deploy reported no web endpoint URL" };
-    if (!outcome.ok) {
-      if (result.skipped) {
-        // Modal made no new version: nothing to roll back; what serves is what served before.
-        throw new Error(`verifyDeploy of ${i.appName} failed: ${outcome.reason}. Modal skipped the deploy (no changes), so nothing was rolled back.`);
+    let reason: string;
+    if (!url) reason = "modal deploy reported no web endpoint URL";
+    else {
+      log(`gate: up to ${v.timeoutSeconds} s for ${url} to serve "${v.model}" and pass the conformance suite`);
+      const outcome = await runDeployGate({
+        endpoint: { ...v.endpoint, url, baseUrl: `${url}/v1` },
+        headers,
+        proxyAuth: { tokenIdEnv: v.proxyTokenIdEnv, tokenSecretEnv: v.proxyTokenSecretEnv },
+        boundSeconds: v.timeoutSeconds,
+        onProgress: log,
+      });
+      if (outcome.ok) {
+        log(`gate: passed ${outcome.results.length} checks in ${outcome.seconds} s`);
+        return { ...appInputs(i), deployHash: hash, urls };
       }
-      if (previous) {
-        log(`verifyDeploy failed (${outcome.reason}); rolling back to the previous version (modal app rollback)`);
-        await modalAppRollback(ctx, { appName: i.appName, strategy: i.strategy, timeoutSeconds: i.deployTimeoutSeconds });
-        throw new Error(`verifyDeploy of ${i.appName} failed: ${outcome.reason}. Rolled back to the previous version (modal app rollback); the stack keeps the previous inputs.`);
-      }
-      log(`verifyDeploy failed (${outcome.reason}); stopping the new app`);
-      await modalAppStop(ctx, i.appName);
-      throw new Error(`verifyDeploy of ${i.appName} failed: ${outcome.reason}. The new app was stopped (there was no previous version to roll back to).`);
+      reason = outcome.reason;
     }
-    log(`verifyDeploy: serving "${i.verify.model}" after ${outcome.waitedSeconds} s`);
+    const logs = await appLogsTail(ctx, i.appName);
+    const failure = `deploy gate of ${i.appName} failed: ${reason}`;
+    const tail = `\nlast lines of \`modal app logs ${i.appName}\`:\n${logs}`;
+    if (result.skipped) {
+      // Modal made no new version: nothing to roll back; what serves is what served before.
+      throw new Error(`${failure}. Modal skipped the deploy (no changes), so nothing was rolled back.${tail}`);
+    }
+    if (previous) {
+      log(`gate failed; rolling back to the previous version (modal app rollback)`);
+      await modalAppRollback(ctx, { appName: i.appName, strategy: i.strategy, timeoutSeconds: i.deployTimeoutSeconds });
+      throw new Error(`${failure}. Rolled back to the previous version (modal app rollback); the stack keeps the previous inputs.${tail}`);
+    }
+    log(`gate failed; stopping the new app`);
+    await modalAppStop(ctx, i.appName);
+    throw new Error(`${failure}. The new app was stopped (there was no previous version to roll back to).${tail}`);
   }
   return { ...appInputs(i), deployHash: hash, urls };
 }
@@ -211,7 +232,7 @@ function proxyHeaders(v: VerifyInputs, vars: Readonly<Record<string, string | un
   const id = vars[v.proxyTokenIdEnv];
   const secret = vars[v.proxyTokenSecretEnv];
   if (!id || !secret) {
-    throw new Error(`verifyDeploy needs the proxy token to call the endpoint: set ${v.proxyTokenIdEnv} and ${v.proxyTokenSecretEnv} (environment or .env); nothing was deployed`);
+    throw new Error(`the deploy gate needs the proxy token to call the endpoint: set ${v.proxyTokenIdEnv} and ${v.proxyTokenSecretEnv} (environment or .env), or turn the gate off (qwen-code-modal:gate false); nothing was deployed`);
   }
   return { "Modal-Key": id, "Modal-Secret": secret };
 }

@@ -39,7 +39,7 @@ export interface OperationEnvironment {
  * from a string Pulumi stored in state, where `__dirname` means nothing.
  * @throws Error when the operation does not run inside a Pulumi project.
  */
-function projectRootFromCwd(from: string): string {
+export function projectRootFromCwd(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, "Pulumi.yaml"))) return dir;
     if (dirname(dir) === dir) throw new Error(`the ModalApp provider runs outside the project: no Pulumi.yaml above ${from}`);

@@ -81,8 +81,11 @@ async function filesUnder(dir: string): Promise<string[]> {
  * `Pulumi.<stack>.yaml` beside Pulumi.yaml, so it runs in a scratch copy of Pulumi.yaml and the
  * file is moved into the stack folder; every later command names it with `--config-file`.
  * @param env - extra variables for every command (credentials, usually).
+ * @param options - `gate: true` leaves the deploy gate at its default (on); otherwise the stack
+ *   sets `qwen-code-modal:gate false`, since its deployed URLs are the modal CLI stand-in's
+ *   `*.modal.run` names, which nothing answers here.
  */
-export async function createEngineStack(pulumi: string, env: Record<string, string>): Promise<EngineStack> {
+export async function createEngineStack(pulumi: string, env: Record<string, string>, options: { gate?: boolean } = {}): Promise<EngineStack> {
   const dir = await mkdtemp(join(tmpdir(), "qcm-engine-"));
   for (const sub of ["state", "home", "init", "modal"]) await mkdir(join(dir, sub));
   const envFile = join(dir, ".env");
@@ -124,6 +127,7 @@ export async function createEngineStack(pulumi: string, env: Record<string, stri
   if (init.exitCode !== 0) throw new Error(`pulumi stack init failed:\n${init.all}`);
   await rename(join(dir, "init", `Pulumi.${STACK}.yaml`), configFile);
   await stack.configSet("endpointConfigPath", stack.endpointConfigPath);
+  if (!options.gate) await stack.configSet("gate", "false");
   return stack;
 }
 

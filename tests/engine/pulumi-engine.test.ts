@@ -13,6 +13,7 @@ import { appNamed } from "../support/modal-stand-in";
 import { ROOT } from "../support/cli";
 import { createEngineStack, findPulumi, previewSteps, type EngineStack } from "./engine-stack";
 import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+import { conformingCoderOptions, type CoderMisbehaviour } from "../stand-ins/coder-routes";
 
 const found = findPulumi();
 const missing = "missing" in found ? found.missing : undefined;
@@ -362,18 +363,22 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
     });
   });
 
-  describe("verifyDeploy: a deploy that never serves is rolled back, the update fails, state keeps the previous inputs", () => {
+  describe("the deploy gate (on by default): a coder that leaks tool calls into content is rolled back, the update fails naming the check; a good one passes", () => {
     let stack: EngineStack;
     let vllm: VllmStandIn;
+    let misbehave: CoderMisbehaviour | undefined;
     beforeAll(async () => {
       // The deployed endpoint is a local vLLM stand-in behind the proxy token in .env: the stand-in
       // modal CLI prints its URL as the web function's URL.
-      vllm = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: { tokenId: PROXY.MODAL_PROXY_TOKEN_ID, tokenSecret: PROXY.MODAL_PROXY_TOKEN_SECRET } });
-      stack = await createEngineStack(pulumi, { ...TOKENS });
+      vllm = await startVllmStandIn({
+        model: "qwen3-coder-next",
+        proxyAuth: { tokenId: PROXY.MODAL_PROXY_TOKEN_ID, tokenSecret: PROXY.MODAL_PROXY_TOKEN_SECRET },
+        ...conformingCoderOptions(() => misbehave),
+      });
+      stack = await createEngineStack(pulumi, { ...TOKENS }, { gate: true });
       await writeFile(stack.envFile, `MODAL_PROXY_TOKEN_ID=${PROXY.MODAL_PROXY_TOKEN_ID}\nMODAL_PROXY_TOKEN_SECRET=${PROXY.MODAL_PROXY_TOKEN_SECRET}\n`);
       await stack.modal.setDeployUrl(vllm.url);
       await stack.configSet("enabled", '["coder"]');
-      await stack.configSet("deployments", JSON.stringify({ coder: { verifyDeploy: 20 } }));
     });
     afterAll(async () => {
       await vllm?.close();
@@ -384,37 +389,53 @@ describe.skipIf(Boolean(missing))("pulumi up as a user runs it (real Pulumi engi
       return resources.find((res) => res.urn.endsWith("::coder") && res.type.includes("dynamic"))!.inputs.shimSource;
     };
 
-    it("up: deployed with a tag, verified (progress in the log), the endpoint config written", async () => {
+    it("up: deployed with a tag, the gate passes every check (one log line each, naming the guarded failure), the endpoint config written", async () => {
       vllm.setFault({ status: 503, requests: 1 });
       const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
       expect(r.exitCode, r.all).toBe(0);
-      expect(r.all).toMatch(/verifyDeploy: waiting up to 20 s for http:\/\/127\.0\.0\.1:\d+\/health and \/v1\/models to serve "qwen3-coder-next"/);
-      expect(r.all).toContain('verifyDeploy: serving "qwen3-coder-next"');
+      // The default bound: plan's cold-start estimate + 300 s.
+      expect(r.all).toMatch(/gate: up to \d+ s for http:\/\/127\.0\.0\.1:\d+ to serve "qwen3-coder-next" and pass the conformance suite/);
+      expect(r.all).toMatch(/gate: ok   streamed tool call \[guards: tool call left in content as <tool_call> text\]/);
+      expect(r.all).toMatch(/gate: ok   \/v1\/messages\/count_tokens \[guards: \/v1\/messages\/count_tokens missing\]/);
+      expect(r.all).toMatch(/gate: passed 8 checks in \d+ s/);
       const app = appNamed(await stack.modalState(), "qcm-coder")!;
       expect(app.versions!.map((v) => v.tag)).toEqual([expect.stringMatching(/^qcm-[0-9a-f]{12}$/)]);
       expect(JSON.parse(await readFile(stack.endpointConfigPath, "utf8")).endpoints.coder.url).toBe(vllm.url);
       for (const call of (await stack.modalState()).calls) expect(call.envNames).not.toContain("MODAL_PROXY_TOKEN_ID");
     });
 
-    it("an update whose model never answers: rollback to v1, up fails with the reason, state and endpoint config keep the previous version", async () => {
+    it("an update whose coder leaks tool calls into content: up fails naming the check and what came back, rolls back to v1, state and endpoint config keep the previous version", async () => {
       const before = await shimOf();
-      await stack.configSet("deployments", JSON.stringify({ coder: { verifyDeploy: 6, servedModelName: "qwen3-coder-next-v2" } }));
+      misbehave = "call-in-content";
+      // The older per-deployment key still sets the gate's bound.
+      await stack.configSet("deployments", JSON.stringify({ coder: { maxInputs: 64, verifyDeploy: 60 } }));
       const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
       expect(r.exitCode).not.toBe(0);
-      expect(r.all).toMatch(/verifyDeploy of qcm-coder failed: not serving "qwen3-coder-next-v2" at http:\/\/127\.0\.0\.1:\d+ after \d+ s \(bound 6 s, \d+ attempts; last: \/v1\/models lists \["qwen3-coder-next"\], not "qwen3-coder-next-v2"\)\. Rolled back to the previous version \(modal app rollback\); the stack keeps the previous inputs\./);
-      expect(r.all).toMatch(/verifying: \d+ s of 6 s/);
+      expect(r.all).toMatch(/gate: up to 60 s for /);
+      expect(r.all).toMatch(/deploy gate of qcm-coder failed: check "streamed tool call" failed \(guards: tool call left in content as <tool_call> text; vllm-project\/vllm#22975, [^)]*\): no get_weather entry in tool_calls \(finish_reason stop, content "<tool_call>\\n<function=get_weather>/);
+      expect(r.all).toContain("Rolled back to the previous version (modal app rollback); the stack keeps the previous inputs.");
+      expect(r.all).toContain("last lines of `modal app logs qcm-coder`:");
       expect(r.all).not.toMatch(/Unknown Error|\[object Object\]/);
       const state = await stack.modalState();
-      expect(state.calls.at(-1)!.argv).toEqual(["app", "rollback", "qcm-coder", "--strategy", "recreate"]);
+      expect(state.calls.slice(-2).map((c) => c.argv.join(" "))).toEqual(["app logs qcm-coder --tail 30", "app rollback qcm-coder --strategy recreate"]);
       const app = appNamed(state, "qcm-coder")!;
       expect(app.versions!.map((v) => [v.version, v.rollbackOf ?? null])).toEqual([[1, null], [2, null], [3, 1]]);
       expect(app.hash).toBe(app.versions![0].hash);
       expect(await shimOf()).toBe(before);
-      expect(before).toContain('SERVED_MODEL_NAME = "qwen3-coder-next"');
-      expect(JSON.parse(await readFile(stack.endpointConfigPath, "utf8")).endpoints.coder.model).toBe("qwen3-coder-next");
+      expect(before).toContain("max_inputs=128");
+      expect(JSON.parse(await readFile(stack.endpointConfigPath, "utf8")).endpoints.coder.url).toBe(vllm.url);
       const preview = await stack.pulumi(["preview", "--json"]);
       expect(previewSteps(preview.stdout).coder).toEqual(["update"]);
       await expectNoSecretsIn(stack);
+    });
+
+    it("the same update with the coder fixed: up passes the gate and deploys v4", async () => {
+      misbehave = undefined;
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(r.exitCode, r.all).toBe(0);
+      expect(r.all).toMatch(/gate: passed 8 checks/);
+      expect(await shimOf()).toContain("max_inputs=64");
+      expect(appNamed(await stack.modalState(), "qcm-coder")!.versions!.length).toBe(4);
     });
   });
 

@@ -8,6 +8,7 @@ import type { BenchResult } from "../../infra/bench/results";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { writeModalCliStandIn, type ModalCliStandIn } from "../stand-ins/modal-cli";
 import { startModalGateway, type ModalGatewayStandIn } from "../stand-ins/modal-gateway";
+import { conformingCoderOptions, type CoderMisbehaviour } from "../stand-ins/coder-routes";
 import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
 import { vllmEngine, type VllmEngine } from "../stand-ins/vllm-engine";
 
@@ -128,6 +129,32 @@ describe("bench against the vLLM stand-in with engine emulation (prefix cache, T
       expect(plain.requests.filter((q) => q.path === "/v1/chat/completions").every((q) => q.headers["modal-key"] === AUTH.tokenId)).toBe(true);
     } finally {
       await plain.close();
+    }
+  });
+
+  it("--check runs the conformance suite first: a coder leaking tool calls into content is not benchmarked; a conforming one is", async () => {
+    let mode: CoderMisbehaviour | undefined = "call-in-content";
+    const coder = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, ...conformingCoderOptions(() => mode) });
+    try {
+      const checkedConfig = join(dir, "endpoints-check.json");
+      await writeStandInEndpointConfig(checkedConfig, { coder });
+      const small = ["--sessions", "1", "--turns", "2", "--context-tokens", "2000", "--turn-tokens", "100", "--max-tokens", "16", "--bench-dir", join(dir, "bench-check")];
+      const runChecked = () =>
+        execa(process.execPath, [CLI, "bench", "--check", ...small, "--config", checkedConfig, "--env-file", envFile], { env: { PATH: process.env.PATH, HOME: dir, QCM_MODAL_CLI: modal.path }, extendEnv: false, reject: false });
+      const refused = await runChecked();
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toMatch(/^FAIL coder streamed tool call \[guards: tool call left in content as <tool_call> text \(vllm-project\/vllm#22975, /m);
+      expect(refused.stderr).toMatch(/error: bench --check: streamed tool call \(guards: tool call left in content as <tool_call> text\); parallel tool calls \(nested JSON, unicode, long string\) \(guards: [^)]*\) failed on coder; not benchmarking/);
+      const checks = coder.requests.length;
+      expect(refused.stdout).toBe("");
+      mode = undefined;
+      const passed = await runChecked();
+      expect(passed.exitCode, passed.stderr).toBe(0);
+      expect(passed.stderr.match(/^ok   coder /gm)).toHaveLength(8);
+      expect(passed.stdout).toMatch(/^bench: coder \(qwen3-coder-next\)/);
+      expect(coder.requests.length).toBeGreaterThan(2 * checks);
+    } finally {
+      await coder.close();
     }
   });
 });

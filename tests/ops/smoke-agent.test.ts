@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadClientContext } from "../../infra/endpoints/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../infra/ops/smoke";
 import { anthropicCountTokensRoute, anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
+import { conformingCoderOptions } from "../stand-ins/coder-routes";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import type { StandInOptions } from "../stand-ins/vllm-endpoint";
 import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
@@ -43,8 +44,10 @@ describe("smoke checks agent behaviour against vLLM stand-ins behind Modal gatew
       respond: () => ({ content: "<tool_call>\n<function=get_weather>", toolCalls: [PARIS] }),
       routes: messagesRoutes,
     });
-    expect(checks.at(-1)).toMatchObject({ name: "streamed tool call", ok: false });
-    expect(checks.at(-1)!.detail).toMatch(/^tool-call markup leaked into content next to the structured call/);
+    const leak = checks.find((c) => c.name === "streamed tool call")!;
+    expect(leak.ok).toBe(false);
+    expect(leak.detail).toMatch(/^tool-call markup leaked into content next to the structured call/);
+    expect(leak.guards!.failure).toBe("tool call left in content as <tool_call> text");
   });
 
   it("fails when /v1/messages answers text where Claude Code expects a tool_use block", async () => {
@@ -53,16 +56,21 @@ describe("smoke checks agent behaviour against vLLM stand-ins behind Modal gatew
       respond: () => ({ content: "", toolCalls: [PARIS] }),
       routes: [anthropicMessagesRoute("It is sunny."), anthropicCountTokensRoute()],
     });
-    expect(checks.map((c) => c.ok)).toEqual([true, true, true, false]);
-    expect(checks[3].detail).toMatch(/^no tool_use block \(text "It is sunny\."\): is vLLM started with --enable-auto-tool-choice/);
+    const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
+    expect([byName["/health"].ok, byName["/v1/models"].ok, byName["streamed tool call"].ok, byName["/v1/messages/count_tokens"].ok]).toEqual([true, true, true, true]);
+    expect(byName["/v1/messages tool_use (Claude Code)"].ok).toBe(false);
+    expect(byName["/v1/messages tool_use (Claude Code)"].detail).toMatch(/^no tool_use block \(text "It is sunny\."\): is vLLM started with --enable-auto-tool-choice/);
   });
 
-  it("fails when count_tokens is not served, and passes all five coder checks when it is", async () => {
-    const missing = await smoke("coder", { model: "qwen3-coder-next", respond: () => ({ content: "", toolCalls: [PARIS] }), routes: [messagesRoutes[0]] });
+  it("fails when count_tokens is not served, and passes every coder check when it is", async () => {
+    let missingRoute = true;
+    const missing = await smoke("coder", { model: "qwen3-coder-next", ...conformingCoderOptions(() => (missingRoute ? "no-count-tokens" : undefined)) });
     expect(missing.at(-1)).toMatchObject({ name: "/v1/messages/count_tokens", ok: false, detail: 'HTTP 404: {"detail":"Not Found"}' });
     await standIn!.close();
-    const checks = await smoke("coder", { model: "qwen3-coder-next", respond: () => ({ content: "", toolCalls: [PARIS] }), routes: messagesRoutes });
-    expect(checks.every((c) => c.ok)).toBe(true);
+    missingRoute = false;
+    const checks = await smoke("coder", { model: "qwen3-coder-next", ...conformingCoderOptions(() => (missingRoute ? "no-count-tokens" : undefined)) });
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(checks).toHaveLength(9);
     const sent = standIn!.requests.find((r) => r.path === "/v1/messages")!;
     expect(sent.headers["anthropic-version"]).toBe("2023-06-01");
     expect(sent.body).toMatchObject({ stream: true, tools: [{ name: "get_weather", input_schema: { type: "object" } }] });
@@ -74,7 +82,8 @@ describe("smoke checks agent behaviour against vLLM stand-ins behind Modal gatew
       reasoningStyle: "think-tags",
       respond: () => ({ reasoning: "I see a triangle.", content: "Triangle, red." }),
     });
-    expect(checks.at(-1)).toMatchObject({ ok: false });
-    expect(checks.at(-1)!.detail).toMatch(/^reasoning not split from the answer \(reasoning empty, content "<think>.*is vLLM started with --reasoning-parser qwen3\?$/);
+    const images = checks.find((c) => c.name === "images (triangle, colour block)")!;
+    expect(images).toMatchObject({ ok: false });
+    expect(images.detail).toMatch(/^reasoning not split from the answer \(reasoning empty, content "<think>.*is vLLM started with --reasoning-parser qwen3\?$/);
   });
 });

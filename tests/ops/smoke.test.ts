@@ -6,8 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadClientContext } from "../../infra/endpoints/context";
 import { runSmoke, smokePassed, type SmokeReporter } from "../../infra/ops/smoke";
 import { projectRoot } from "../../infra/core/paths";
-import { callFirstTool } from "../stand-ins/coder-routes";
-import { anthropicCountTokensRoute, anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
+import { callFirstTool, conformingCoderOptions } from "../stand-ins/coder-routes";
+import { conformingVlm } from "../stand-ins/vllm-endpoint";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
 import { waitUntilHealthy } from "../../infra/endpoints/wait-ready";
@@ -28,13 +28,8 @@ describe("smoke against vLLM stand-ins (coder and VLM) behind Modal gateway stan
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "qcm-smoke-"));
-    coder = await startModalEndpointStandIn({
-      model: "qwen3-coder-next",
-      proxyAuth: AUTH,
-      respond: callFirstTool({ city: "Paris" }),
-      routes: [anthropicMessagesRoute("unused", { toolInput: { city: "Paris" } }), anthropicCountTokensRoute()],
-    });
-    vlm = await startModalEndpointStandIn({ model: "qwen3-vl", proxyAuth: AUTH, respond: () => ({ reasoning: "A shape and a colour.", content: "Triangle, red." }) });
+    coder = await startModalEndpointStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, ...conformingCoderOptions() });
+    vlm = await startModalEndpointStandIn({ model: "qwen3-vl", proxyAuth: AUTH, respond: conformingVlm(() => ({ reasoning: "A shape and a colour.", content: "Triangle, red." })) });
     configPath = join(dir, "endpoints.json");
     await writeStandInEndpointConfig(configPath, { coder, vlm });
     envFile = join(dir, ".env");
@@ -56,15 +51,26 @@ describe("smoke against vLLM stand-ins (coder and VLM) behind Modal gateway stan
     expect(smokePassed(results)).toBe(true);
     expect(waits).toEqual(["coder: HTTP 503", "coder: HTTP 503", "coder: HTTP 503"]);
     const coderChecks = results.find((r) => r.deployment === "coder")!.checks;
-    expect(coderChecks.map((c) => c.name)).toEqual(["/health", "/v1/models", "streamed tool call", "/v1/messages tool_use (Claude Code)", "/v1/messages/count_tokens"]);
+    expect(coderChecks.map((c) => c.name)).toEqual([
+      "/health",
+      "/v1/models",
+      "streamed tool call",
+      "parallel tool calls (nested JSON, unicode, long string)",
+      "literal <tool_call> in prose stays text",
+      "tool result fed back and answered",
+      "prompt near maxModelLen (131072 tokens)",
+      "/v1/messages tool_use (Claude Code)",
+      "/v1/messages/count_tokens",
+    ]);
+    const detail = (id: string) => coderChecks.find((c) => c.guards && (c as { id?: string }).id === id)!.detail;
     expect(coderChecks[0].detail).toMatch(/cold start/);
-    expect(coderChecks[2].detail).toBe('get_weather({"city":"Paris"})');
-    expect(coderChecks[3].detail).toMatch(/^tool_use get_weather\(\{"city":"Paris"\}\) in 2 input_json_delta\(s\)$/);
-    expect(coderChecks[4].detail).toMatch(/^\d+ input tokens$/);
+    expect(detail("coder.streamed-tool-call")).toBe('get_weather({"city":"Paris"})');
+    expect(detail("coder.anthropic-tool-use")).toMatch(/^tool_use get_weather\(\{"city":"Paris"\}\) in 2 input_json_delta\(s\)$/);
+    expect(detail("coder.count-tokens")).toMatch(/^\d+ input tokens$/);
     expect(results.find((r) => r.deployment === "vlm")!.checks[2].detail).toBe('"Triangle, red.", reasoning split (21 chars)');
-    const sent = coder.completions().at(-1)!;
+    const sent = coder.completions().find((r) => JSON.stringify(r.body).includes("get_weather tool"))!;
     expect(sent.body).toMatchObject({ model: "qwen3-coder-next", stream: true, tools: [{ function: { name: "get_weather" } }] });
-    const vlmSent = vlm.completions().at(-1)!;
+    const vlmSent = vlm.completions()[0];
     expect(vlmSent.images.map((i) => `${i.format} ${i.width}x${i.height}`)).toEqual(["png 256x256", "png 256x256"]);
   });
 
@@ -127,6 +133,9 @@ describe("smoke against vLLM stand-ins (coder and VLM) behind Modal gateway stan
     expect(pass.exitCode, pass.stderr).toBe(0);
     expect(pass.stdout).toBe("smoke: PASS (coder, vlm)");
     expect(pass.stderr).toContain("ok   vlm images (triangle, colour block)");
+    // One line per check, each naming the upstream failure it guards.
+    expect(pass.stderr).toMatch(/^ok   coder streamed tool call \[guards: tool call left in content as <tool_call> text \(vllm-project\/vllm#22975, /m);
+    expect(pass.stderr.match(/^ok   coder .*\[guards: /gm)).toHaveLength(8);
     vlm.setFault({ status: 503, requests: 100 });
     const failing = await execa(process.execPath, [cli, ...args, "--cold-start-timeout", "1"], { reject: false });
     expect(failing.exitCode).toBe(1);
@@ -162,7 +171,7 @@ describe("smoke against vLLM stand-ins (coder and VLM) behind Modal gateway stan
 
   it("passes through a cold start longer than Modal's request limit: /health and the checks follow the 303s", async () => {
     const slow = await startModalEndpointStandIn(
-      { model: "qwen3-vl", proxyAuth: AUTH, respond: () => ({ reasoning: "A shape and a colour.", content: "Triangle, red.", pieceDelayMs: 150 }) },
+      { model: "qwen3-vl", proxyAuth: AUTH, respond: conformingVlm(() => ({ reasoning: "A shape and a colour.", content: "Triangle, red.", pieceDelayMs: 150 })) },
       { coldStartMs: 1_500, requestLimitMs: 400 },
     );
     try {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -70,5 +70,38 @@ describe("status shows agent figures from vLLM's counters and histograms (vLLM s
     const lines = result.stdout.split("\n");
     expect(lines[3]).toMatch(/^deployment\s+prefix-cache hits\s+TTFT p50 \/ p90\s+ITL p50 \/ p90\s+spec-decode acceptance$/);
     expect(lines[4]).toMatch(/^coder\s+\d+\.\d%\s+\d+\.\d\d \/ \d+\.\d\d s\s+\d+\.\d \/ \d+\.\d ms\s+\d+\.\d%$/);
+  });
+
+  it("warns when a running coder's prefix-cache hit rate stays 0 over many queries (the MTP + prefix-caching failure)", async () => {
+    const broken = vllmEngine("qwen3-coder-next", { blockTokens: 16, prefixCacheNeverHits: true, prefillMsPerToken: 0 });
+    const stuck = await startModalEndpointStandIn({ model: "qwen3-coder-next", proxyAuth: AUTH, respond: broken.respond, routes: [broken.metricsRoute] });
+    try {
+      const headers = { "Modal-Key": AUTH.tokenId, "Modal-Secret": AUTH.tokenSecret, "content-type": "application/json" };
+      const context = "export const x = 1;\n".repeat(4_000);
+      const status = async () => {
+        const configPath = join(dir, "endpoints-stuck.json");
+        await writeStandInEndpointConfig(configPath, { coder: stuck });
+        const envFile = join(dir, ".env");
+        await mkdir(join(dir, "stuck"), { recursive: true });
+        const modal = await writeModalCliStandIn(join(dir, "stuck"), [{ name: "qcm-coder", tasks: 1 }]);
+        return execa(process.execPath, [CLI, "status", "--config", configPath, "--env-file", envFile], { env: { PATH: process.env.PATH, HOME: dir, QCM_MODAL_CLI: modal.path }, extendEnv: false, reject: false });
+      };
+      const ask = async (turns: number) => {
+        for (let i = 0; i < turns; i++) {
+          const res = await fetch(`${stuck.baseUrl}/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "qwen3-coder-next", messages: [{ role: "user", content: context }, { role: "user", content: `turn ${i}?` }], max_tokens: 4 }) });
+          expect(res.status).toBe(200);
+        }
+      };
+      await ask(1);
+      // One turn (~20K tokens) is too few to call 0 a failure.
+      expect((await status()).stdout).not.toContain("prefix-cache hit rate 0");
+      await ask(5);
+      expect(broken.counters.prefixCacheQueries).toBeGreaterThanOrEqual(100_000);
+      const r = await status();
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^warning: coder: prefix-cache hit rate 0 over \d+ queried prompt tokens: agent turns share their prefix, so caching is not working\. With MTP on this hybrid model see the engine safety matrix in `plan` \(vLLM #47194, #54360\)/m);
+    } finally {
+      await stuck.close();
+    }
   });
 });

@@ -53,6 +53,37 @@ describe("plan (embedded default, no credentials, no network)", () => {
     expect(plan.deployments[0].cost.startupSeconds).toBeLessThan(plan.deployments[1].cost.startupSeconds);
   });
 
+  it("shows the deploy gate (on by default): its bound from the cold-start estimate + 300 s and its GPU cost; off with gate false; a deployment's verifyDeploy overrides", async () => {
+    const result = await runCli(["plan"]);
+    expect(result.stdout).toMatch(/^  deploy gate  conformance suite after each deploy, bound \d+ s \(cold-start estimate \+ margin\), ~\$\d+\.\d+ GPU per deploy \(a cold start, the checks, the idle tail\)$/m);
+    const [coder, vlm] = JSON.parse((await runCli(["plan", "--json"])).stdout).deployments;
+    expect(coder.gate.boundSeconds).toBe(Math.ceil(coder.cost.startupSeconds + 300));
+    // A cold start, 90 s of checks and the 300 s idle tail of warm GPU.
+    expect(coder.gate.usdPerRun).toBeCloseTo(coder.cost.usdPerColdStart + (coder.cost.usdPerWarmHour * 390) / 3600, 9);
+    expect(vlm.gate.boundSeconds).toBe(Math.ceil(vlm.cost.startupSeconds + 300));
+    const off = await configFile({ settings: { gate: false }, deployments: { vlm: { verifyDeploy: 900 } } });
+    const [coderOff, vlmOwn] = JSON.parse((await runCli(["plan", "--json", "--stack-config", off])).stdout).deployments;
+    expect(coderOff.gate).toEqual({ boundSeconds: null, usdPerRun: 0 });
+    expect(vlmOwn.gate.boundSeconds).toBe(900);
+    expect((await runCli(["plan", "--stack-config", off])).stdout).toContain("  deploy gate  off (qwen-code-modal:gate false)");
+    const bad = await runCli(["plan", "--stack-config", await configFile({ settings: { gate: 2 } })]);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/qwen-code-modal:gate: got 2; must be true, false, or a bound in seconds \(5-7200\)/);
+  });
+
+  it("the engine safety matrix: MTP with prefix caching and with tool parsing warn, citing vLLM 0.33.0's source lines and the reports; the defaults do not", async () => {
+    const mtp = JSON.parse((await runCli(["plan", "--json", "--stack-config", await configFile({ deployments: { coder: { speculativeDecoding: { method: "mtp", tokens: 2 } } } })])).stdout);
+    const warnings = mtp.deployments[0].warnings.join("\n");
+    expect(warnings).toContain("engine safety: MTP + prefix caching: MTP with prefix caching on this hybrid model: vLLM 0.33.0 caches Mamba state in align mode");
+    expect(warnings).toContain("v1/core/single_type_kv_cache_manager.py:1433-1445, 1687, 1714-1715");
+    expect(warnings).toMatch(/vLLM #47194, #54360\).*fixes open \(#50172, #54637, #56466\)/);
+    expect(warnings).toContain("engine safety: MTP + tool parsing: MTP with the qwen3_coder tool parser");
+    const off = JSON.parse((await runCli(["plan", "--json", "--stack-config", await configFile({ deployments: { coder: { speculativeDecoding: { method: "mtp", tokens: 2 }, prefixCaching: { enabled: false } } } })])).stdout);
+    expect(off.deployments[0].warnings.join("\n")).not.toContain("MTP + prefix caching");
+    const plain = JSON.parse((await runCli(["plan", "--json"])).stdout);
+    expect(plain.deployments.flatMap((d: { warnings: string[] }) => d.warnings).join("\n")).not.toContain("engine safety");
+  });
+
   it("warns that FP8 KV on an A100 (sm80) runs only on FlashInfer; the default (auto) does not warn", async () => {
     const fp8 = JSON.parse((await runCli(["plan", "--json", "--stack-config", await configFile({ deployments: { vlm: { kvCacheDtype: "fp8" } } })])).stdout);
     expect(fp8.deployments[1].warnings.join("\n")).toContain("kv cache: fp8 on A100-80GB (sm80) runs only on FlashInfer's kernels in vLLM 0.33.0");

@@ -9,6 +9,7 @@ import { renderShim } from "../../infra/render/shim";
 import { DEFAULT_DEPLOYMENTS } from "../../infra/config/defaults";
 import { appNamed, FAKE_CREDENTIALS, MODAL_STAND_IN, standInWorld } from "../support/modal-stand-in";
 import { startVllmStandIn, type VllmStandIn } from "../stand-ins/vllm-endpoint";
+import { conformingCoderOptions, type CoderMisbehaviour } from "../stand-ins/coder-routes";
 
 const coder = renderShim("coder", DEFAULT_DEPLOYMENTS.coder);
 
@@ -290,55 +291,71 @@ describe("ModalApp provider against the modal CLI stand-in", () => {
   });
 });
 
-describe("ModalApp verifyDeploy (modal CLI stand-in printing a local vLLM stand-in's URL)", () => {
+describe("ModalApp deploy gate (modal CLI stand-in printing a local vLLM stand-in's URL; the compiled suite from dist/)", () => {
   const PROXY = { id: "wk-verify2", secret: "ws-verify2" };
   let vllm: VllmStandIn;
+  let misbehave: CoderMisbehaviour | undefined;
+  const ENDPOINT = { role: "coder", app: "qcm-coder", model: "qwen3-coder-next", modelId: "unsloth/Qwen3-Coder-Next-FP8-Dynamic", maxModelLen: 4096, maxImagesPerPrompt: 0, toolCalling: true, reasoning: false } as const;
   const verified = (over: Partial<ModalAppInputs> = {}, model = "qwen3-coder-next") =>
-    inputs({ verify: { model, timeoutSeconds: 3, proxyTokenIdEnv: "QCM_TEST_PROXY_ID", proxyTokenSecretEnv: "QCM_TEST_PROXY_SECRET" }, ...over });
+    inputs({ verify: { model, timeoutSeconds: 3, endpoint: { ...ENDPOINT, model }, proxyTokenIdEnv: "QCM_TEST_PROXY_ID", proxyTokenSecretEnv: "QCM_TEST_PROXY_SECRET" }, ...over });
 
   beforeEach(async () => {
-    vllm = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: { tokenId: PROXY.id, tokenSecret: PROXY.secret } });
+    misbehave = undefined;
+    vllm = await startVllmStandIn({ model: "qwen3-coder-next", proxyAuth: { tokenId: PROXY.id, tokenSecret: PROXY.secret }, ...conformingCoderOptions(() => misbehave) });
     vi.stubEnv("MODAL_STAND_IN_URL", vllm.url);
     vi.stubEnv("QCM_TEST_PROXY_ID", PROXY.id);
     vi.stubEnv("QCM_TEST_PROXY_SECRET", PROXY.secret);
   });
   afterEach(() => vllm.close());
 
-  it("a deploy that serves the model passes, with progress in the Pulumi log", async () => {
+  it("a deploy that serves the model and passes the suite passes, with progress in the Pulumi log", async () => {
     vllm.setFault({ status: 503, requests: 1 });
     const outs = await create(verified());
     expect(outs.verify).toMatchObject({ model: "qwen3-coder-next", timeoutSeconds: 3 });
-    expect(logged.some((l) => /verifyDeploy: waiting up to 3 s for http:\/\/127\.0\.0\.1:\d+\/health/.test(l))).toBe(true);
-    expect(logged.some((l) => l.includes("verifying: ") && l.includes("/health: HTTP 503"))).toBe(true);
-    expect(logged.some((l) => l.includes('verifyDeploy: serving "qwen3-coder-next"'))).toBe(true);
-    expect(vllm.requests.some((r) => r.path === "/v1/models" && r.status === 200)).toBe(true);
+    expect(logged.some((l) => /gate: up to 3 s for http:\/\/127\.0\.0\.1:\d+ to serve "qwen3-coder-next" and pass the conformance suite/.test(l))).toBe(true);
+    expect(logged.some((l) => l.includes("gate: waiting for ") && l.includes("HTTP 503"))).toBe(true);
+    expect(logged.some((l) => l.startsWith("[modal qcm-coder] gate: ok   streamed tool call [guards: tool call left in content as <tool_call> text]"))).toBe(true);
+    expect(logged.some((l) => /gate: passed 8 checks in \d+ s/.test(l))).toBe(true);
+    expect(vllm.requests.some((r) => r.path === "/v1/messages/count_tokens" && r.status === 200)).toBe(true);
   });
 
-  it("an update that never serves the new model is rolled back and fails; the old version serves again", async () => {
+  it("an update whose coder leaks tool calls into content is rolled back and fails, naming the check, what came back and the logs", async () => {
     const first = await create(verified());
-    const next = verified({ shimSource: coder.source.replace('SERVED_MODEL_NAME = "qwen3-coder-next"', 'SERVED_MODEL_NAME = "qwen3-coder-next-v2"') }, "qwen3-coder-next-v2");
+    misbehave = "call-in-content";
+    const next = verified({ shimSource: coder.source.replace("max_inputs=128", "max_inputs=64") });
     const err = await modalAppProvider.update!("qcm-coder", first, next).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/^verifyDeploy of qcm-coder failed: not serving "qwen3-coder-next-v2" at http:\/\/127\.0\.0\.1:\d+ after \d+ s \(bound 3 s, .*\/v1\/models lists \["qwen3-coder-next"\].*\)\. Rolled back to the previous version \(modal app rollback\); the stack keeps the previous inputs\.$/);
+    expect((err as Error).message).toMatch(
+      /^deploy gate of qcm-coder failed: check "streamed tool call" failed \(guards: tool call left in content as <tool_call> text; vllm-project\/vllm#22975, .*\): no get_weather entry in tool_calls .*content "<tool_call>\\n<function=get_weather>.*\. Rolled back to the previous version \(modal app rollback\); the stack keeps the previous inputs\.\nlast lines of `modal app logs qcm-coder`:\nstand-in log: qcm-coder INFO: Started server process/s,
+    );
     const state = await world.state();
     expect(state.calls.map((c) => c.argv.slice(0, 3).join(" "))).toEqual([
       "deploy " + state.calls[0].argv[1] + " --name", "function info qcm-coder/serve",
-      "deploy " + state.calls[2].argv[1] + " --name", "function info qcm-coder/serve", "app rollback qcm-coder",
+      "deploy " + state.calls[2].argv[1] + " --name", "function info qcm-coder/serve", "app logs qcm-coder", "app rollback qcm-coder",
     ]);
-    expect(state.calls.at(-1)!.argv).toEqual(["app", "rollback", "qcm-coder", "--strategy", "recreate"]);
+    expect(state.calls.slice(-2).map((c) => c.argv.join(" "))).toEqual(["app logs qcm-coder --tail 30", "app rollback qcm-coder --strategy recreate"]);
     const app = appNamed(state, "qcm-coder")!;
     expect(app.versions!.map((v) => [v.version, v.rollbackOf ?? null])).toEqual([[1, null], [2, null], [3, 1]]);
     expect(app.hash).toBe(app.versions![0].hash);
   });
 
-  it("a create that never serves is stopped and fails; no proxy token: nothing is deployed", async () => {
-    const err = await modalAppProvider.create!(verified({}, "some-other-model")).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/^verifyDeploy of qcm-coder failed: .*The new app was stopped \(there was no previous version to roll back to\)\.$/);
+  it("an update that never serves the new model name is rolled back within the bound", async () => {
+    const first = await create(verified());
+    const next = verified({ shimSource: coder.source.replace('SERVED_MODEL_NAME = "qwen3-coder-next"', 'SERVED_MODEL_NAME = "qwen3-coder-next-v2"') }, "qwen3-coder-next-v2");
+    const err = await modalAppProvider.update!("qcm-coder", first, next).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^deploy gate of qcm-coder failed: check "\/v1\/models" failed \(guards: served model name missing.*\): lists qwen3-coder-next, not qwen3-coder-next-v2\. Rolled back/);
+    expect((await world.state()).calls.at(-1)!.argv).toEqual(["app", "rollback", "qcm-coder", "--strategy", "recreate"]);
+  });
+
+  it("a create that fails the gate is stopped and fails; no proxy token: nothing is deployed", async () => {
+    misbehave = "no-count-tokens";
+    const err = await modalAppProvider.create!(verified()).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^deploy gate of qcm-coder failed: check "\/v1\/messages\/count_tokens" failed \(guards: \/v1\/messages\/count_tokens missing; BerriAI\/litellm#13252\): HTTP 404.*The new app was stopped \(there was no previous version to roll back to\)\./s);
     expect(appNamed(await world.state(), "qcm-coder")!.state).toBe("stopped");
     vi.stubEnv("QCM_TEST_PROXY_SECRET", "");
     const before = (await world.state()).calls.length;
     const missing = await modalAppProvider.create!(verified()).catch((e: unknown) => e);
-    expect((missing as Error).message).toBe("verifyDeploy needs the proxy token to call the endpoint: set QCM_TEST_PROXY_ID and QCM_TEST_PROXY_SECRET (environment or .env); nothing was deployed");
+    expect((missing as Error).message).toBe("the deploy gate needs the proxy token to call the endpoint: set QCM_TEST_PROXY_ID and QCM_TEST_PROXY_SECRET (environment or .env), or turn the gate off (qwen-code-modal:gate false); nothing was deployed");
     expect((await world.state()).calls.length).toBe(before);
   });
 

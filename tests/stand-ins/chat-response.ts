@@ -38,6 +38,16 @@ export interface ChatReply {
   pieceDelayMs?: number;
   /** Time before the first token of a streamed answer (prefill), milliseconds; default 0. */
   firstTokenDelayMs?: number;
+  /**
+   * A streamed answer that breaks after `afterChunks` chunks: `error` sends what vLLM 0.33.0 sends
+   * when the stream generator raises (an IndexError in a tool parser, vLLM #34322): one
+   * `data: {"error": {message, type, param, code}}` event, then `data: [DONE]`
+   * (entrypoints/openai/chat_completion/serving.py:503-507; ErrorResponse/ErrorInfo in
+   * entrypoints/serve/engine/protocol.py:79-87; type and code of an unclassified exception from
+   * entrypoints/serve/exception_handling/error_response.py); `silent` stops sending and keeps the
+   * connection open (noonghunna/club-3090#72).
+   */
+  streamFault?: { afterChunks: number; kind: "error" | "silent"; message?: string };
 }
 
 interface Placed {
@@ -127,7 +137,17 @@ export async function streamCompletion(
 ): Promise<void> {
   const delay = reply.pieceDelayMs ?? 0;
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-  const chunk = (delta: object, finish: string | null = null) =>
+  let sent = 0;
+  const fault = reply.streamFault;
+  const chunk = (delta: object, finish: string | null = null) => {
+    if (fault && sent >= fault.afterChunks) {
+      if (sent++ === fault.afterChunks && fault.kind === "error") {
+        const error = { error: { message: fault.message ?? "list index out of range", type: "InternalServerError", param: null, code: 500 } };
+        res.end(`data: ${JSON.stringify(error)}\n\ndata: [DONE]\n\n`);
+      }
+      return;
+    }
+    sent += 1;
     res.write(
       `data: ${JSON.stringify({
         id: meta.id,
@@ -137,6 +157,7 @@ export async function streamCompletion(
         choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
       })}\n\n`,
     );
+  };
   await pause(reply.firstTokenDelayMs ?? 0);
   chunk({ role: "assistant", content: "" });
   const { content, extra } = place(reply, style);
@@ -158,6 +179,8 @@ export async function streamCompletion(
     }
   }
   chunk({}, reply.finishReason ?? (reply.toolCalls?.length ? "tool_calls" : "stop"));
+  // A fault fired: the error event ended the stream, or it stays silent until the client gives up.
+  if (fault && sent > fault.afterChunks) return;
   if (includeUsage) {
     res.write(
       `data: ${JSON.stringify({ id: meta.id, object: "chat.completion.chunk", created: meta.created, model: meta.model, choices: [], usage: usageOf(reply, meta.promptChars) })}\n\n`,

@@ -4,8 +4,9 @@
  * `/metrics` page shaped like vLLM's Prometheus exposition.
  * @module
  */
-import type { ChatContext, StandInRoute } from "./vllm-endpoint.js";
+import type { ChatContext, StandInOptions, StandInRoute } from "./vllm-endpoint.js";
 import type { ChatReply } from "./chat-response.js";
+import { anthropicCountTokensRoute, anthropicMessagesRoute } from "./anthropic-messages.js";
 
 /**
  * A `respond` that calls the first offered tool with `args` (and answers `text` when no tool is
@@ -70,4 +71,70 @@ export function vllmMetricsRoute(model: string, values: VllmMetricsValues, legac
     path: "/metrics",
     handle: ({ res }) => void res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(page),
   };
+}
+
+/**
+ * Ways a coder endpoint misbehaves, each reproducing a reported upstream failure:
+ * - `call-in-content`: the tool call comes back as Qwen3-Coder markup in `content`, no
+ *   `tool_calls` (vLLM #22975; the markup is the qwen3_coder format vLLM's parser reads,
+ *   `tool_parsers/qwen3coder_tool_parser.py`);
+ * - `error-mid-stream`: a streamed tool call breaks with vLLM's error event (vLLM #34322);
+ * - `silent-stream`: a stream whose prose holds a literal `<tool_call>` stops sending and stays
+ *   open (noonghunna/club-3090#72);
+ * - `no-messages`, `no-count-tokens`: the Anthropic routes are missing (404, as a gateway or an
+ *   older server without them answers: vLLM #44576, BerriAI/litellm #13252).
+ */
+export type CoderMisbehaviour = "call-in-content" | "error-mid-stream" | "silent-stream" | "no-messages" | "no-count-tokens";
+
+/** Qwen3-Coder's tool-call markup for a call, as the model writes it before vLLM's parser reads it. */
+export function qwen3CoderMarkup(name: string, args: Record<string, unknown>): string {
+  const params = Object.entries(args).map(([k, v]) => `<parameter=${k}>\n${typeof v === "string" ? v : JSON.stringify(v)}\n</parameter>\n`).join("");
+  return `<tool_call>\n<function=${name}>\n${params}</function>\n</tool_call>`;
+}
+
+/** The argument objects a prompt lists one per line as JSON (the parallel-call check's prompt). */
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * A coder that follows the conformance suite's prompts as a capable model would: calls the tools it
+ * is asked to call with the arguments given (several in one turn when asked), repeats a sentence
+ * it is asked to repeat, answers a tool result with it, and says "done" otherwise. With
+ * `misbehave` it fails the way that switch names.
+ */
+export function conformingCoder(misbehave?: () => CoderMisbehaviour | undefined): (ctx: ChatContext) => ChatReply {
+  return ({ request }) => {
+    const mode = misbehave?.();
+    const last = request.messages.at(-1)!;
+    if (last.role === "tool") return { content: `The tool says: ${typeof last.content === "string" ? last.content : JSON.stringify(last.content)}` };
+    const prompt = typeof last.content === "string" ? last.content : "";
+    const repeat = /Reply with exactly this sentence and nothing else:\n(.*)$/s.exec(prompt);
+    if (repeat) return { content: repeat[1], ...(mode === "silent-stream" ? { streamFault: { afterChunks: 2, kind: "silent" as const } } : {}) };
+    const tool = request.tools?.[0]?.function.name;
+    let calls: { name: string; args: Record<string, unknown> }[] = [];
+    if (tool && /Call the write_file tool twice/.test(prompt)) calls = jsonLines(prompt).map((args) => ({ name: tool, args }));
+    else if (tool && /call the get_weather tool/i.test(prompt)) calls = [{ name: tool, args: { city: "Paris" } }];
+    if (!calls.length) return { content: "done" };
+    if (mode === "call-in-content") return { content: calls.map((c) => qwen3CoderMarkup(c.name, c.args)).join("\n") };
+    return {
+      content: "",
+      toolCalls: calls.map((c, i) => ({ id: `chatcmpl-tool-standin-${i + 1}`, name: c.name, arguments: JSON.stringify(c.args) })),
+      ...(mode === "error-mid-stream" ? { streamFault: { afterChunks: 3, kind: "error" as const } } : {}),
+    };
+  };
+}
+
+/**
+ * Stand-in options for a coder endpoint that passes the conformance suite (OpenAI and Anthropic
+ * routes), or misbehaves as `misbehave()` says at the time of each request.
+ */
+export function conformingCoderOptions(misbehave: () => CoderMisbehaviour | undefined = () => undefined): Pick<StandInOptions, "respond" | "routes"> {
+  const messages = anthropicMessagesRoute("done", { toolInput: { city: "Paris" } });
+  const count = anthropicCountTokensRoute();
+  const unless = (m: CoderMisbehaviour, route: StandInRoute): StandInRoute => ({
+    ...route,
+    handle: (ctx) => (misbehave() === m ? ctx.json(404, { detail: "Not Found" }) : route.handle(ctx)),
+  });
+  return { respond: conformingCoder(misbehave), routes: [unless("no-messages", messages), unless("no-count-tokens", count)] };
 }

@@ -272,3 +272,18 @@ export async function startVllmStandIn(options: StandInOptions = {}): Promise<Vl
   };
   return standIn;
 }
+
+/**
+ * A VLM `respond` that answers the conformance suite's image questions as a model that sees would:
+ * "how many images" with the count, the 4K screenshot's rectangle (the stand-in reads only image
+ * sizes: a 3840x2160 image is the suite's screenshot, whose rectangle is blue) with "Blue.", and
+ * everything else with `base`.
+ */
+export function conformingVlm(base: (ctx: ChatContext) => ChatReply): (ctx: ChatContext) => ChatReply {
+  return (ctx) => {
+    const reasoning = `I look at ${ctx.images.length} image(s).`;
+    if (/How many images/.test(ctx.prompt)) return { reasoning, content: `${ctx.images.length} images.` };
+    if (/large rectangle/.test(ctx.prompt) && ctx.images.some((i) => i.width === 3840 && i.height === 2160)) return { reasoning, content: "Blue." };
+    return base(ctx);
+  };
+}

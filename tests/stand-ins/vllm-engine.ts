@@ -56,6 +56,11 @@ export interface EngineOptions {
   /** Put Qwen3-Coder tool-call markup into `content` instead of a structured call (a parser leak, vLLM #30439). */
   leakToolMarkup?: boolean;
   /**
+   * The prefix cache never hits (queries counted, hits 0): what MTP with prefix caching on the
+   * hybrid coder was reported to do (vLLM #47194, #54360).
+   */
+  prefixCacheNeverHits?: boolean;
+  /**
    * `--enable-prompt-tokens-details`: usage carries `prompt_tokens_details: { cached_tokens }`, as vLLM
    * 0.33 builds it (`entrypoints/openai/chat_completion/serving.py:95-114`, `_make_prompt_tokens_details`;
    * off by default, `entrypoints/common/cli_args.py:156`). Default false.
@@ -170,7 +175,9 @@ export function vllmEngine(model: string, options: EngineOptions = {}): VllmEngi
 
   async function respond({ request }: ChatContext): Promise<ChatReply> {
     const prompt = renderPrompt(request);
-    const { tokens, cached, hashes } = lookup(prompt);
+    const found = lookup(prompt);
+    const { tokens, hashes } = found;
+    const cached = o.prefixCacheNeverHits ? 0 : found.cached;
     counters.requests += 1;
     counters.prefixCacheQueries += tokens;
     counters.prefixCacheHits += cached;

@@ -19,12 +19,15 @@ import { estimateCost } from "../../cost";
 import { gpuOptions } from "../../modal/gpus";
 import { runBench, type BenchTarget } from "../../bench/run";
 import { formatAffinityComparison, formatBenchResult } from "../../bench/report";
+import { runConformance } from "../../conformance/suite";
+import { checkLine } from "../../ops/smoke";
+import type { Endpoint } from "@qwen-code-modal/contract";
 import { benchResultPath, defaultBenchDir, saveBenchResult } from "../../bench/results";
 
 const USAGE =
   "[--config FILE] [--dotenv FILE] [--deployment NAME | --url URL --model NAME] [--stack-config FILE] " +
   "[--sessions N] [--turns N] [--context-tokens N] [--turn-tokens N] [--max-tokens N] [--corpus DIR] " +
-  "[--cold] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--usd-per-hour USD] [--bench-dir DIR] [--out FILE] [--json] " +
+  "[--check] [--cold] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--usd-per-hour USD] [--bench-dir DIR] [--out FILE] [--json] " +
   "[--session-ids on|off|both]";
 
 const OPTIONS = {
@@ -38,6 +41,7 @@ const OPTIONS = {
   "turn-tokens": { type: "string" },
   "max-tokens": { type: "string" },
   corpus: { type: "string", multiple: true },
+  check: { type: "boolean" },
   cold: { type: "boolean" },
   "cold-start-timeout": { type: "string" },
   "request-timeout": { type: "string" },
@@ -60,7 +64,7 @@ function intOption(name: string, value: string | undefined, fallback: number, mi
 
 export const benchCommand: Command = {
   name: "bench",
-  summary: "measure an endpoint with a coding-agent workload (TTFT cached/uncached, prefix-cache hits, decode tok/s, tool calls, $/M tokens); saved for plan",
+  summary: "measure an endpoint with a coding-agent workload (TTFT cached/uncached, prefix-cache hits, decode tok/s, tool calls, $/M tokens); saved for plan; --check runs the conformance suite first",
   async run(args) {
     const { values: o } = parseClientArgs("bench", args, OPTIONS, USAGE);
     const shape = {
@@ -80,10 +84,13 @@ export const benchCommand: Command = {
     let serverEndpoint = false;
     let target: BenchTarget;
     let maxModelLen: number | undefined;
+    /** The endpoint the conformance suite checks first (`--check`). */
+    let checked: Endpoint | undefined;
     let benchDir: string;
     if (o.url) {
       if (!o.model) throw new UserError("bench: --url needs --model (the served model name the endpoint lists at /v1/models)");
       if (o.deployment) throw new UserError("bench: give either --deployment or --url, not both");
+      if (o.check) throw new UserError("bench: --check needs the endpoint config (its maxModelLen and role): drop --url and give --deployment, or drop --check");
       // A bare URL: send the proxy-auth headers when the default variables are set (no endpoint config needed).
       const environment = resolveEnvironment({ envFile: dotenvFile(o) });
       const names = { tokenIdEnv: "MODAL_PROXY_TOKEN_ID", tokenSecretEnv: "MODAL_PROXY_TOKEN_SECRET" };
@@ -105,6 +112,7 @@ export const benchCommand: Command = {
       const endpoint = context.config.endpoints[name];
       if (!endpoint) throw new UserError(`bench: no deployment "${name}" in ${context.configPath} (has: ${Object.keys(context.config.endpoints).join(", ")})`);
       maxModelLen = endpoint.maxModelLen;
+      checked = endpoint;
       serverEndpoint = isServerEndpoint(endpoint);
       // The config hash and $/hour come from the stack config plan uses (embedded defaults, or --stack-config).
       const stack = await loadStackConfig(o["stack-config"]);
@@ -140,6 +148,12 @@ export const benchCommand: Command = {
         `bench: the last turn would need ~${longest.toLocaleString("en-US")} tokens, over the deployment's max_model_len ${maxModelLen.toLocaleString("en-US")}: ` +
           "lower --context-tokens, --turns, --turn-tokens or --max-tokens",
       );
+    }
+    if (o.check && checked) {
+      // The conformance suite smoke and the deploy gate run: a benchmark of an endpoint agents cannot use measures nothing useful.
+      const results = await runConformance(checked, { headers: target.headers, timeoutMs: requestTimeoutMs }, (r) => console.error(checkLine(target.deployment!, r)));
+      const failed = results.filter((r) => !r.ok);
+      if (failed.length) throw new UserError(`bench --check: ${failed.map((r) => `${r.name} (guards: ${r.guards.failure})`).join("; ")} failed on ${target.deployment}; not benchmarking (see the lines above)`);
     }
     const mode = sessionIdMode ?? (serverEndpoint ? "on" : "off");
     const options = {

@@ -5,7 +5,7 @@
 import type { Command } from "../command";
 import { parseClientArgs, positiveNumber } from "../client-options";
 import { loadClientContext } from "../../endpoints/context";
-import { runSmoke, smokePassed, type SmokeReporter } from "../../ops/smoke";
+import { checkLine, runSmoke, smokePassed, type SmokeReporter } from "../../ops/smoke";
 
 const USAGE = "[--config FILE] [--dotenv FILE] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--poll-interval SECONDS]";
 
@@ -28,14 +28,14 @@ function reporter(): SmokeReporter {
       console.error(`… ${deployment}: waiting for a container (cold start), ${seconds} s so far (last: ${last})`);
     },
     checked(deployment, result) {
-      console.error(`${result.ok ? "ok  " : "FAIL"} ${deployment} ${result.name}: ${result.detail} (${(result.ms / 1000).toFixed(1)} s)`);
+      console.error(checkLine(deployment, result));
     },
   };
 }
 
 export const smokeCommand: Command = {
   name: "smoke",
-  summary: "check every endpoint end to end (health, models, streamed tool call, /v1/messages tool_use + count_tokens, images + reasoning split); waits through a cold start",
+  summary: "check every endpoint end to end: health, then the conformance suite the deploy gate runs (tool calls single and parallel, literal <tool_call> text, tool result, long prompt, /v1/messages tool_use + count_tokens, images + reasoning split, 4K screenshot, an image edit), one line per check with the failure it guards; waits through a cold start",
   async run(args) {
     const { values } = parseClientArgs(
       "smoke",

@@ -32,3 +32,10 @@ export async function redBlockImage(): Promise<SmokeImage> {
     expect: "red",
   };
 }
+
+/** A 3840×2160 (4K UHD) "screenshot": white with a blue window in the middle, as PNG. */
+export async function screenshot4kImage(): Promise<SmokeImage> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="3840" height="2160">
+<rect width="100%" height="100%" fill="white"/><rect x="960" y="540" width="1920" height="1080" fill="rgb(0,0,220)"/></svg>`;
+  return { dataUrl: await png(sharp(Buffer.from(svg))), expect: "blue" };
+}

@@ -9,12 +9,18 @@
  * `message_stop` (serving.py:1031-1058, 1140-1230); `POST /v1/messages/count_tokens` answers
  * `{input_tokens, context_management: {original_input_tokens}}` (`anthropic/api_router.py:90-115`,
  * serving.py:1249-1280).
+ *
+ * Request shapes are Claude Code 2.1.330's (node_modules/@anthropic-ai/claude-code/bin/claude.exe,
+ * byte offsets of its bundled SDK): `POST /v1/messages?beta=true` (offset 158554516) with an
+ * `anthropic-beta` header, `POST /v1/messages/count_tokens?beta=true` with
+ * `anthropic-beta: token-counting-2024-11-01` (offset 162852560), text blocks carrying
+ * `cache_control: {type: "ephemeral"}` (offset 331822757), system prompt as blocks, `tool_choice`.
  * @module
  */
 import type { Endpoint } from "@qwen-code-modal/contract";
 import { describeOutcome, httpCall } from "../endpoints/http";
 import { httpStream } from "../endpoints/http-stream";
-import type { CheckCall, CheckResult } from "./smoke-checks";
+import type { CheckCall, CheckResult } from "./openai";
 
 /** The tool offered, in Anthropic's shape (`input_schema`). */
 const WEATHER_TOOL = {
@@ -25,8 +31,14 @@ const WEATHER_TOOL = {
 
 const PROMPT = "What is the weather in Paris right now? Call the get_weather tool.";
 
-/** Anthropic API version header Claude Code sends; vLLM accepts it (and does not require it). */
-const ANTHROPIC_HEADERS = { "anthropic-version": "2023-06-01" };
+/** Anthropic API version and beta headers Claude Code sends; vLLM accepts them (and requires neither). */
+const ANTHROPIC_HEADERS = { "anthropic-version": "2023-06-01", "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14" };
+
+/** Claude Code's system prompt shape: text blocks, the last with `cache_control`. */
+const SYSTEM_BLOCKS = [
+  { type: "text", text: "You are Claude Code, a coding agent." },
+  { type: "text", text: "Use the tools offered when they help.", cache_control: { type: "ephemeral" } },
+];
 
 interface AnthropicEvent {
   type: string;
@@ -43,10 +55,18 @@ interface AnthropicEvent {
 export async function checkAnthropicToolUse(coder: Endpoint, call: CheckCall): Promise<CheckResult> {
   const name = "/v1/messages tool_use (Claude Code)";
   const fail = (ms: number, detail: string): CheckResult => ({ name, ok: false, detail, ms });
-  const out = await httpStream(`${coder.url}/v1/messages`, {
+  const out = await httpStream(`${coder.url}/v1/messages?beta=true`, {
     ...call,
     headers: { ...call.headers, ...ANTHROPIC_HEADERS },
-    json: { model: coder.model, max_tokens: 256, stream: true, tools: [WEATHER_TOOL], messages: [{ role: "user", content: PROMPT }] },
+    json: {
+      model: coder.model,
+      max_tokens: 256,
+      stream: true,
+      system: SYSTEM_BLOCKS,
+      tools: [WEATHER_TOOL],
+      tool_choice: { type: "auto" },
+      messages: [{ role: "user", content: [{ type: "text", text: PROMPT, cache_control: { type: "ephemeral" } }] }],
+    },
   });
   if (out.status !== 200) return fail(out.ms, `${describeOutcome(out)}: ${out.text.slice(0, 200)}`);
   let events: AnthropicEvent[];
@@ -82,11 +102,11 @@ export async function checkAnthropicToolUse(coder: Endpoint, call: CheckCall): P
 /** `POST /v1/messages/count_tokens` counts the prompt (Claude Code calls it to size its context). */
 export async function checkCountTokens(coder: Endpoint, call: CheckCall): Promise<CheckResult> {
   const name = "/v1/messages/count_tokens";
-  const out = await httpCall(`${coder.url}/v1/messages/count_tokens`, {
+  const out = await httpCall(`${coder.url}/v1/messages/count_tokens?beta=true`, {
     ...call,
     method: "POST",
-    headers: { ...call.headers, ...ANTHROPIC_HEADERS },
-    json: { model: coder.model, tools: [WEATHER_TOOL], messages: [{ role: "user", content: PROMPT }] },
+    headers: { ...call.headers, ...ANTHROPIC_HEADERS, "anthropic-beta": "token-counting-2024-11-01" },
+    json: { model: coder.model, system: SYSTEM_BLOCKS, tools: [WEATHER_TOOL], messages: [{ role: "user", content: PROMPT }] },
   });
   if (out.status !== 200) return { name, ok: false, detail: `${describeOutcome(out)}: ${out.text.slice(0, 200)}`, ms: out.ms };
   let tokens: unknown;

@@ -7,8 +7,8 @@
 import type { ImageEditEndpoint } from "@qwen-code-modal/contract";
 import sharp from "sharp";
 import { describeOutcome, httpCall } from "../endpoints/http";
-import type { CheckResult } from "./smoke-checks";
-import { redBlockImage } from "./smoke-images";
+import type { CheckResult } from "./openai";
+import { redBlockImage } from "./images";
 
 /** Denoising steps and output size of the smoke edit: small, so it is cheap once the GPU is up. */
 export const SMOKE_EDIT = { steps: 8, size: "512x512" } as const;

@@ -75,8 +75,6 @@ export interface MonitorOptions {
   requestTimeoutMs?: number;
   /** Bound on a cold start the user asked for. */
   wakeTimeoutMs?: number;
-  /** Samples kept per deployment for a page that connects later. */
-  keepSamples?: number;
 }
 
 /** What the monitor reads from. */
@@ -93,7 +91,6 @@ export interface MonitorSources {
 interface Track {
   live: LiveDeployment;
   endpoint: Endpoint;
-  samples: MetricsSample[];
   previous?: { at: number; m: VllmMetrics; reading: MetricsReading };
   lastActivity: number;
   paused: boolean;
@@ -113,7 +110,6 @@ const DEFAULTS: Required<MonitorOptions> = {
   idlePauseMs: 60_000,
   requestTimeoutMs: 10_000,
   wakeTimeoutMs: 900_000,
-  keepSamples: 180,
 };
 
 /**
@@ -137,7 +133,6 @@ export class Monitor extends EventEmitter {
       this.tracks.set(name, {
         live: { name, modal: "unknown", state: "unknown", watchedSpendUsd: 0, watchedWarmSeconds: 0 },
         endpoint,
-        samples: [],
         lastActivity: Date.now(),
         paused: false,
         pausedAt: 0,
@@ -162,11 +157,6 @@ export class Monitor extends EventEmitter {
   /** Every deployment's live picture. */
   snapshot(): LiveDeployment[] {
     return [...this.tracks.values()].map((t) => t.live);
-  }
-
-  /** Every deployment's kept samples, by name. */
-  history(): Record<string, MetricsSample[]> {
-    return Object.fromEntries([...this.tracks].map(([name, t]) => [name, t.samples]));
   }
 
   /** The user acted on a deployment (chat, question): read its metrics again. */
@@ -280,8 +270,6 @@ export class Monitor extends EventEmitter {
     };
     const busy = (m.running ?? 0) + (m.waiting ?? 0) > 0 || (sample.generationTps ?? 0) > 0 || (sample.promptTps ?? 0) > 0;
     if (busy) track.lastActivity = at;
-    track.samples.push(sample);
-    if (track.samples.length > this.options.keepSamples) track.samples.shift();
     this.emit("sample", { name: track.live.name, sample });
   }
 

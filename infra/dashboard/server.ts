@@ -5,12 +5,17 @@
  *   eventsource-parser from node_modules;
  * - `GET /api/state` everything the page shows, at once (also the first `state` event);
  * - `GET /api/events` the browser's one Server-Sent Events stream (./event-hub.ts): `hello`,
- *   `state`, `live`, `sample`, `deploy`, and the answers of calls made for that stream;
+ *   `state`, `live`, `sample`, `deploy`, `spend`, `stack`, and the answers of calls made for that stream;
  * - `POST /api/logs` starts `modal app logs --follow` for a stream (`log`, `log-end` events);
  *   `POST /api/logs/stop` stops it;
  * - `POST /api/chat` starts a streamed coder answer for a stream (`chat`, `chat-end` events);
  * - `POST /api/wake/:name` starts a cold start (phases come as `live` events);
- * - `POST /api/vlm` an image question (JSON in, JSON out), through the vlm-analyzer MCP server.
+ * - `POST /api/vlm` an image question (JSON in, JSON out), through the vlm-analyzer MCP server;
+ * - `GET /api/history?range=hour|day|week` samples and spend readings from the history database
+ *   (./history-store.ts); `GET /api/bench` saved bench results by config hash;
+ * - `POST /api/warm`, `POST /api/cool`, `GET /api/versions/:name`, `POST /api/rollback` (./controls.ts);
+ * - `POST /api/stack/preview`, `POST /api/stack/up` (./stack-ops.ts; progress as `stack` events).
+ * Every JSON answer and every stream chunk passes the project's one redactor (core/redaction.ts).
  * The proxy-auth credentials are used here and never sent to the page or printed.
  * @module
  */
@@ -39,7 +44,7 @@ import { Monitor, type MetricsSample, type MonitorOptions } from "./monitor";
 import { loadPlan, type PlanSource } from "./plan-source";
 import { chatRequestSchema, streamChat } from "./chat";
 import { ImageQuestions } from "./image-question";
-import { billingReportSource, spendView, type ActualSpend, type ActualSpendSource, type SpendView } from "./spend";
+import { billingReportSource, ledgerSource, spendView, type ActualSpend, type ActualSpendSource, type SpendView } from "./spend";
 import { HistoryStore, RANGES, type RangeName } from "./history-store";
 import { Controls } from "./controls";
 import { StackOps, type StackTarget } from "./stack-ops";
@@ -157,9 +162,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     hub.broadcast("sample", s);
   });
 
-  /** Actual spend: each source's latest answer (the controller's ledger joins `spendSources` when it exists); none without deployments. */
+  /** Actual spend: each source's latest answer (the billing report; the controller's ledger when the stack has the controller); none without deployments. */
+  const modalContext = () => opsModalContext(resolveModalCli(context.environment), context.environment);
+  const modalEnvironment = context.environment.modal.environment;
   const spendSources: ActualSpendSource[] = deployments.size
-    ? [billingReportSource(() => opsModalContext(resolveModalCli(context.environment), context.environment), context.config, context.environment.modal.environment)]
+    ? [
+        billingReportSource(modalContext, context.config, modalEnvironment),
+        ...(context.config.control ? [ledgerSource(modalContext, context.config, context.config.control, modalEnvironment)] : []),
+      ]
     : [];
   const actual = new Map<string, ActualSpend>(spendSources.map((src) => [src.name, { source: src.name }]));
   const readSpend = async () => {

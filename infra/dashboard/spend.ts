@@ -3,15 +3,16 @@
  * containers Modal reported) and the actual spend from every source that can say it, each
  * labelled with where it comes from and when it was read.
  *
- * Sources of actual spend ({@link ActualSpendSource}): Modal's billing report (`modal billing
- * report`, the same reader `qwen-code-modal spend` uses, ops/spend.ts) where the workspace has one.
- * The controller's ledger (issue 24) plugs in as another source: a `read()` that returns its
- * month-to-date figure; the page shows each source's reading side by side.
+ * Sources of actual spend ({@link ActualSpendSource}), shown side by side: Modal's billing report
+ * (`modal billing report`, the same reader `qwen-code-modal spend` uses, ops/spend.ts) where the
+ * workspace has one, and the controller's GPU-seconds ledger (ops/ledger.ts `readLedger`, as
+ * `spend` and `status` read it) when the stack deploys the controller.
  * @module
  */
 import type { EndpointConfig } from "@qwen-code-modal/contract";
 import type { ModalCliContext } from "../provider/modal-cli";
 import { billedRows, costByApp, namedPeriod } from "../ops/spend";
+import { readLedger, type ControlFacts } from "../ops/ledger";
 import type { SpendReading } from "./history-store";
 import type { LiveDeployment } from "./monitor";
 
@@ -37,6 +38,21 @@ export function billingReportSource(ctx: () => ModalCliContext, config: Endpoint
       const { byApp } = costByApp(await billedRows(ctx(), period), [...apps.keys()], environment);
       const byDeployment = Object.fromEntries([...byApp].map(([app, usd]) => [apps.get(app)!, usd]));
       return { source: name, period: `${period.label} (UTC) so far`, usd: Object.values(byDeployment).reduce((a, b) => a + b, 0), t: Date.now() / 1000, byDeployment };
+    },
+  };
+}
+
+/** The controller's ledger, this month so far (UTC): GPU-seconds its containers recorded × its rates. */
+export function ledgerSource(ctx: () => ModalCliContext, config: EndpointConfig, control: ControlFacts, environment: string | undefined): ActualSpendSource {
+  const name = "controller ledger";
+  return {
+    name,
+    async read() {
+      const report = await readLedger(ctx(), control, environment);
+      const byDeployment = Object.fromEntries(
+        Object.entries(config.endpoints).map(([deployment, e]) => [deployment, report.lines.find((l) => l.app === e.app)?.usd ?? 0]),
+      );
+      return { source: name, period: `${report.month} (UTC) so far`, usd: report.totalUsd, t: Date.now() / 1000, byDeployment };
     },
   };
 }

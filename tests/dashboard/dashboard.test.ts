@@ -97,7 +97,7 @@ describe("dashboard server: token, Host and Origin checks (modal CLI stand-in, v
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr.trim()).toBe('error: --port must be a whole number 0–65535 (got "http")');
     const port = new URL(world.origin).port;
-    const taken = await runCli(["dashboard", "--port", port, "--no-open", "--config", join(world.dir, "endpoints.json"), "--env-file", join(world.dir, ".env")]);
+    const taken = await runCli(["dashboard", "--port", port, "--no-open", "--config", join(world.dir, "endpoints.json"), "--dotenv", join(world.dir, ".env")]);
     expect(taken.exitCode).toBe(1);
     expect(taken.stderr.trim()).toBe(`error: port ${port} on 127.0.0.1 is in use: pass --port with another number (0 picks a free one)`);
   });

@@ -122,7 +122,7 @@ export async function startDashboardWorld(options: WorldOptions = {}): Promise<D
   let output = () => "";
   const launch = async (port: string) => {
     const run = await launchDashboard(
-      ["--port", port, ...(options.open ? [] : ["--no-open"]), "--refresh", String(options.refreshSeconds ?? 0.5), "--config", options.configPath ?? configPath, "--env-file", envFile],
+      ["--port", port, ...(options.open ? [] : ["--no-open"]), "--refresh", String(options.refreshSeconds ?? 0.5), "--config", options.configPath ?? configPath, "--dotenv", envFile],
       { PATH: process.env.PATH!, HOME: dir, QCM_MODAL_CLI: modal.path, QCM_DEPLOY_EVENTS: eventsPath, ...options.env },
     );
     output = run.output;

@@ -9,6 +9,8 @@ import sharp from "sharp";
 import type { BenchResult } from "../../infra/bench/results";
 import { benchResultPath } from "../../infra/bench/results";
 import { projectRoot } from "../../infra/core/paths";
+import { resolveConfig } from "../../infra/config/resolve";
+import { controlConfig, controlFacts } from "../../infra/render/control-shim";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumAvailable, launchChromium } from "../support/chromium";
@@ -61,7 +63,7 @@ async function modalCalls(world: DashboardWorld, ...prefix: string[]): Promise<s
 }
 
 // Each control runs the project's CLI (warm, cool) or modal: seconds each on 2 shared cores.
-describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, spend, history, controls (headless Chromium, prometheus_client metrics page, modal CLI stand-in)", { timeout: 240_000 }, () => {
+describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, spend, history, controls (headless Chromium, prometheus_client metrics page, modal CLI stand-in)", { timeout: 600_000 }, () => {
   let world: DashboardWorld;
   let browser: Browser;
   let page: Page;
@@ -150,12 +152,12 @@ describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, sp
     const card = page.locator("#card-coder");
     await card.locator("[data-role=warm-hours]").fill("0.01");
     await card.locator("[data-role=warm]").click();
-    await expect.poll(() => card.locator("[data-role=control-out]").textContent(), { timeout: 60_000 }).toContain("is warm");
+    await expect.poll(() => card.locator("[data-role=control-out]").textContent(), { timeout: 150_000 }).toContain("is warm");
     expect(dialogs.at(-1)).toMatch(/Keep coder warm for 0.01 h\?[\s\S]*about \$0\.\d+ \(\$\d+\.\d+\/h × 0.01 h, one container\)/);
     expect(await modalCalls(world, "function", "autoscaler", "update")).toEqual([["function", "autoscaler", "update", expect.stringMatching(/^qcm-coder\//), "--min-containers", "1"]]);
 
     await card.locator("[data-role=cool]").click();
-    await expect.poll(() => card.locator("[data-role=control-out]").textContent(), { timeout: 60_000 }).toMatch(/cool/i);
+    await expect.poll(() => card.locator("[data-role=control-out]").textContent(), { timeout: 150_000 }).toMatch(/cool/i);
     expect(dialogs.at(-1)).toContain("Cool coder?");
     expect((await modalCalls(world, "function", "autoscaler", "update")).map((a) => a.slice(-2))).toEqual([["--min-containers", "1"], ["--min-containers", "0"]]);
 
@@ -163,7 +165,7 @@ describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, sp
     await expect.poll(() => card.locator("[data-role=versions] option").count(), { timeout: 15_000 }).toBe(3);
     await card.locator("[data-role=versions]").selectOption("1");
     await card.locator("[data-role=rollback]").click();
-    await expect.poll(() => card.locator("[data-role=control-out]").textContent(), { timeout: 60_000 }).toBe("rolled qcm-coder back to v1 (a new deployment in its history)");
+    await expect.poll(() => card.locator("[data-role=control-out]").textContent(), { timeout: 150_000 }).toBe("rolled qcm-coder back to v1 (a new deployment in its history)");
     expect(dialogs.at(-1)).toContain("Roll qcm-coder back to v1?");
     expect(await modalCalls(world, "app", "rollback")).toEqual([["app", "rollback", "qcm-coder", "v1"]]);
   });
@@ -210,6 +212,38 @@ describe.runIf(chromiumAvailable() && !skipWithoutVllm())("dashboard: charts, sp
     }
     await page.click("[data-range=hour]");
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe.runIf(chromiumAvailable())("actual spend from the controller's ledger on a workspace without billing reports (headless Chromium, modal CLI stand-in)", () => {
+  it("shows the ledger's month-to-date figure labelled with its source, and the billing report's refusal", async () => {
+    const facts = controlFacts(controlConfig(resolveConfig({}))!);
+    const now = Date.now() / 1000;
+    const monthStart = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1) / 1000;
+    const ran = now - 60 - Math.max(now - 1860, monthStart); // up to 30 min of this month, ended a minute ago
+    const world = await startDashboardWorld({
+      prepare: async (modal, dir) => {
+        const path = join(dir, "endpoints.json");
+        // What `pulumi up` writes for a stack with the controller (infra/program/stack.ts).
+        await writeFile(path, JSON.stringify({ ...JSON.parse(await readFile(path, "utf8")), control: facts }));
+        await modal.setBilling({ denied: true, rows: [] });
+        await modal.setDict(facts.dict, { "ledger:qcm-coder:a": { app: "qcm-coder", task: "a", start: now - 1860, heartbeat: now - 60, end: now - 60 } });
+      },
+    });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(world.url);
+      const ledger = page.locator("[data-role=actual][data-source='controller ledger']");
+      const expected = `$${(ran * facts.usdPerSecond["qcm-coder"]).toFixed(2)}`;
+      await expect.poll(() => ledger.locator(".big").textContent(), { timeout: 20_000 }).toBe(expected);
+      expect(await ledger.textContent()).toMatch(/\d{4}-\d\d \(UTC\) so far · read \d\d:\d\d:\d\d/);
+      await expect.poll(() => page.textContent("[data-role=actual-problem]"), { timeout: 20_000 }).toContain("Modal billing report: Modal does not expose billing reports");
+      expect(await page.textContent("[data-role=actual][data-source='Modal billing report'] .big")).toBe("n/a");
+    } finally {
+      await browser.close();
+      await world.close();
+    }
   });
 });
 

@@ -136,8 +136,8 @@ describe.runIf(chromiumAvailable())("dashboard among other local software (headl
     expect(await tab.textContent("#restarted")).toContain("has restarted: open the URL it printed");
     const fresh = await mine.newPage();
     await fresh.goto(world.url);
-    await expect.poll(() => cardState(fresh, "coder"), { timeout: 15_000 }).toBe("warm · 1 container");
-    await expect.poll(() => tab.textContent("#conn-text"), { timeout: 15_000 }).toBe("live");
+    await expect.poll(() => cardState(fresh, "coder"), { timeout: 30_000 }).toBe("warm · 1 container");
+    await expect.poll(() => tab.textContent("#conn-text"), { timeout: 30_000 }).toBe("live");
     expect(await tab.isHidden("#restarted")).toBe(true);
   });
 });

@@ -32,7 +32,7 @@ describe.runIf(!missing && chromiumAvailable())("pulumi preview and up from the 
     stack = await createEngineStack("pulumi" in found ? found.pulumi : "", { ...TOKENS });
     await writeFile(stack.envFile, "MODAL_PROXY_TOKEN_ID=wk-dashstack2\nMODAL_PROXY_TOKEN_SECRET=ws-dashstack2\n");
     dashboard = await launchDashboard(
-      ["--port", "0", "--no-open", "--config", stack.endpointConfigPath, "--env-file", stack.envFile, "--pulumi-stack", STACK, "--pulumi-config-file", join(stack.dir, `Pulumi.${STACK}.yaml`)],
+      ["--port", "0", "--no-open", "--config", stack.endpointConfigPath, "--dotenv", stack.envFile, "--pulumi-stack", STACK, "--pulumi-config-file", join(stack.dir, `Pulumi.${STACK}.yaml`)],
       { ...stack.env, QCM_DEPLOY_EVENTS: join(stack.dir, "deploy-events.jsonl") },
     );
     browser = await launchChromium();
@@ -74,7 +74,7 @@ describe.runIf(!missing && chromiumAvailable())("pulumi preview and up from the 
     expect(percents.some((p) => p > 0 && p < 100)).toBe(true); // resources finishing one by one, not a jump
     expect([...percents].sort((a, b) => a - b)).toEqual(percents);
     const deployed = (await stack.modalState()).apps.filter((a) => a.state === "deployed").map((a) => a.name).sort();
-    expect(deployed).toEqual(["qcm-coder", "qcm-vlm"]);
+    expect(deployed).toEqual(["qcm-coder", "qcm-control", "qcm-vlm"]); // the default stack deploys the controller too
   });
 
   it("refuses while a terminal's pulumi up holds the stack's lock", async () => {

@@ -57,6 +57,13 @@ const EQUIVALENT: Record<string, (dir: string) => string> = {
   "pulumi login --local": (dir) => `pulumi login ${JSON.stringify(`file://${join(dir, "home")}`)}`,
 };
 
+/**
+ * Steps this test adds after a command, with why. The deploy gate (on by default) checks each new app's
+ * web endpoint; the stand-in's `*.modal.run` URLs answer nothing here, so the gate would (rightly) stop
+ * every app. The gate itself runs under the real engine against local vLLM stand-ins in tests/engine.
+ */
+const ADDED_AFTER: { after: RegExp; text: string }[] = [{ after: /^pulumi stack init /, text: "pulumi config set qwen-code-modal:gate false" }];
+
 /** README's commands that set up a stack: the docs that continue README start after them. */
 const SETUP = /^(cp \.env\.example|pulumi login|export PULUMI_CONFIG_PASSPHRASE|pulumi stack init)/;
 
@@ -131,7 +138,8 @@ describe.skipIf(Boolean(missing))("docs commands run as written (real Pulumi eng
   /** Runs `list` in order as one bash script in `dir` (so `export` and `KEY=` carry over). */
   async function runInOrder(dir: string, env: Record<string, string>, list: DocCommand[]) {
     const quoted = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
-    const script = ["set -euo pipefail", ...list.flatMap((c) => [`printf '%s\\n' ${quoted(`+ ${where(c)}`)}`, asWritten(c, dir)])].join("\n");
+    const added = (c: DocCommand) => ADDED_AFTER.filter((a) => a.after.test(c.text)).flatMap((a) => [`printf '%s\\n' ${quoted(`+ (this test) ${a.text}`)}`, a.text]);
+    const script = ["set -euo pipefail", ...list.flatMap((c) => [`printf '%s\\n' ${quoted(`+ ${where(c)}`)}`, asWritten(c, dir), ...added(c)])].join("\n");
     return execa("bash", ["-c", script], { cwd: dir, env, extendEnv: false, reject: false, all: true, timeout: 800_000 });
   }
 

@@ -20,11 +20,11 @@ import { tmpdir } from "node:os";
 import { execa, type Result } from "execa";
 import { projectRoot } from "../../infra/core/paths";
 import { anthropicCountTokensRoute, anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
-import { callFirstTool } from "../stand-ins/coder-routes";
+import { conformingCoder } from "../stand-ins/coder-routes";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
 import { writeModalCliStandIn, type ModalCliStandIn } from "../stand-ins/modal-cli";
 import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-ins/modal-endpoint";
-import type { StandInRoute } from "../stand-ins/vllm-endpoint";
+import { conformingVlm, type StandInRoute } from "../stand-ins/vllm-endpoint";
 
 /** Where the credentials live. */
 export type CredentialPlace = "environment" | "modal-toml" | "dotenv";
@@ -97,9 +97,16 @@ function exported(place: CredentialPlace): Record<string, string> {
   return {};
 }
 
-/** Answers `qodal`'s prompt in text, and smoke's tool-call check (it offers `get_weather`) with a call. */
-const coderRespond: Parameters<typeof startModalEndpointStandIn>[0]["respond"] = (ctx) =>
-  ctx.request.tools?.some((t) => t.function.name === "get_weather") ? callFirstTool({ city: "Paris" })(ctx) : { content: CODER_HELLO };
+/**
+ * Answers smoke's conformance checks as a conforming coder does (tests/stand-ins/coder-routes.ts), and
+ * everything else (`qodal`'s prompt) with CODER_HELLO: "done" is the conforming coder's answer to a
+ * prompt that is none of the suite's.
+ */
+const conforming = conformingCoder();
+const coderRespond: Parameters<typeof startModalEndpointStandIn>[0]["respond"] = (ctx) => {
+  const reply = conforming(ctx);
+  return reply.content === "done" && !reply.toolCalls?.length ? { content: CODER_HELLO } : reply;
+};
 
 /**
  * Builds a user's machine with the credentials in `place` and runs the real `install` in it.
@@ -120,7 +127,7 @@ export async function startUserSetup(
     routes: [...(options.coderRoutes ?? []), anthropicMessagesRoute(CLAUDE_HELLO, { toolInput: { city: "Paris" }, toolName: "get_weather" }), anthropicCountTokensRoute()],
   });
   // What smoke's image check wants to hear about its test images (a triangle, a colour block).
-  const vlm = await startModalEndpointStandIn({ model: "qwen3-vl", proxyAuth: auth, respond: () => ({ reasoning: "A shape and a colour.", content: VLM_ANSWER }) });
+  const vlm = await startModalEndpointStandIn({ model: "qwen3-vl", proxyAuth: auth, respond: conformingVlm(() => ({ reasoning: "A shape and a colour.", content: VLM_ANSWER })) });
   const configPath = join(home, ".config", "qwen-code-modal", "endpoints.json");
   await writeStandInEndpointConfig(configPath, { coder, vlm });
   const modal = await writeModalCliStandIn(home, [

@@ -7,7 +7,10 @@
  * Node.js language host prints without a stack trace) and a non-zero exit.
  * @module
  */
-import * as pulumi from "@pulumi/pulumi";
+// Subpaths of @pulumi/pulumi, not its root (which loads the Automation API and the closure serializer: docs/engine.md).
+import * as pulumiLog from "@pulumi/pulumi/log";
+import { getStack } from "@pulumi/pulumi/metadata";
+import { RunError } from "@pulumi/pulumi/errors";
 import { existsSync } from "node:fs";
 import { UserError } from "./core/errors";
 import { assertBuildCurrent } from "./core/build";
@@ -43,7 +46,7 @@ function validate(environment: Environment): ResolvedConfig {
   }
   if (problems.length || !config) throw new ConfigError(problems);
   for (const name of [config.settings.proxyTokenIdEnv, config.settings.proxyTokenSecretEnv]) {
-    if (!env[name]) pulumi.log.warn(`${name} is not set in the environment or .env: qodal and vlm-analyzer need it to call the endpoints (Modal dashboard → Settings → Proxy Auth Tokens)`);
+    if (!env[name]) pulumiLog.warn(`${name} is not set in the environment or .env: qodal and vlm-analyzer need it to call the endpoints (Modal dashboard → Settings → Proxy Auth Tokens)`);
   }
   return config;
 }
@@ -59,11 +62,11 @@ async function main() {
     // The modal SDK and (when installed, unless QCM_VLLM_CHECK=0) the pinned vLLM check every shim
     // before anything is deployed; an unchanged shim's passing reports come from the cache folder.
     const prepared = await prepareDeployments(config, { python: environment.modal.python, vllm: vllmCheckEnvironment(environment), cacheDir: environment.cacheDir });
-    for (const warning of prepared.warnings) pulumi.log.warn(warning);
-    return defineStack({ stackName: pulumi.getStack(), config, prepared, endpointConfigPath: environment.endpointConfigPath });
+    for (const warning of prepared.warnings) pulumiLog.warn(warning);
+    return defineStack({ stackName: getStack(), config, prepared, endpointConfigPath: environment.endpointConfigPath });
   } catch (err) {
     // A user-facing error: its message, once, without the stack trace of an unhandled exception.
-    if (err instanceof ConfigError || err instanceof UserError) throw new pulumi.RunError(err.message);
+    if (err instanceof ConfigError || err instanceof UserError) throw new RunError(err.message);
     throw err;
   }
 }

@@ -2,7 +2,9 @@
  * Reads this project's keys from Pulumi stack config (`Pulumi.<stack>.yaml`).
  * @module
  */
-import * as pulumi from "@pulumi/pulumi";
+// Subpaths of @pulumi/pulumi, not its root (which loads the Automation API and the closure serializer: docs/engine.md).
+import { Config } from "@pulumi/pulumi/config";
+import { allConfig } from "@pulumi/pulumi/runtime/config";
 import { CONFIG_NAMESPACE, type RawStackConfig } from "./resolve";
 import { stackSettingsSchema } from "./schema";
 
@@ -33,12 +35,12 @@ export interface PulumiStackConfig {
  * that the caller reports them together with every bad value (one error, one run).
  */
 export function readPulumiConfig(): PulumiStackConfig {
-  const all = pulumi.runtime.allConfig();
+  const all = allConfig();
   const unknown = Object.keys(all)
     .filter((k) => k.startsWith(`${CONFIG_NAMESPACE}:`))
     .map((k) => k.slice(CONFIG_NAMESPACE.length + 1))
     .filter((k) => !KNOWN_KEYS.has(k));
-  const cfg = new pulumi.Config(CONFIG_NAMESPACE);
+  const cfg = new Config(CONFIG_NAMESPACE);
   const settings: Record<string, unknown> = {};
   for (const key of SETTING_KEYS) {
     const value = cfg.get(key);

@@ -15,10 +15,16 @@
  *   URL, so preview does not show the file changing.
  * @module
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type { CustomResourceOptions } from "@pulumi/pulumi/resource";
+import type { Input, Output } from "@pulumi/pulumi/output";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { writeFileAtomically } from "../core/files";
+import { BuildProviderResource } from "../provider/build-provider";
+
+/** This module's build, where the provider host loads both providers from (infra/provider/build-provider.ts). */
+const MODULE = "dist/infra/program/endpoint-config-file.js";
 
 /** Inputs of {@link EndpointConfigFile}. */
 export interface EndpointConfigFileInputs {
@@ -27,7 +33,7 @@ export interface EndpointConfigFileInputs {
 }
 
 /** Provider of {@link EndpointConfigFile}; exported for tests. */
-export const endpointConfigFileProvider: pulumi.dynamic.ResourceProvider = {
+export const endpointConfigFileProvider: dynamic.ResourceProvider = {
   async diff(_id: string, olds: EndpointConfigFileInputs, news: EndpointConfigFileInputs) {
     const moved = olds.path !== news.path;
     return { changes: moved, replaces: moved ? ["path"] : [] };
@@ -43,10 +49,10 @@ export const endpointConfigFileProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** The place of the exported endpoint config; see the module note. */
-export class EndpointConfigFile extends pulumi.dynamic.Resource {
-  declare readonly path: pulumi.Output<string>;
-  constructor(name: string, args: { path: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
-    super(endpointConfigFileProvider, name, args, opts);
+export class EndpointConfigFile extends BuildProviderResource {
+  declare readonly path: Output<string>;
+  constructor(name: string, args: { path: Input<string> }, opts?: CustomResourceOptions) {
+    super({ module: MODULE, exportName: "endpointConfigFileProvider" }, name, args, opts);
   }
 }
 
@@ -90,7 +96,7 @@ function knownPartsEqual(olds: unknown, news: unknown): boolean {
 }
 
 /** Provider of {@link EndpointConfigDocument}; exported for tests. */
-export const endpointConfigDocumentProvider: pulumi.dynamic.ResourceProvider = {
+export const endpointConfigDocumentProvider: dynamic.ResourceProvider = {
   async diff(_id: string, olds: EndpointConfigDocumentInputs, news: EndpointConfigDocumentInputs) {
     const sameUrls = JSON.stringify(olds.urlSources) === JSON.stringify(news.urlSources);
     const sameDocument = sameUrls && knownPartsEqual(olds.document, news.document);
@@ -123,12 +129,12 @@ export const endpointConfigDocumentProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** What the exported endpoint config says; see the module note. */
-export class EndpointConfigDocument extends pulumi.dynamic.Resource {
+export class EndpointConfigDocument extends BuildProviderResource {
   constructor(
     name: string,
-    args: { path: pulumi.Input<string>; document: pulumi.Input<Record<string, unknown>>; urlSources: pulumi.Input<Record<string, string>> },
-    opts?: pulumi.CustomResourceOptions,
+    args: { path: Input<string>; document: Input<Record<string, unknown>>; urlSources: Input<Record<string, string>> },
+    opts?: CustomResourceOptions,
   ) {
-    super(endpointConfigDocumentProvider, name, args, opts);
+    super({ module: MODULE, exportName: "endpointConfigDocumentProvider" }, name, args, opts);
   }
 }

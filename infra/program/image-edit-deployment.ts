@@ -3,7 +3,9 @@
  * web functions, cleanup) and the endpoint facts clients need.
  * @module
  */
-import * as pulumi from "@pulumi/pulumi";
+// Subpaths of @pulumi/pulumi, not its root (which loads the Automation API and the closure serializer: docs/engine.md).
+import { ComponentResource, type ComponentResourceOptions } from "@pulumi/pulumi/resource";
+import type { Input, Output } from "@pulumi/pulumi/output";
 import type { ImageEditEndpoint } from "@qwen-code-modal/contract";
 import type { PreparedImageEdit } from "../prepare";
 import { deploymentApp, type ModalAppArgs } from "./model-deployment";
@@ -20,16 +22,16 @@ export interface ImageEditDeploymentArgs extends ModalAppArgs {
 }
 
 /** One diffusers image-edit pipeline on Modal: job API + OpenAI Images API behind proxy auth. */
-export class ImageEditDeployment extends pulumi.ComponentResource {
+export class ImageEditDeployment extends ComponentResource {
   /** Root URL of the proxy-auth'd endpoint. */
-  readonly url: pulumi.Output<string>;
+  readonly url: Output<string>;
   /**
    * The endpoint as the exported endpoint config describes it, with each URL as its own output
    * (unknown during a preview that updates the app; the rest is known).
    */
-  readonly endpoint: { [K in keyof ImageEditEndpoint]: pulumi.Input<ImageEditEndpoint[K]> };
+  readonly endpoint: { [K in keyof ImageEditEndpoint]: Input<ImageEditEndpoint[K]> };
 
-  constructor(name: string, args: ImageEditDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: ImageEditDeploymentArgs, opts?: ComponentResourceOptions) {
     super("qwen-code-modal:index:ImageEditDeployment", name, {}, opts);
     const d = args.prepared.deployment;
     const app = deploymentApp(this, name, { appName: d.appName, shim: args.prepared.shim, maxContainers: d.maxContainers }, args, opts);

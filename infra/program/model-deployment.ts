@@ -3,7 +3,9 @@
  * clients need.
  * @module
  */
-import * as pulumi from "@pulumi/pulumi";
+// Subpaths of @pulumi/pulumi, not its root (which loads the Automation API and the closure serializer: docs/engine.md).
+import { ComponentResource, type Resource, type ComponentResourceOptions } from "@pulumi/pulumi/resource";
+import type { Input, Output } from "@pulumi/pulumi/output";
 import type { Endpoint } from "@qwen-code-modal/contract";
 import type { PreparedDeployment } from "../prepare";
 import type { Deployment } from "../config/schema";
@@ -58,11 +60,11 @@ export interface ModelDeploymentArgs extends ModalAppArgs {
  *   for the app itself, so that destroy stops the app before it removes the config.
  */
 export function deploymentApp(
-  parent: pulumi.Resource,
+  parent: Resource,
   name: string,
   app: { appName: string; shim: RenderedShim; maxContainers?: number; verify?: VerifyInputs },
   args: ModalAppArgs,
-  opts?: pulumi.ComponentResourceOptions,
+  opts?: ComponentResourceOptions,
 ): ModalApp {
   return new ModalApp(
     name,
@@ -81,18 +83,18 @@ export function deploymentApp(
 }
 
 /** One model served by vLLM on Modal behind proxy auth. */
-export class ModelDeployment extends pulumi.ComponentResource {
+export class ModelDeployment extends ComponentResource {
   /** Web endpoint root URL. */
-  readonly url: pulumi.Output<string>;
+  readonly url: Output<string>;
   /** OpenAI-compatible base URL (`url` + `/v1`). */
-  readonly baseUrl: pulumi.Output<string>;
+  readonly baseUrl: Output<string>;
   /**
    * The endpoint as the exported endpoint config describes it, with `url` and `baseUrl` as their
    * own outputs (unknown during a preview that updates the app; the rest is known).
    */
-  readonly endpoint: { [K in keyof Endpoint]: pulumi.Input<Endpoint[K]> };
+  readonly endpoint: { [K in keyof Endpoint]: Input<Endpoint[K]> };
 
-  constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: ModelDeploymentArgs, opts?: ComponentResourceOptions) {
     super("qwen-code-modal:index:ModelDeployment", name, {}, opts);
     const d = args.prepared.deployment;
     const app = deploymentApp(this, name, { appName: d.appName, shim: args.prepared.shim, maxContainers: d.maxContainers, ...verifyInputs(d, args.proxyAuth, args.gateSeconds) }, args, opts);

@@ -5,7 +5,9 @@
  * which run it under Pulumi's mocks.
  * @module
  */
-import * as pulumi from "@pulumi/pulumi";
+// Subpaths of @pulumi/pulumi, not its root (which loads the Automation API and the closure serializer: docs/engine.md).
+import * as pulumiLog from "@pulumi/pulumi/log";
+import type { Output } from "@pulumi/pulumi/output";
 import { ENDPOINT_CONFIG_VERSION } from "@qwen-code-modal/contract/endpoint-config";
 import type { ResolvedConfig } from "../config/resolve";
 import type { Prepared } from "../prepare";
@@ -30,13 +32,13 @@ export interface StackInputs {
 /** Stack outputs. */
 export interface StackOutputs {
   /** Per deployment: app, URL, OpenAI base URL, served model name. */
-  endpoints: Record<string, { app: string; url: pulumi.Output<string>; baseUrl: pulumi.Output<string>; model: string }>;
+  endpoints: Record<string, { app: string; url: Output<string>; baseUrl: Output<string>; model: string }>;
   /** Where the exported endpoint config was written. */
   endpointConfigPath: string;
   /** The plan each deployment was made from: GPU, context, concurrency, capacity, cost, cold start. */
   plan: PlanEntry[];
   /** Image-edit deployments: app and proxy-auth'd URL. */
-  imageEdits: Record<string, { app: string; url: pulumi.Output<string>; model: string }>;
+  imageEdits: Record<string, { app: string; url: Output<string>; model: string }>;
   /** The plan of each image-edit deployment: GPU memory, per-image time and cost, cold start. */
   imageEditPlan: ImageEditPlanEntry[];
   /** The controller app (`qcm-control`), unless the stack config sets `control: false`. */
@@ -61,11 +63,11 @@ export function defineStack(inputs: StackInputs): StackOutputs {
   const imageEdits = (prepared.imageEdits ?? []).map((p) => [p.name, new ImageEditDeployment(p.name, { prepared: p, ...appArgs }, afterFile)] as const);
   const control = prepared.control ? new ControlDeployment("control", { prepared: prepared.control, ...appArgs }, afterFile) : undefined;
   // What plan prints, `pulumi preview` shows too.
-  for (const entry of plan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
+  for (const entry of plan) for (const warning of entry.warnings) pulumiLog.warn(`${entry.name}: ${warning}`);
   const imageEditPlan = buildImageEditPlan(prepared.imageEdits ?? [], config.settings);
-  for (const entry of imageEditPlan) for (const warning of entry.warnings) pulumi.log.warn(`${entry.name}: ${warning}`);
+  for (const entry of imageEditPlan) for (const warning of entry.warnings) pulumiLog.warn(`${entry.name}: ${warning}`);
   const budget = config.settings.budget ? budgetOutlook(plan, config.settings.budget) : undefined;
-  if (budget?.warning) pulumi.log.warn(budget.warning);
+  if (budget?.warning) pulumiLog.warn(budget.warning);
   new EndpointConfigDocument(
     "endpoint-config",
     {

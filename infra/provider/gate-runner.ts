@@ -16,7 +16,7 @@ import { join } from "node:path";
 import type { Endpoint } from "@qwen-code-modal/contract";
 import type { GateOutcome } from "../conformance/gate";
 import { runModal, type ModalCliContext } from "./modal-cli";
-import { projectRootFromCwd } from "./operation-env";
+import { projectRootFromCwd } from "./build-provider";
 
 /** Lines of `modal app logs` a failed gate shows. */
 export const GATE_LOG_LINES = 30;

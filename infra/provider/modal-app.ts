@@ -33,12 +33,18 @@
  * they are resolved when it runs (./operation-env.ts; stack-config credentials arrive through
  * `configure`), so none of them is stored in state.
  *
- * This object is serialized into state by Pulumi's closure serializer and run in the provider
- * host: it throws plain Errors only (see ./modal-cli.ts), and everything it calls is reached
- * through module imports the serializer can capture (tests/provider/serialize, tests/engine).
+ * The provider host loads this object from the project's build when an operation runs
+ * (./build-provider.ts; nothing of it is serialized into state): tests/provider/serialize loads it
+ * as the host does, tests/engine under the real engine.
  * @module
  */
-import * as pulumi from "@pulumi/pulumi";
+// Subpaths, not the package root: the root loads Pulumi's Automation API (npm's arborist, pacote) and
+// the closure serializer (TypeScript), ~0.6 s that neither the program nor the provider host uses.
+import * as pulumiLog from "@pulumi/pulumi/log";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type { CustomResourceOptions } from "@pulumi/pulumi/resource";
+import type { Input, Output } from "@pulumi/pulumi/output";
+import { BuildProviderResource } from "./build-provider";
 import { canonicalJson, sha256 } from "../render/hash";
 import { modalAppList, modalAppStop, modalDeploy, type ModalCliContext } from "./modal-cli";
 import { readEndpointUrls } from "./endpoint-urls";
@@ -52,8 +58,8 @@ import type { Endpoint } from "@qwen-code-modal/contract";
 import { modalDictItems } from "./modal-dict";
 
 /**
- * The controller's Dict (infra/render/control-shim.ts `CONTROL_DICT`; a literal here, since this
- * module is serialized into the provider; tests/control checks the two agree).
+ * The controller's Dict (infra/render/control-shim.ts `CONTROL_DICT`; a literal here, so that the
+ * provider host does not load the renderer; tests/control checks the two agree).
  */
 export const CONTROL_DICT_NAME = "qcm-control";
 
@@ -109,7 +115,7 @@ export function deployHash(i: Pick<ModalAppInputs, "appName" | "environment" | "
 }
 
 /** The dynamic provider, with the stack-config credentials `configure` found. */
-export interface ModalAppProvider extends pulumi.dynamic.ResourceProvider {
+export interface ModalAppProvider extends dynamic.ResourceProvider {
   /** Set by `configure`: `qwen-code-modal:modalTokenId` / `modalTokenSecret`, if the stack has them. */
   configured: ConfiguredCredentials;
 }
@@ -122,7 +128,7 @@ function cliContext(p: ModalAppProvider, i: Pick<ModalAppInputs, "appName" | "en
     environment: i.environment,
     onLine: log
       ? (line) => {
-          pulumi.log.info(`[modal ${i.appName}] ${line}`);
+          pulumiLog.info(`[modal ${i.appName}] ${line}`);
           appendDeployEvent(op.eventsPath, { app: i.appName, kind: "line", text: line });
         }
       : undefined,
@@ -173,7 +179,7 @@ async function deploy(p: ModalAppProvider, i: ModalAppInputs, previous?: ModalAp
   if (i.verify && headers) {
     const v = i.verify;
     const url = urls.serve ?? Object.values(urls)[0];
-    const log = (line: string) => pulumi.log.info(`[modal ${i.appName}] ${line}`);
+    const log = (line: string) => pulumiLog.info(`[modal ${i.appName}] ${line}`);
     let reason: string;
     if (!url) reason = "modal deploy reported no web endpoint URL";
     else {
@@ -252,7 +258,7 @@ async function reportBudgetStop(ctx: ModalCliContext, app: string): Promise<void
   const stop = items.find((e) => e.key === `stopped:${app}`)?.value as { reason?: string; month?: string; at?: number; spent_usd?: number; budget_usd?: number } | undefined;
   if (stop?.reason !== "budget" || stop.month !== new Date().toISOString().slice(0, 7)) return;
   const at = new Date((stop.at ?? 0) * 1000).toISOString().slice(0, 16).replace("T", " ");
-  pulumi.log.warn(
+  pulumiLog.warn(
     `[modal ${app}] stopped by the budget at ${at} UTC ($${(stop.spent_usd ?? 0).toFixed(2)} of $${(stop.budget_usd ?? 0).toFixed(2)} this month, qcm-control); ` +
       "raise qwen-code-modal:budget.usdPerMonth, then `pulumi up --refresh` deploys it again",
   );
@@ -262,12 +268,12 @@ async function reportBudgetStop(ctx: ModalCliContext, app: string): Promise<void
 export const modalAppProvider: ModalAppProvider = {
   configured: {},
 
-  async configure(req: pulumi.dynamic.ConfigureRequest) {
+  async configure(req: dynamic.ConfigureRequest) {
     this.configured = { tokenId: req.config.get("modalTokenId"), tokenSecret: req.config.get("modalTokenSecret") };
   },
 
   async check(_olds: ModalAppInputs, news: ModalAppInputs) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const failures: dynamic.CheckFailure[] = [];
     if (!news.appName) failures.push({ property: "appName", reason: "must be a Modal app name" });
     if (!news.shimSource?.includes("modal.App(")) failures.push({ property: "shimSource", reason: "must be a rendered Modal shim" });
     if (news.strategy !== "rolling" && news.strategy !== "recreate") failures.push({ property: "strategy", reason: 'must be "rolling" or "recreate"' });
@@ -302,7 +308,7 @@ export const modalAppProvider: ModalAppProvider = {
   async delete(_id: string, props: ModalAppOutputs) {
     const p = this as ModalAppProvider;
     const outcome = await withCleanFailure(() => withEvents(p, props.appName, "stop", () => modalAppStop(cliContext(p, props, false), props.appName)));
-    pulumi.log.info(`[modal ${props.appName}] ${outcome === "stopped" ? "app stopped" : "app was already stopped or gone"}`);
+    pulumiLog.info(`[modal ${props.appName}] ${outcome === "stopped" ? "app stopped" : "app was already stopped or gone"}`);
   },
 
   async read(id: string, props: ModalAppOutputs) {
@@ -321,17 +327,20 @@ export const modalAppProvider: ModalAppProvider = {
   },
 };
 
+/** Where the provider host finds {@link modalAppProvider}: this module's build (./build-provider.ts). */
+export const MODAL_APP_PROVIDER = { module: "dist/infra/provider/modal-app.js", exportName: "modalAppProvider" } as const;
+
 /** Arguments of a {@link ModalApp}. */
-export type ModalAppArgs = { [K in keyof ModalAppInputs]: pulumi.Input<ModalAppInputs[K]> };
+export type ModalAppArgs = { [K in keyof ModalAppInputs]: Input<ModalAppInputs[K]> };
 
 /** One Modal app deployed with `modal deploy`. */
-export class ModalApp extends pulumi.dynamic.Resource {
+export class ModalApp extends BuildProviderResource {
   /** Web endpoint URL per function name. */
-  declare readonly urls: pulumi.Output<Record<string, string>>;
+  declare readonly urls: Output<Record<string, string>>;
   /** SHA-256 of the deployed shim and options. */
-  declare readonly deployHash: pulumi.Output<string>;
+  declare readonly deployHash: Output<string>;
 
-  constructor(name: string, args: ModalAppArgs, opts?: pulumi.CustomResourceOptions) {
-    super(modalAppProvider, name, { ...args, urls: undefined, deployHash: undefined }, opts);
+  constructor(name: string, args: ModalAppArgs, opts?: CustomResourceOptions) {
+    super(MODAL_APP_PROVIDER, name, { ...args, urls: undefined, deployHash: undefined }, opts);
   }
 }

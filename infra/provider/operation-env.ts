@@ -10,10 +10,9 @@
  * project's `.env`, else none (the modal CLI then uses its own `~/.modal.toml`).
  * @module
  */
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { resolveModalEnvironment } from "../core/environment";
 import { modalChildEnv } from "./modal-cli";
+import { projectRootFromCwd } from "./build-provider";
 
 /** Credentials from the stack config, as `configure` found them. */
 export interface ConfiguredCredentials {
@@ -31,19 +30,6 @@ export interface OperationEnvironment {
   vars: Readonly<Record<string, string | undefined>>;
   /** The deploy-events file the dashboard follows (infra/core/environment `deployEventsPath`). */
   eventsPath: string;
-}
-
-/**
- * The project root as seen from the provider host: the nearest folder above its working directory
- * holding Pulumi.yaml (the engine starts the host in the project). Not `__dirname`: this code runs
- * from a string Pulumi stored in state, where `__dirname` means nothing.
- * @throws Error when the operation does not run inside a Pulumi project.
- */
-export function projectRootFromCwd(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "Pulumi.yaml"))) return dir;
-    if (dirname(dir) === dir) throw new Error(`the ModalApp provider runs outside the project: no Pulumi.yaml above ${from}`);
-  }
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Keeps credentials out of everything printed, thrown, logged, streamed or written: the deployer's
  * modal CLI output, the project CLI's output and files, the dashboard's streams, and the MCP
- * server's error excerpts. No imports, so that Pulumi's closure serializer can copy it into the
- * provider by value (the provider imports it by its own subpath, `@qwen-code-modal/contract/redact`).
+ * server's error excerpts. No imports: the deployer's providers load it by its own subpath,
+ * `@qwen-code-modal/contract/redact`, without the rest of the package.
  * @module
  */
 
@@ -50,31 +50,14 @@ export interface Redactor {
  * @param initial - secret values known from the start.
  */
 export function createRedactor(initial: Iterable<string | undefined> = []): Redactor {
-  const redactor = ((text: string) => redact(text, [...learnedValues(redactor)])) as Redactor;
-  const learn = (values: Iterable<string | undefined>) => {
-    const known = learnedValues(redactor);
+  const known: string[] = [];
+  const redactor = ((text: string) => redact(text, known)) as Redactor;
+  redactor.learn = (values: Iterable<string | undefined>) => {
     for (const v of values) if (v && v.length >= MIN_SECRET_LENGTH && !known.includes(v)) known.push(v);
   };
-  learn(initial);
-  redactor.learn = learn;
-  Object.defineProperty(redactor, "secrets", { get: () => [...learnedValues(redactor)] });
+  redactor.learn(initial);
+  Object.defineProperty(redactor, "secrets", { get: () => [...known] });
   return redactor;
-}
-
-/**
- * The values a redactor has learned. They are process state kept on `globalThis`, never in the
- * redactor's closure: Pulumi's closure serializer copies a redactor into the dynamic providers
- * (through infra/core/files.ts) and would write captured values into the stack's state in plain
- * text (a captured Set breaks the copy instead). A copied redactor starts with none and still
- * redacts token shapes. Found under the real engine (tests/engine "no secret value …").
- */
-function learnedValues(redactor: object): string[] {
-  const store = globalThis as { [key: symbol]: WeakMap<object, string[]> | undefined };
-  const key = Symbol.for("qwen-code-modal.redactor-values");
-  const all = (store[key] ??= new WeakMap<object, string[]>());
-  let values = all.get(redactor);
-  if (!values) all.set(redactor, (values = []));
-  return values;
 }
 
 /**

@@ -1,9 +1,9 @@
 /**
  * The deploy gate: after `modal deploy`, the new version must come up within a bound and pass the
  * conformance suite (./suite.ts) before `pulumi up` counts the deploy as done. The ModalApp
- * provider loads this module from the build (`dist/`) when the operation runs (see
- * infra/provider/gate-runner.ts), because Pulumi's closure serializer cannot copy the gateway
- * client it uses (contract/src/modal-http.ts, an ES module; tests/provider/serialize).
+ * provider loads this module from the build (`dist/`) when a gate runs (see
+ * infra/provider/gate-runner.ts), so that neither the program nor a no-op loads the suite and
+ * its gateway client (contract/src/modal-http.ts, over undici).
  *
  * While Modal starts a container it holds requests or answers 5xx, and during a rolling deploy an
  * old container may still list the old model name: all of that means "not yet" until the bound.

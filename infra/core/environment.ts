@@ -105,9 +105,8 @@ export function resolveEnvironment(sources: EnvironmentSources = {}): Environmen
 
 /**
  * {@link resolveEnvironment} without the endpoint config path: the variables and the Modal
- * settings. For the ModalApp provider, whose code Pulumi's closure serializer copies into state:
- * it must not reach the contract package (a workspace folder, which the serializer would copy by
- * value down into Node's own `path` internals, and fail).
+ * settings. For the ModalApp provider in Pulumi's provider host, which needs no endpoint config
+ * path (and so does not load the contract's endpoint config schema).
  * @throws UserError naming the env file when it exists but cannot be read.
  */
 export function resolveModalEnvironment(sources: EnvironmentSources = {}): Omit<Environment, "endpointConfigPath"> {

@@ -14,8 +14,8 @@ import writeFileAtomic from "write-file-atomic";
 /**
  * What every written text passes through: the identity until an entry point installs its redactor
  * with {@link redactWrittenFiles} (the project CLI installs core/redaction.ts's `outputRedactor`).
- * Not imported from redaction.ts: the Pulumi program's dynamic providers call this module, and
- * Pulumi's closure serializer would copy the redactor, with the secret values it knows, into state.
+ * Not imported from redaction.ts: the Pulumi program's dynamic providers write the endpoint config
+ * through this module in Pulumi's provider host, where no entry point installs a redactor.
  */
 let redactWritten: (text: string) => string = (text) => text;
 

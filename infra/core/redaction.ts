@@ -6,8 +6,9 @@
  * ({@link redactStandardStreams}, installed by `cli/main.ts`) and every file written by
  * `core/files.ts` (and its `.bak`; `redactWrittenFiles(outputRedactor)`, also installed by
  * `cli/main.ts`) pass. Other outputs (the dashboard's streams) apply {@link outputRedactor}
- * themselves. Never reached from the Pulumi program's dynamic providers: their closures are
- * serialized into state, with whatever this module knows.
+ * themselves. The Pulumi program's dynamic providers run in Pulumi's provider host, another process
+ * (infra/provider/build-provider.ts), and redact modal's output with the secret values of the
+ * child's environment (provider/modal-cli.ts).
  * @module
  */
 import { readFileSync } from "node:fs";

@@ -12,9 +12,7 @@
  * credentials, no shim source). Writing never fails a deploy: an unwritable file is skipped.
  * The file is rotated to `<file>.1` past {@link MAX_EVENTS_BYTES}. Where it is: infra/core/environment
  * `deployEventsPath` (`$QCM_DEPLOY_EVENTS`, else under `$XDG_STATE_HOME` or `~/.local/state`).
- *
- * Everything here is plain `node:fs`, so Pulumi's closure serializer can capture it with the
- * provider (tests/provider/serialize proves the provider still serializes).
+
  * @module
  */
 import { appendFileSync, mkdirSync, renameSync, statSync } from "node:fs";

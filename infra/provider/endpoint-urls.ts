@@ -5,9 +5,7 @@
  * cli/function.py:145-209 `function info`, cli/server.py:670-733 `server info`; shapes in
  * types.py:761-850 `FunctionInfo`, types.py:1033-1071 `ServerInfo`). A new kind adds one entry
  * to {@link URL_LOOKUPS}.
- *
- * Everything here is captured by Pulumi's closure serializer with the provider (plain functions,
- * a table of functions, no module-level schema objects).
+
  * @module
  */
 import type { WebEndpoint } from "../modal/web-endpoints";

@@ -3,11 +3,11 @@
  * project's build when the operation runs, runs it on the deployed URL, and on a failure collects
  * the last lines of `modal app logs` for the error.
  *
- * Why a load at run time: Pulumi serializes this provider's closure into state, and its serializer
- * cannot copy the gateway client (contract/src/modal-http.ts, an ES module over undici) the suite
- * uses (tests/provider/serialize). `createRequire` of an absolute path under the project root
- * (found from the provider host's working directory) is left alone by the serializer and loads the
- * compiled suite in the host. The build must exist: `scripts/dev` and `npx tsc -b` make it.
+ * Why a load at run time: the conformance suite and its gateway client (contract/src/modal-http.ts,
+ * over undici) are needed only when a deploy is verified, so neither the program nor a no-op
+ * `pulumi up` loads them. The compiled suite is loaded from the project's build, found from the
+ * provider host's working directory as the provider itself is (./build-provider.ts). The build must
+ * exist: `scripts/dev` and `npx tsc -b` make it.
  * @module
  */
 import { existsSync } from "node:fs";

@@ -12,9 +12,7 @@
  * exit code and the redacted reason), and only the host's one echo line of that very error is
  * dropped (matched exactly, for one turn of the event loop). Found and checked under the real
  * engine (tests/engine/pulumi-engine.test.ts "modal failing").
- *
- * Plain globals only (`console`, `setImmediate`): Pulumi's closure serializer copies this with the
- * provider.
+
  * @module
  */
 

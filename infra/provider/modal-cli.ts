@@ -10,10 +10,10 @@
  * - output is streamed line by line, redacted, and a failure becomes a {@link ModalCliError}
  *   naming the command, the exit code and the redacted tail of modal's output.
  *
- * Errors are plain `Error` objects with extra fields, not a subclass: Pulumi's closure serializer
- * (which copies this module into the dynamic provider) rewrites a `class … extends Error` into a
- * function whose instances are not Errors and carry no message, and the user then sees
- * `error: Unknown Error` (found under the real engine, tests/engine).
+ * Errors are plain `Error` objects with extra fields, not a subclass, recognised by
+ * {@link isModalCliError}. (When Pulumi's closure serializer still copied this module into state, it
+ * turned a `class … extends Error` into a function whose instances carried no message, and the user
+ * saw `error: Unknown Error`; providers are now loaded from the build: ./build-provider.ts.)
  *
  * Message texts are modal 1.6.4's (`.venv/…/modal/cli/app.py`, `modal/__main__.py`,
  * `modal/_output/rich.py` `format_error_message`).
@@ -100,10 +100,8 @@ export function isModalCliError(err: unknown): err is ModalCliError {
 const TAIL_LINES = 15;
 
 /**
- * execa, loaded when a command runs. Pulumi's closure serializer records a module imported at
- * the top of the file by its resolved file (`require("execa/index.js")`), which execa's
- * `exports` map refuses; a `require("execa")` inside the function body is kept as written and
- * resolves in the provider host (Node >= 22 can `require` an ES module).
+ * execa, loaded when a command runs: a no-op `pulumi up` (check and diff in the provider host)
+ * never loads it. Node >= 22 can `require` an ES module.
  */
 function loadExeca(): typeof Execa {
   return (require("execa") as typeof import("execa")).execa;
@@ -284,8 +282,6 @@ export async function modalJson(ctx: ModalCliContext, args: string[], timeoutSec
  */
 export async function modalAppList(ctx: ModalCliContext, timeoutSeconds = 120): Promise<AppListRow[]> {
   const { run, json } = await modalJson(ctx, ["app", "list", "--json"], timeoutSeconds);
-  // Built per call, not at module level: Pulumi serializes this function into the provider,
-  // and a schema object captured by value would not survive that.
   const rowSchema = z.object({
     app_id: z.string(),
     description: z.string(),

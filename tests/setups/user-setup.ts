@@ -93,8 +93,8 @@ export interface UserSetup {
   modal: ModalCliStandIn;
   /** Every stdout and stderr so far. */
   outputs: string[];
-  /** `qwen-code-modal <args>` (the built CLI), with `extra` variables. */
-  cli(args: string[], extra?: Record<string, string>): Promise<Result>;
+  /** `qwen-code-modal <args>` (the built CLI), with `extra` variables (an undefined one is unset). */
+  cli(args: string[], extra?: Record<string, string | undefined>): Promise<Result>;
   /** The installed `qodal <args>`. */
   qodal(args: string[]): Promise<Result>;
   close(): Promise<void>;
@@ -178,8 +178,8 @@ export async function startUserSetup(
     outputs.push(String(result.stdout), String(result.stderr));
     return result;
   };
-  const run = (file: string, args: string[], extra: Record<string, string> = {}) =>
-    execa(file, args, { cwd: home, env: { ...env, ...extra }, extendEnv: false, reject: false, stdin: "ignore", timeout: 150_000 }).then(keep);
+  const run = (file: string, args: string[], extra: Record<string, string | undefined> = {}) =>
+    execa(file, args, { cwd: home, env: Object.fromEntries(Object.entries({ ...env, ...extra }).filter(([, v]) => v !== undefined)), extendEnv: false, reject: false, stdin: "ignore", timeout: 150_000 }).then(keep);
   const setup: UserSetup = {
     place,
     home,

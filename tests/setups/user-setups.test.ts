@@ -181,6 +181,23 @@ describe.each(PLACES)("a user whose tokens are in: %s", (place) => {
     }
   }, 90_000);
 
+  it.runIf(place === "pulumi-config")("in a shell without PULUMI_CONFIG_PASSPHRASE, status and warm stop with one error naming the stack, the keys and the fix, and do nothing", async () => {
+    const callsBefore = (await setup.modal.state()).calls.length;
+    for (const command of [["status"], ["warm", "vlm", "--for", `${WARM_SECONDS}s`]]) {
+      const result = await setup.cli([...command, "--config", setup.configPath, "--dotenv", setup.dotenv, ...setup.modalArgs], { PULUMI_CONFIG_PASSPHRASE: undefined });
+      expect(result.exitCode, command[0]).toBe(1);
+      expect(result.stdout, command[0]).toBe("");
+      expect(String(result.stderr).trim().split("\n"), command[0]).toEqual([
+        `error: stack stand-in (${setup.pulumiConfigFile}) sets qwen-code-modal:modalTokenId and qwen-code-modal:modalTokenSecret, but \`pulumi config --show-secrets\` failed ` +
+          "(error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables): export PULUMI_CONFIG_PASSPHRASE " +
+          "(or PULUMI_CONFIG_PASSPHRASE_FILE) and the backend (PULUMI_BACKEND_URL or `pulumi login`) as for `pulumi up`, or name the right stack with --pulumi-stack / --pulumi-config-file",
+      ]);
+    }
+    // Nothing done: no modal call, no warm period recorded.
+    expect((await setup.modal.state()).calls.length).toBe(callsBefore);
+    expect(existsSync(join(setup.home, ".config", "qwen-code-modal", "warm.json"))).toBe(false);
+  }, 60_000);
+
   it("nothing printed and no file written (but the user's own credential files) holds a token value", async () => {
     expect(setup.outputs.length).toBeGreaterThan(10);
     // The stack config holds the Modal token encrypted (`secure:`), and is scanned like every other file.

@@ -5,6 +5,7 @@
  * config holds one, replaces the environment's (infra/config/stack-credentials.ts).
  * @module
  */
+import { resolve } from "node:path";
 import type { ParseArgsOptionsConfig } from "node:util";
 import { readEndpointConfig } from "@qwen-code-modal/contract/endpoint-config";
 import { UserError } from "../core/errors";
@@ -38,7 +39,9 @@ export function pulumiStackTarget(values: PulumiStackValues, root: string, deplo
     if (values["pulumi-config-file"]) throw new UserError("--pulumi-config-file needs the stack's name: pass --pulumi-stack NAME (no endpoint config names it)");
     return undefined;
   }
-  return { stack, root, configFile: values["pulumi-config-file"] };
+  // Relative to where the user ran the command (pulumi itself runs in the project root).
+  const configFile = values["pulumi-config-file"];
+  return { stack, root, configFile: configFile === undefined ? undefined : resolve(configFile) };
 }
 
 /**

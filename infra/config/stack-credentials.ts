@@ -5,7 +5,7 @@
  * the stack config wins over MODAL_TOKEN_* and `~/.modal.toml`; infra/config/credentials.ts).
  *
  * The secrets are encrypted in the file, so the real `pulumi` CLI decrypts them:
- * `pulumi config --show-secrets --json --stack S --config-file F`, run in the project root. Its
+ * `pulumi config --show-secrets --open=false --json --stack S --config-file F`, run in the project root. Its
  * output is an object keyed by the namespaced key, each `{ "value": "...", "secret": true }`
  * (`value` elided without `--show-secrets`; `objectValue` added for structured values): pulumi
  * `pkg/cmd/pulumi/config/config.go` (commit 00bd3eeb), type `configValueJSON` and `listConfig`'s
@@ -105,7 +105,11 @@ export async function readStackModalCredentials(target: StackCredentialsTarget, 
   if (!pulumi) {
     throw new UserError(`${where}, which only the pulumi CLI can decrypt, and there is no \`pulumi\` on PATH: install the Pulumi CLI (as for \`pulumi up\`) or put it on PATH`);
   }
-  const result = await execa(pulumi, ["config", "--show-secrets", "--json", "--stack", target.stack, "--config-file", file, "--non-interactive", "--color", "never"], {
+  // --open=false: `--show-secrets` would otherwise also open the Pulumi ESC environments the stack
+  // imports (config.go: "Defaults to true if --show-secrets is set"), which the keys read here,
+  // declared in the file itself, do not come from.
+  const args = ["config", "--show-secrets", "--open=false", "--json", "--stack", target.stack, "--config-file", file, "--non-interactive", "--color", "never"];
+  const result = await execa(pulumi, args, {
     cwd: target.root,
     env: pulumiChildEnv(vars),
     extendEnv: false,

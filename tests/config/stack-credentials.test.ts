@@ -104,6 +104,7 @@ describe("which stack: the options, else the endpoint config's", () => {
     expect(pulumiStackTarget({ "pulumi-stack": "prod" }, ROOT, "dev")).toEqual({ stack: "prod", root: ROOT, configFile: undefined });
     expect(pulumiStackTarget({ "pulumi-config-file": "/x/P.yaml" }, ROOT, "dev")).toEqual({ stack: "dev", root: ROOT, configFile: "/x/P.yaml" });
     expect(pulumiStackTarget({}, ROOT, undefined)).toBeUndefined();
+    expect(pulumiStackTarget({ "pulumi-config-file": "stacks/P.yaml" }, ROOT, "dev")?.configFile).toBe(join(process.cwd(), "stacks", "P.yaml"));
     expect(() => pulumiStackTarget({ "pulumi-config-file": "/x/P.yaml" }, ROOT, undefined)).toThrow("--pulumi-config-file needs the stack's name: pass --pulumi-stack NAME");
   });
 

@@ -8,8 +8,8 @@
  * `pulumi config --show-secrets --open=false --json --stack S --config-file F`, run in the project root. Its
  * output is an object keyed by the namespaced key, each `{ "value": "...", "secret": true }`
  * (`value` elided without `--show-secrets`; `objectValue` added for structured values): pulumi
- * `pkg/cmd/pulumi/config/config.go` (commit 00bd3eeb), type `configValueJSON` and `listConfig`'s
- * `if jsonOut` branch; checked with pulumi 3.274.1.
+ * `pkg/cmd/pulumi/config/config.go` (commit 1b5949891b) lines 1111-1117 (`configValueJSON`) and
+ * 1210-1235 (`listConfig`'s `if jsonOut` branch, the elision at 1232); checked with pulumi 3.274.1.
  *
  * Pulumi runs only when the stack's config file declares one of the keys (read as YAML), so a
  * user without them pays nothing.
@@ -106,7 +106,7 @@ export async function readStackModalCredentials(target: StackCredentialsTarget, 
     throw new UserError(`${where}, which only the pulumi CLI can decrypt, and there is no \`pulumi\` on PATH: install the Pulumi CLI (as for \`pulumi up\`) or put it on PATH`);
   }
   // --open=false: `--show-secrets` would otherwise also open the Pulumi ESC environments the stack
-  // imports (config.go: "Defaults to true if --show-secrets is set"), which the keys read here,
+  // imports (config.go:143, "Defaults to true if --show-secrets is set"), which the keys read here,
   // declared in the file itself, do not come from.
   const args = ["config", "--show-secrets", "--open=false", "--json", "--stack", target.stack, "--config-file", file, "--non-interactive", "--color", "never"];
   const result = await execa(pulumi, args, {
@@ -118,7 +118,8 @@ export async function readStackModalCredentials(target: StackCredentialsTarget, 
     timeout: PULUMI_TIMEOUT_MS,
   });
   if (result.exitCode !== 0) {
-    // pulumi 3.274.1 without the passphrase of a passphrase-encrypted stack prints (stderr, exit 1):
+    // pulumi 3.274.1 without the passphrase of a passphrase-encrypted stack prints (stderr, exit 1;
+    // pkg/secrets/passphrase/manager.go:395, and :42 for the wrong one):
     //   error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables
     // and with a wrong one `error: incorrect passphrase`; an unknown stack: `error: no stack named 'S' found` (exit 6).
     const said = outputRedactor(String(result.stderr || result.stdout).trim().split("\n").at(-1) || (result.shortMessage ?? "no output"));

@@ -60,26 +60,26 @@ export function pulumiStackArgs(values: PulumiStackValues): string[] {
  * @param deployedStack - the stack that wrote the endpoint config, when known.
  * @throws UserError naming the stack, the key and the fix when the token cannot be read.
  */
-export async function modalEnvironment(environment: Environment, values: PulumiStackValues, deployedStack: string | undefined): Promise<Environment> {
+async function stackEnvironment(environment: Environment, values: PulumiStackValues, deployedStack: string | undefined): Promise<Environment> {
   const target = pulumiStackTarget(values, environment.root, deployedStack);
   return target ? withStackModalCredentials(environment, target) : environment;
 }
 
 /**
- * {@link modalEnvironment} for a command without an endpoint context (`spend`): the deployed stack
+ * {@link stackEnvironment} for a command without an endpoint context (`spend`): the deployed stack
  * is the one the environment's endpoint config names, when that file is readable.
  */
 export async function modalEnvironmentOf(environment: Environment, values: PulumiStackValues): Promise<Environment> {
   const deployed = await readEndpointConfig(environment.endpointConfigPath).then((c) => c.stack, () => undefined);
-  return modalEnvironment(environment, values, deployed);
+  return stackEnvironment(environment, values, deployed);
 }
 
 /**
  * `context` whose environment (and `env`) carry the stack config's Modal API token when it has one.
  * @param deployedStack - default: the endpoint config's `stack`.
- * @throws UserError as {@link modalEnvironment}.
+ * @throws UserError as {@link stackEnvironment}.
  */
 export async function withModalStack<C extends EndpointContext>(context: C, values: PulumiStackValues, deployedStack: string | undefined = context.config.stack): Promise<C> {
-  const environment = await modalEnvironment(context.environment, values, deployedStack);
+  const environment = await stackEnvironment(context.environment, values, deployedStack);
   return environment === context.environment ? context : { ...context, environment, env: { ...environment.vars } };
 }

@@ -5,6 +5,16 @@
  * @module
  */
 import type { ModalCredentials } from "../core/environment";
+import { CONFIG_NAMESPACE } from "./resolve";
+
+/** The stack config keys holding the Modal API token (set them with `pulumi config set --secret`). */
+export const CREDENTIAL_KEYS = { tokenId: "modalTokenId", tokenSecret: "modalTokenSecret" } as const;
+
+/** {@link CREDENTIAL_KEYS} as `Pulumi.<stack>.yaml` and `pulumi config --json` name them: `qwen-code-modal:modalTokenId`, ... */
+export const CREDENTIAL_CONFIG_KEYS = {
+  tokenId: `${CONFIG_NAMESPACE}:${CREDENTIAL_KEYS.tokenId}`,
+  tokenSecret: `${CONFIG_NAMESPACE}:${CREDENTIAL_KEYS.tokenSecret}`,
+} as const;
 
 /** Where credentials can come from, in order of precedence. */
 export interface CredentialSources {
@@ -30,7 +40,7 @@ const TOKEN_SECRET = /^as-[A-Za-z0-9]+$/;
  */
 export function resolveModalCredentials(s: CredentialSources): CredentialSource {
   const pairs = [
-    { from: "config" as const, id: s.config.tokenId, secret: s.config.tokenSecret, idName: "qwen-code-modal:modalTokenId", secretName: "qwen-code-modal:modalTokenSecret" },
+    { from: "config" as const, id: s.config.tokenId, secret: s.config.tokenSecret, idName: CREDENTIAL_CONFIG_KEYS.tokenId, secretName: CREDENTIAL_CONFIG_KEYS.tokenSecret },
     { from: "env" as const, id: s.env.MODAL_TOKEN_ID, secret: s.env.MODAL_TOKEN_SECRET, idName: "MODAL_TOKEN_ID", secretName: "MODAL_TOKEN_SECRET" },
   ];
   for (const p of pairs) {

@@ -7,9 +7,7 @@ import { Config } from "@pulumi/pulumi/config";
 import { allConfig } from "@pulumi/pulumi/runtime/config";
 import { CONFIG_NAMESPACE, type RawStackConfig } from "./resolve";
 import { stackSettingsSchema } from "./schema";
-
-/** Keys that hold Modal credentials (set them with `pulumi config set --secret`). */
-export const CREDENTIAL_KEYS = { tokenId: "modalTokenId", tokenSecret: "modalTokenSecret" } as const;
+import { CREDENTIAL_KEYS } from "./credentials";
 
 const SETTING_KEYS = Object.keys(stackSettingsSchema.shape);
 const KNOWN_KEYS = new Set(["deployments", ...SETTING_KEYS, ...Object.values(CREDENTIAL_KEYS)]);

@@ -125,6 +125,18 @@ export function resolveModalEnvironment(sources: EnvironmentSources = {}): Omit<
 }
 
 /**
+ * `environment` with another Modal API token: MODAL_TOKEN_ID / MODAL_TOKEN_SECRET set in its
+ * variables (so that `environment.modal.variables`, what a `modal` child gets, carries them), every
+ * other setting as resolved. Teaches the redactor the values. For a token found elsewhere than in
+ * the variables (the Pulumi stack config: infra/config/stack-credentials.ts).
+ */
+export function withModalCredentials(environment: Environment, credentials: ModalCredentials): Environment {
+  const vars: Variables = Object.freeze({ ...environment.vars, MODAL_TOKEN_ID: credentials.tokenId, MODAL_TOKEN_SECRET: credentials.tokenSecret });
+  learnSecrets(vars);
+  return { ...environment, vars, modal: modalEnvironment(vars, environment.root) };
+}
+
+/**
  * Where the ModalApp provider records deploy progress (infra/provider/deploy-events.ts) for the
  * dashboard: `$QCM_DEPLOY_EVENTS`, else `$XDG_STATE_HOME/qwen-code-modal/deploy-events.jsonl`
  * (`~/.local/state/...` when XDG_STATE_HOME is unset).

@@ -30,14 +30,14 @@ export function findPulumi(env: NodeJS.ProcessEnv = process.env): { pulumi: stri
 
 /**
  * The variables every `pulumi` command of a stack in `dir` gets: `pulumi` and this Node first on
- * PATH, HOME and PULUMI_HOME under `dir/home`, the file backend in `dir/state`, a passphrase, no
- * update check.
+ * PATH, HOME (default `dir/home`) and PULUMI_HOME under it, the file backend in `dir/state`, a
+ * passphrase (as a passphrase-backend user exports it), no update check.
  */
-export function pulumiVariables(pulumi: string, dir: string): Record<string, string> {
+export function pulumiVariables(pulumi: string, dir: string, home: string = join(dir, "home")): Record<string, string> {
   return {
     PATH: [dirname(pulumi), dirname(process.execPath), ...(process.env.PATH ?? "").split(delimiter)].join(delimiter),
-    HOME: join(dir, "home"),
-    PULUMI_HOME: join(dir, "home", ".pulumi"),
+    HOME: home,
+    PULUMI_HOME: join(home, ".pulumi"),
     PULUMI_BACKEND_URL: `file://${join(dir, "state")}`,
     PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
     PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -77,9 +77,26 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 /**
- * Creates a stack in a fresh folder. `pulumi stack init` writes the passphrase salt into
- * `Pulumi.<stack>.yaml` beside Pulumi.yaml, so it runs in a scratch copy of Pulumi.yaml and the
- * file is moved into the stack folder; every later command names it with `--config-file`.
+ * Creates stack `stack` of this project in the backend `env` names, without writing into the
+ * checkout: `pulumi stack init` writes the passphrase salt into `Pulumi.<stack>.yaml` beside
+ * Pulumi.yaml, so it runs in a scratch copy of Pulumi.yaml (`dir/init`) and the file is moved to
+ * `dir`; every later command names it with `--config-file`.
+ * @param env - the whole environment of `pulumi` (see {@link pulumiVariables}).
+ * @returns the stack config file (`dir/Pulumi.<stack>.yaml`).
+ * @throws Error with pulumi's output when the init fails.
+ */
+export async function initStack(pulumi: string, dir: string, stack: string, env: Record<string, string>): Promise<string> {
+  await mkdir(join(dir, "init"), { recursive: true });
+  await copyFile(join(ROOT, "Pulumi.yaml"), join(dir, "init", "Pulumi.yaml"));
+  const init = await execa(pulumi, ["stack", "init", stack, "--non-interactive"], { cwd: join(dir, "init"), env, extendEnv: false, reject: false, all: true });
+  if (init.exitCode !== 0) throw new Error(`pulumi stack init failed:\n${init.all}`);
+  const configFile = join(dir, `Pulumi.${stack}.yaml`);
+  await rename(join(dir, "init", `Pulumi.${stack}.yaml`), configFile);
+  return configFile;
+}
+
+/**
+ * Creates a stack in a fresh folder ({@link initStack}).
  * @param env - extra variables for every command (credentials, usually).
  * @param options - `gate: true` leaves the deploy gate at its default (on); otherwise the stack
  *   sets `qwen-code-modal:gate false`, since its deployed URLs are the modal CLI stand-in's
@@ -87,7 +104,7 @@ async function filesUnder(dir: string): Promise<string[]> {
  */
 export async function createEngineStack(pulumi: string, env: Record<string, string>, options: { gate?: boolean } = {}): Promise<EngineStack> {
   const dir = await mkdtemp(join(tmpdir(), "qcm-engine-"));
-  for (const sub of ["state", "home", "init", "modal"]) await mkdir(join(dir, sub));
+  for (const sub of ["state", "home", "modal"]) await mkdir(join(dir, sub));
   const envFile = join(dir, ".env");
   await writeFile(envFile, "");
   const modal = await writeModalCliStandIn(join(dir, "modal"), []);
@@ -122,10 +139,7 @@ export async function createEngineStack(pulumi: string, env: Record<string, stri
     backendFiles: async () =>
       Promise.all((await filesUnder(join(dir, "state"))).map(async (path) => ({ path, text: await readFile(path, "utf8") }))),
   };
-  await copyFile(join(ROOT, "Pulumi.yaml"), join(dir, "init", "Pulumi.yaml"));
-  const init = await execa(pulumi, ["stack", "init", STACK, "--non-interactive"], { cwd: join(dir, "init"), env: base, extendEnv: false, reject: false, all: true });
-  if (init.exitCode !== 0) throw new Error(`pulumi stack init failed:\n${init.all}`);
-  await rename(join(dir, "init", `Pulumi.${STACK}.yaml`), configFile);
+  await initStack(pulumi, dir, STACK, base);
   await stack.configSet("endpointConfigPath", stack.endpointConfigPath);
   if (!options.gate) await stack.configSet("gate", "false");
   return stack;

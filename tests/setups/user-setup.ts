@@ -7,7 +7,13 @@
  * - `environment`: every token exported in the shell, no `.env` file anywhere;
  * - `modal-toml`: the Modal API token only in `~/.modal.toml` (as `modal token new` writes it), the
  *   proxy token exported; no `.env`;
- * - `dotenv`: every token in the project's `.env`, nothing in the environment.
+ * - `dotenv`: every token in the project's `.env`, nothing in the environment;
+ * - `pulumi-config`: the Modal API token only in the Pulumi stack config, as secrets (`pulumi config
+ *   set --secret qwen-code-modal:modalTokenId`, the real pulumi CLI, a file backend and PULUMI_HOME
+ *   inside HOME, PULUMI_CONFIG_PASSPHRASE exported as passphrase-backend users do), the proxy token
+ *   exported; no `.env`, no `~/.modal.toml`. The stack is named as the endpoint config's `stack`
+ *   (the stack that deployed it); its config file lives in HOME, so the Modal-touching commands get
+ *   `--pulumi-config-file` ({@link UserSetup.modalArgs}).
  *
  * Every command runs as a user runs it (the built CLI, the installed `qodal`), with only HOME, PATH
  * and the modal CLI stand-in's path besides the setup's own variables. Every run's output is kept,
@@ -19,6 +25,7 @@ import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import { execa, type Result } from "execa";
 import { projectRoot } from "../../infra/core/paths";
+import { initStack, pulumiVariables } from "../engine/engine-stack";
 import { anthropicCountTokensRoute, anthropicMessagesRoute } from "../stand-ins/anthropic-messages";
 import { conformingCoder } from "../stand-ins/coder-routes";
 import { writeStandInEndpointConfig } from "../stand-ins/endpoint-config-file";
@@ -27,7 +34,7 @@ import { startModalEndpointStandIn, type ModalEndpointStandIn } from "../stand-i
 import { conformingVlm, type StandInRoute } from "../stand-ins/vllm-endpoint";
 
 /** Where the credentials live. */
-export type CredentialPlace = "environment" | "modal-toml" | "dotenv";
+export type CredentialPlace = "environment" | "modal-toml" | "dotenv" | "pulumi-config";
 
 /** The setup's token values: shaped like real ones, distinct, so that any leak is found by value. */
 export const TOKENS = {
@@ -77,13 +84,17 @@ export interface UserSetup {
   qodalPath: string;
   /** The environment every command gets. */
   env: Record<string, string>;
+  /** What the commands that talk to Modal get besides their own options (`--pulumi-config-file` in the `pulumi-config` setup). */
+  modalArgs: string[];
+  /** The stack config file (the `pulumi-config` setup only). */
+  pulumiConfigFile?: string;
   coder: ModalEndpointStandIn;
   vlm: ModalEndpointStandIn;
   modal: ModalCliStandIn;
   /** Every stdout and stderr so far. */
   outputs: string[];
-  /** `qwen-code-modal <args>` (the built CLI), with `extra` variables. */
-  cli(args: string[], extra?: Record<string, string>): Promise<Result>;
+  /** `qwen-code-modal <args>` (the built CLI), with `extra` variables (an undefined one is unset). */
+  cli(args: string[], extra?: Record<string, string | undefined>): Promise<Result>;
   /** The installed `qodal <args>`. */
   qodal(args: string[]): Promise<Result>;
   close(): Promise<void>;
@@ -93,7 +104,7 @@ export interface UserSetup {
 function exported(place: CredentialPlace): Record<string, string> {
   const proxy = { MODAL_PROXY_TOKEN_ID: TOKENS.proxyId, MODAL_PROXY_TOKEN_SECRET: TOKENS.proxySecret };
   if (place === "environment") return { ...proxy, MODAL_TOKEN_ID: TOKENS.modalId, MODAL_TOKEN_SECRET: TOKENS.modalSecret };
-  if (place === "modal-toml") return proxy;
+  if (place === "modal-toml" || place === "pulumi-config") return proxy;
   return {};
 }
 
@@ -115,7 +126,12 @@ const coderRespond: Parameters<typeof startModalEndpointStandIn>[0]["respond"] =
  */
 export async function startUserSetup(
   place: CredentialPlace,
-  options: { coderRoutes?: StandInRoute[]; coderRespond?: Parameters<typeof startModalEndpointStandIn>[0]["respond"] } = {},
+  options: {
+    coderRoutes?: StandInRoute[];
+    coderRespond?: Parameters<typeof startModalEndpointStandIn>[0]["respond"];
+    /** The real `pulumi` (tests/engine/engine-stack.ts `findPulumi`): needed by the `pulumi-config` setup. */
+    pulumi?: string;
+  } = {},
 ): Promise<UserSetup> {
   const home = await mkdtemp(join(tmpdir(), `qcm-setup-${place}-`));
   const auth = { tokenId: TOKENS.proxyId, tokenSecret: TOKENS.proxySecret };
@@ -129,7 +145,7 @@ export async function startUserSetup(
   // What smoke's image check wants to hear about its test images (a triangle, a colour block).
   const vlm = await startModalEndpointStandIn({ model: "qwen3-vl", proxyAuth: auth, respond: conformingVlm(() => ({ reasoning: "A shape and a colour.", content: VLM_ANSWER })) });
   const configPath = join(home, ".config", "qwen-code-modal", "endpoints.json");
-  await writeStandInEndpointConfig(configPath, { coder, vlm });
+  const { stack } = await writeStandInEndpointConfig(configPath, { coder, vlm });
   const modal = await writeModalCliStandIn(home, [
     { name: "qcm-coder", tasks: 0 },
     { name: "qcm-vlm", tasks: 0 },
@@ -151,14 +167,19 @@ export async function startUserSetup(
   await mkdir(dirname(settingsPath), { recursive: true });
   await writeFile(settingsPath, JSONC_SETTINGS);
   const qodalPath = join(home, ".local", "bin", "qodal");
-  const env = { HOME: home, PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, QCM_MODAL_CLI: modal.path, ...exported(place) };
+  const env: Record<string, string> = { HOME: home, PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, QCM_MODAL_CLI: modal.path, ...exported(place) };
+  let pulumiConfigFile: string | undefined;
+  if (place === "pulumi-config") {
+    if (!options.pulumi) throw new Error("the pulumi-config setup needs the real pulumi (options.pulumi)");
+    pulumiConfigFile = await pulumiStackConfig(options.pulumi, home, stack, env);
+  }
   const outputs: string[] = [];
   const keep = (result: Result) => {
     outputs.push(String(result.stdout), String(result.stderr));
     return result;
   };
-  const run = (file: string, args: string[], extra: Record<string, string> = {}) =>
-    execa(file, args, { cwd: home, env: { ...env, ...extra }, extendEnv: false, reject: false, stdin: "ignore", timeout: 150_000 }).then(keep);
+  const run = (file: string, args: string[], extra: Record<string, string | undefined> = {}) =>
+    execa(file, args, { cwd: home, env: Object.fromEntries(Object.entries({ ...env, ...extra }).filter(([, v]) => v !== undefined)), extendEnv: false, reject: false, stdin: "ignore", timeout: 150_000 }).then(keep);
   const setup: UserSetup = {
     place,
     home,
@@ -167,6 +188,8 @@ export async function startUserSetup(
     settingsPath,
     qodalPath,
     env,
+    modalArgs: pulumiConfigFile ? ["--pulumi-config-file", pulumiConfigFile] : [],
+    pulumiConfigFile,
     coder,
     vlm,
     modal,
@@ -184,6 +207,28 @@ export async function startUserSetup(
   ]);
   if (installed.exitCode !== 0) throw new Error(`install failed in the ${place} setup: ${installed.stderr}`);
   return setup;
+}
+
+/**
+ * The `pulumi-config` setup's stack: a file backend (`~/pulumi/state`) and PULUMI_HOME in `home`,
+ * the passphrase exported (added to `env`, with `pulumi` first on its PATH), stack `stack` created
+ * without writing into the checkout (engine-stack.ts `initStack`), and the Modal API token set as
+ * secrets, each value given on stdin (`pulumi config set` reads it there when the argument is left out).
+ * @returns the stack config file (`~/pulumi/Pulumi.<stack>.yaml`).
+ */
+async function pulumiStackConfig(pulumi: string, home: string, stack: string, env: Record<string, string>): Promise<string> {
+  const dir = join(home, "pulumi");
+  await mkdir(join(dir, "state"), { recursive: true });
+  const { PATH: _path, HOME: _home, ...variables } = pulumiVariables(pulumi, dir, home);
+  Object.assign(env, variables, { PATH: `${dirname(pulumi)}:${env.PATH}` });
+  const configFile = await initStack(pulumi, dir, stack, env);
+  for (const [key, value] of [["modalTokenId", TOKENS.modalId], ["modalTokenSecret", TOKENS.modalSecret]]) {
+    const set = await execa(pulumi, ["config", "set", "--secret", `qwen-code-modal:${key}`, "--stack", stack, "--config-file", configFile, "--non-interactive"], {
+      cwd: ROOT, env, extendEnv: false, reject: false, all: true, input: value,
+    });
+    if (set.exitCode !== 0) throw new Error(`pulumi config set ${key} failed:\n${set.all}`);
+  }
+  return configFile;
 }
 
 /** Every token value found in `text` (empty: none). */

@@ -1,11 +1,13 @@
 /**
  * The "user setups" suite (issue 21): the project as new users run it in their own setups rather
- * than the test harness's — tokens only exported, only in `~/.modal.toml`, or only in the project's
- * `.env`; a qwen-code settings file with comments; launcher flags after `qodal`; an upstream that
- * echoes the credentials back. In each setup the real CLIs run: `qodal -p` (the real qwen-code CLI),
- * the `claude` launcher (the real Claude Code), `smoke`, `status`, `warm --for` with its auto-`cool`
- * timer observed at expiry, `spend`, and the registered MCP server (MCP SDK client). Stand-ins: the
- * coder/VLM (vLLM stand-in behind the Modal gateway stand-in) and the `modal` CLI stand-in.
+ * than the test harness's — tokens only exported, only in `~/.modal.toml`, only in the project's
+ * `.env`, or the Modal token only in the Pulumi stack config as secrets (the real pulumi CLI; without
+ * one the setup is skipped with a printed reason, and under CI=true that is a failure); a qwen-code
+ * settings file with comments; launcher flags after `qodal`; an upstream that echoes the credentials
+ * back. In each setup the real CLIs run: `qodal -p` (the real qwen-code CLI), the `claude` launcher
+ * (the real Claude Code), `smoke`, `status`, `warm --for` with its auto-`cool` timer observed at
+ * expiry, `spend`, `dashboard` (its API), and the registered MCP server (MCP SDK client). Stand-ins:
+ * the coder/VLM (vLLM stand-in behind the Modal gateway stand-in) and the `modal` CLI stand-in.
  * Nothing may print or write a token value.
  */
 import { existsSync } from "node:fs";
@@ -16,6 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { parse as parseJsonc } from "jsonc-parser";
+import { findPulumi } from "../engine/engine-stack";
+import { launchDashboard } from "../dashboard/harness";
 import { CLAUDE, CLAUDE_HELLO, CODER_HELLO, filesUnder, leakedTokens, startUserSetup, TOKENS, type CredentialPlace, type UserSetup, VLM_ANSWER } from "./user-setup";
 
 /** Files in the user's HOME that hold tokens on purpose (theirs), or that only the stand-ins write. */
@@ -24,12 +28,22 @@ const NOT_OURS = [/\/project\/\.env$/, /\/\.modal\.toml$/, /\/modal-stand-in-sta
 /** A warm period this long, seconds: its timer must run `cool` by itself when it ends. */
 const WARM_SECONDS = 3;
 
-const PLACES: CredentialPlace[] = ["environment", "modal-toml", "dotenv"];
+const found = findPulumi();
+if ("missing" in found) {
+  if (process.env.CI === "true") throw new Error(`the pulumi-config user setup cannot run under CI: ${found.missing}`);
+  console.warn(`SKIPPED the pulumi-config user setup (tests/setups): ${found.missing}`);
+}
+const pulumi = "pulumi" in found ? found.pulumi : undefined;
+
+const PLACES: CredentialPlace[] = ["environment", "modal-toml", "dotenv", ...(pulumi ? (["pulumi-config"] as const) : [])];
+
+/** The MODAL_TOKEN_ID a `modal` child sees: none with `~/.modal.toml` (modal reads the file itself), else this setup's token. */
+const modalTokenIdSeen = (place: CredentialPlace) => (place === "modal-toml" ? null : TOKENS.modalId);
 
 describe.each(PLACES)("a user whose tokens are in: %s", (place) => {
   let setup: UserSetup;
   beforeAll(async () => {
-    setup = await startUserSetup(place);
+    setup = await startUserSetup(place, { pulumi });
   }, 120_000);
   afterAll(async () => {
     await setup?.close();
@@ -82,16 +96,17 @@ describe.each(PLACES)("a user whose tokens are in: %s", (place) => {
   }, 150_000);
 
   it("status reads Modal through the modal CLI with this setup's Modal token", async () => {
-    const result = await setup.cli(["status", "--config", setup.configPath, "--dotenv", setup.dotenv]);
+    const result = await setup.cli(["status", "--config", setup.configPath, "--dotenv", setup.dotenv, ...setup.modalArgs]);
     expect(result.exitCode, String(result.stderr)).toBe(0);
     expect(result.stdout).toMatch(/\ncoder\s+qcm-coder\s/);
     const listed = (await setup.modal.state()).calls.filter((c) => c.argv[0] === "app" && c.argv[1] === "list");
     expect(listed.length).toBeGreaterThan(0);
+    for (const call of listed) expect(call.tokenId).toBe(modalTokenIdSeen(place));
   }, 60_000);
 
   it(`warm --for ${WARM_SECONDS}s: the background timer runs cool at expiry by itself (min_containers back to 0)`, async () => {
     const overrides = async () => (await setup.modal.state()).apps.find((a) => a.name === "qcm-vlm" && a.state === "deployed")?.functions?.serve.overrides ?? {};
-    const warmed = await setup.cli(["warm", "vlm", "--for", `${WARM_SECONDS}s`, "--config", setup.configPath, "--dotenv", setup.dotenv]);
+    const warmed = await setup.cli(["warm", "vlm", "--for", `${WARM_SECONDS}s`, "--config", setup.configPath, "--dotenv", setup.dotenv, ...setup.modalArgs]);
     expect(warmed.exitCode, String(warmed.stderr)).toBe(0);
     const started = Date.now();
     expect((await overrides()).min_containers?.value).toBe(1);
@@ -106,13 +121,15 @@ describe.each(PLACES)("a user whose tokens are in: %s", (place) => {
     expect(endedAfter).toBeGreaterThanOrEqual(WARM_SECONDS - 1);
     const cools = (await setup.modal.state()).calls.filter((c) => c.argv.includes("autoscaler") && c.argv.includes("--min-containers") && c.argv.includes("0"));
     expect(cools.length).toBeGreaterThan(0);
+    // The timer's cool ran with this setup's Modal token too.
+    for (const call of cools) expect(call.tokenId).toBe(modalTokenIdSeen(place));
   }, 60_000);
 
   it("spend reads Modal's billing report with this setup's Modal token", async () => {
     await setup.modal.setBilling({
       rows: [{ object_id: "ap-usersetup0001", description: "qcm-coder", environment_name: "main", interval_start: `${new Date().toISOString().slice(0, 10)}T00:00:00`, cost: "1.25" }],
     });
-    const result = await setup.cli(["spend", "--dotenv", setup.dotenv]);
+    const result = await setup.cli(["spend", "--dotenv", setup.dotenv, ...setup.modalArgs]);
     expect(result.exitCode, String(result.stderr)).toBe(0);
     expect(result.stdout).toContain("$1.25");
   }, 60_000);
@@ -140,8 +157,51 @@ describe.each(PLACES)("a user whose tokens are in: %s", (place) => {
     }
   }, 90_000);
 
+  it("dashboard: its API answers with the run's token and shows Modal as read with this setup's Modal token", async () => {
+    const callsBefore = (await setup.modal.state()).calls.length;
+    // The real CLI as a user starts it; the run's token comes from the URL it prints (never argv).
+    const dashboard = await launchDashboard(["--no-open", "--port", "0", "--config", setup.configPath, "--dotenv", setup.dotenv, ...setup.modalArgs], setup.env);
+    try {
+      const url = new URL(dashboard.url);
+      const token = url.hash.slice("#token=".length);
+      const coderLive = async () => {
+        const response = await fetch(`${url.origin}/api/state`, { headers: { authorization: `Bearer ${token}` } });
+        expect(response.status).toBe(200);
+        const state = (await response.json()) as { live: { name: string; modal: string }[] };
+        return state.live.find((l) => l.name === "coder")?.modal;
+      };
+      await expect.poll(coderLive, { timeout: 30_000, interval: 250 }).toBe("deployed");
+      const listed = (await setup.modal.state()).calls.slice(callsBefore).filter((c) => c.argv[0] === "app" && c.argv[1] === "list");
+      expect(listed.length).toBeGreaterThan(0);
+      for (const call of listed) expect(call.tokenId).toBe(modalTokenIdSeen(place));
+    } finally {
+      dashboard.child.kill("SIGTERM");
+      await dashboard.child;
+      setup.outputs.push(dashboard.output());
+    }
+  }, 90_000);
+
+  it.runIf(place === "pulumi-config")("in a shell without PULUMI_CONFIG_PASSPHRASE, status and warm stop with one error naming the stack, the keys and the fix, and do nothing", async () => {
+    const callsBefore = (await setup.modal.state()).calls.length;
+    for (const command of [["status"], ["warm", "vlm", "--for", `${WARM_SECONDS}s`]]) {
+      const result = await setup.cli([...command, "--config", setup.configPath, "--dotenv", setup.dotenv, ...setup.modalArgs], { PULUMI_CONFIG_PASSPHRASE: undefined });
+      expect(result.exitCode, command[0]).toBe(1);
+      expect(result.stdout, command[0]).toBe("");
+      expect(String(result.stderr).trim().split("\n"), command[0]).toEqual([
+        `error: stack stand-in (${setup.pulumiConfigFile}) sets qwen-code-modal:modalTokenId and qwen-code-modal:modalTokenSecret, but \`pulumi config --show-secrets\` failed ` +
+          "(error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables): export PULUMI_CONFIG_PASSPHRASE " +
+          "(or PULUMI_CONFIG_PASSPHRASE_FILE) and the backend (PULUMI_BACKEND_URL or `pulumi login`) as for `pulumi up`, or name the right stack with --pulumi-stack / --pulumi-config-file",
+      ]);
+    }
+    // Nothing done: no modal call, no warm period recorded.
+    expect((await setup.modal.state()).calls.length).toBe(callsBefore);
+    expect(existsSync(join(setup.home, ".config", "qwen-code-modal", "warm.json"))).toBe(false);
+  }, 60_000);
+
   it("nothing printed and no file written (but the user's own credential files) holds a token value", async () => {
     expect(setup.outputs.length).toBeGreaterThan(10);
+    // The stack config holds the Modal token encrypted (`secure:`), and is scanned like every other file.
+    if (setup.pulumiConfigFile) expect(await readFile(setup.pulumiConfigFile, "utf8")).toMatch(/qwen-code-modal:modalTokenSecret:\s+secure: v1:/);
     expect(leakedTokens(setup.outputs.join("\n"))).toEqual([]);
     for (const [path, text] of await filesUnder(setup.home)) {
       if (NOT_OURS.some((p) => p.test(path))) continue;

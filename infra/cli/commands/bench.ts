@@ -22,16 +22,19 @@ import { formatAffinityComparison, formatBenchResult } from "../../bench/report"
 import { runConformance } from "../../conformance/suite";
 import { checkLine } from "../../ops/smoke";
 import type { Endpoint } from "@qwen-code-modal/contract";
+import { PULUMI_STACK_OPTIONS, PULUMI_STACK_USAGE, withModalStack } from "../pulumi-stack";
 import { benchResultPath, defaultBenchDir, saveBenchResult } from "../../bench/results";
 
 const USAGE =
   "[--config FILE] [--dotenv FILE] [--deployment NAME | --url URL --model NAME] [--stack-config FILE] " +
   "[--sessions N] [--turns N] [--context-tokens N] [--turn-tokens N] [--max-tokens N] [--corpus DIR] " +
   "[--check] [--cold] [--cold-start-timeout SECONDS] [--request-timeout SECONDS] [--usd-per-hour USD] [--bench-dir DIR] [--out FILE] [--json] " +
-  "[--session-ids on|off|both]";
+  "[--session-ids on|off|both] " +
+  PULUMI_STACK_USAGE;
 
 const OPTIONS = {
   ...stackConfigOption,
+  ...PULUMI_STACK_OPTIONS,
   deployment: { type: "string" },
   url: { type: "string" },
   model: { type: "string" },
@@ -118,7 +121,8 @@ export const benchCommand: Command = {
       const stack = await loadStackConfig(o["stack-config"]);
       const d = stack.deployments[name];
       if (o.cold) {
-        const apps = await deployedAppTasks(resolveModalCli(context.environment), context.environment).catch((err: Error) => err);
+        const { environment } = await withModalStack(context, o);
+        const apps = await deployedAppTasks(resolveModalCli(environment), environment).catch((err: Error) => err);
         if (apps instanceof Error) console.error(`warning: cannot tell whether ${endpoint.app} is scaled to zero (${apps.message}); measuring anyway`);
         else if ((apps.get(endpoint.app) ?? 0) > 0) {
           throw new UserError(

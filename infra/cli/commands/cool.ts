@@ -11,16 +11,17 @@ import { deployedAppTasks, opsModalContext, resolveModalCli } from "../../ops/mo
 import { oneDeployment, someDeployments } from "../../ops/select";
 import { coolExpired, coolFunction, findWebFunction, runWarmTimer } from "../../ops/warm";
 import { putWarmRecord, readWarmRecords, warmRecordsPath } from "../../ops/warm-records";
+import { PULUMI_STACK_OPTIONS, PULUMI_STACK_USAGE, withModalStack } from "../pulumi-stack";
 import { clearWarmOnModal, controlPythonContext } from "../../ops/warm-control";
 
-const USAGE = "[DEPLOYMENT] [--config FILE] [--dotenv FILE]";
+const USAGE = `[DEPLOYMENT] [--config FILE] [--dotenv FILE] ${PULUMI_STACK_USAGE}`;
 
 export const coolCommand: Command = {
   name: "cool",
   summary: "end a warm period now: min_containers back to 0 (every deployment, or the one named)",
   async run(args) {
-    const { values, positionals } = parseClientArgs("cool", args, { timer: { type: "string" } }, USAGE, true);
-    const context = await loadEndpointContext(values);
+    const { values, positionals } = parseClientArgs("cool", args, { timer: { type: "string" }, ...PULUMI_STACK_OPTIONS }, USAGE, true);
+    const context = await withModalStack(await loadEndpointContext(values), values);
     const modal = resolveModalCli(context.environment);
     const ctx = opsModalContext(modal, context.environment);
     const recordsPath = warmRecordsPath(context.configPath);

@@ -13,8 +13,9 @@ import { ENDPOINT_CONFIG_VERSION, type EndpointConfig } from "@qwen-code-modal/c
 import { startDashboard } from "../../dashboard/server";
 import { openInBrowser } from "../../dashboard/open-browser";
 import { loadStackConfig, stackConfigOption } from "../options";
+import { PULUMI_STACK_OPTIONS, PULUMI_STACK_USAGE, withModalStack } from "../pulumi-stack";
 
-const USAGE = "[--port N] [--no-open] [--refresh SECONDS] [--config FILE] [--dotenv FILE] [--stack-config FILE] [--pulumi-stack NAME] [--pulumi-config-file FILE]";
+const USAGE = `[--port N] [--no-open] [--refresh SECONDS] [--config FILE] [--dotenv FILE] [--stack-config FILE] ${PULUMI_STACK_USAGE}`;
 
 /** Default port (0 would pick a free one). */
 const DEFAULT_PORT = 8787;
@@ -26,7 +27,7 @@ export const dashboardCommand: Command = {
     const { values } = parseClientArgs(
       "dashboard",
       args,
-      { port: { type: "string" }, "no-open": { type: "boolean" }, refresh: { type: "string" }, "pulumi-stack": { type: "string" }, "pulumi-config-file": { type: "string" }, ...stackConfigOption },
+      { port: { type: "string" }, "no-open": { type: "boolean" }, refresh: { type: "string" }, ...PULUMI_STACK_OPTIONS, ...stackConfigOption },
       USAGE,
     );
     const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
@@ -35,13 +36,15 @@ export const dashboardCommand: Command = {
     const refreshMs = positiveNumber("refresh", values.refresh, 5) * 1000;
     // A missing or invalid endpoint config does not stop the page: it says why, and what writes it.
     let configProblem: string | undefined;
-    const context = await loadEndpointContext(values).catch((err: Error) => {
+    const loaded = await loadEndpointContext(values).catch((err: Error) => {
       if (!(err instanceof UserError)) throw err;
       configProblem = err.message;
       const environment = resolveEnvironment({ envFile: dotenvFile(values) });
       const config: EndpointConfig = { version: ENDPOINT_CONFIG_VERSION, stack: "(no endpoint config)", proxyAuth: { tokenIdEnv: "MODAL_PROXY_TOKEN_ID", tokenSecretEnv: "MODAL_PROXY_TOKEN_SECRET" }, endpoints: {} };
       return { config, configPath: values.config ?? environment.endpointConfigPath, envFile: environment.envFile, env: { ...environment.vars }, environment };
     });
+    // Modal is read with the stack config's token when it holds one (--pulumi-stack, else the endpoint config's stack).
+    const context = await withModalStack(loaded, values, configProblem ? undefined : loaded.config.stack);
     const monitor = { metricsIntervalMs: refreshMs, appsIntervalMs: 4 * refreshMs };
     const stackConfig = () => loadStackConfig(values["stack-config"]);
     // Preview/Up from the page: the stack named, else the one that wrote the endpoint config.

@@ -7,9 +7,10 @@ import { parseClientArgs, positiveNumber } from "../client-options";
 import { loadEndpointContext } from "../../endpoints/context";
 import { runAttached } from "../../core/executables";
 import { appForLogs, modalLogsArgs } from "../../ops/logs";
+import { PULUMI_STACK_OPTIONS, PULUMI_STACK_USAGE, withModalStack } from "../pulumi-stack";
 import { resolveModalCli } from "../../ops/modal-apps";
 
-const USAGE = "[DEPLOYMENT] [--config FILE] [--dotenv FILE] [--follow] [--tail N]";
+const USAGE = `[DEPLOYMENT] [--config FILE] [--dotenv FILE] [--follow] [--tail N] ${PULUMI_STACK_USAGE}`;
 
 export const logsCommand: Command = {
   name: "logs",
@@ -18,11 +19,11 @@ export const logsCommand: Command = {
     const { values, positionals } = parseClientArgs(
       "logs",
       args,
-      { follow: { type: "boolean", short: "f" }, tail: { type: "string", short: "n" } },
+      { follow: { type: "boolean", short: "f" }, tail: { type: "string", short: "n" }, ...PULUMI_STACK_OPTIONS },
       USAGE,
       true,
     );
-    const context = await loadEndpointContext(values);
+    const context = await withModalStack(await loadEndpointContext(values), values);
     const app = appForLogs(context.config, positionals[0]);
     const tail = values.tail === undefined ? undefined : positiveNumber("tail", values.tail, 0);
     return runAttached(resolveModalCli(context.environment), modalLogsArgs(app, { follow: values.follow ?? false, tail }), context.env);

@@ -14,9 +14,10 @@ import { prepareDeployments } from "../../prepare";
 import { buildPlan } from "../../plan/plan";
 import { opsModalContext, resolveModalCli } from "../../ops/modal-apps";
 import { datePeriod, formatSpend, namedPeriod, spendReport } from "../../ops/spend";
+import { PULUMI_STACK_OPTIONS, PULUMI_STACK_USAGE, modalEnvironmentOf } from "../pulumi-stack";
 import { controlFacts } from "../../render/control-shim";
 
-const USAGE = '[--stack-config FILE] [--dotenv FILE] [--for "this month"|today|yesterday|"this week"|"last week"|"last month" | --start YYYY-MM-DD [--end YYYY-MM-DD]] [--json]';
+const USAGE = `[--stack-config FILE] [--dotenv FILE] [--for "this month"|today|yesterday|"this week"|"last week"|"last month" | --start YYYY-MM-DD [--end YYYY-MM-DD]] [--json] ${PULUMI_STACK_USAGE}`;
 
 export const spendCommand: Command = {
   name: "spend",
@@ -25,7 +26,7 @@ export const spendCommand: Command = {
     const { values } = parseCommandArgs(
       "spend",
       args,
-      { ...stackConfigOption, ...DOTENV_OPTIONS, for: { type: "string" }, start: { type: "string" }, end: { type: "string" }, json: { type: "boolean" } },
+      { ...stackConfigOption, ...DOTENV_OPTIONS, ...PULUMI_STACK_OPTIONS, for: { type: "string" }, start: { type: "string" }, end: { type: "string" }, json: { type: "boolean" } },
       USAGE,
     );
     if (values.for !== undefined && (values.start !== undefined || values.end !== undefined)) {
@@ -34,7 +35,7 @@ export const spendCommand: Command = {
     if (values.end !== undefined && values.start === undefined) throw new UserError("spend: --end needs --start");
     const period = values.start !== undefined ? datePeriod(values.start, values.end) : namedPeriod(values.for ?? "this month");
     const config = await loadStackConfig(values["stack-config"]);
-    const environment = resolveEnvironment({ envFile: dotenvFile(values) });
+    const environment = await modalEnvironmentOf(resolveEnvironment({ envFile: dotenvFile(values) }), values);
     const ctx = opsModalContext(resolveModalCli(environment), environment);
     const prepared = await prepareDeployments(config, { python: environment.modal.python, cacheDir: environment.cacheDir });
     const entries = buildPlan(prepared.deployments, config.settings);

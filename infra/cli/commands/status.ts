@@ -12,6 +12,7 @@ import { budgetLine, monthToDateUsd } from "../../ops/spend";
 import { ledgerBudgetUse } from "../../ops/ledger";
 import { warmStates } from "../../ops/warm";
 import { warmRecordsPath } from "../../ops/warm-records";
+import { PULUMI_STACK_OPTIONS, PULUMI_STACK_USAGE, withModalStack } from "../pulumi-stack";
 import { collectStatus, formatStatus } from "../../ops/status";
 
 /**
@@ -26,14 +27,14 @@ async function budgetLines(ctx: ModalCliContext, context: ClientContext): Promis
   return [ledger!.line, ...(billed === undefined ? [] : [`billed this month (modal billing report): $${billed.toFixed(2)}`])].join("\n");
 }
 
-const USAGE = "[--config FILE] [--dotenv FILE] [--wake] [--request-timeout SECONDS]";
+const USAGE = `[--config FILE] [--dotenv FILE] [--wake] [--request-timeout SECONDS] ${PULUMI_STACK_USAGE}`;
 
 export const statusCommand: Command = {
   name: "status",
   summary: "health, latency and vLLM metrics per endpoint (scaled-to-zero apps are not woken without --wake)",
   async run(args) {
-    const { values } = parseClientArgs("status", args, { wake: { type: "boolean" }, "request-timeout": { type: "string" } }, USAGE);
-    const context = await loadClientContext(values);
+    const { values } = parseClientArgs("status", args, { wake: { type: "boolean" }, "request-timeout": { type: "string" }, ...PULUMI_STACK_OPTIONS }, USAGE);
+    const context = await withModalStack(await loadClientContext(values), values);
     const modal = (() => {
       try {
         return resolveModalCli(context.environment);

@@ -17,9 +17,10 @@ import { coolExpired, formatUntil, parseDuration, warmDeployment } from "../../o
 import { putWarmRecord, warmRecordsPath } from "../../ops/warm-records";
 import { controllerEndsLine, controlPythonContext, recordWarmOnModal } from "../../ops/warm-control";
 import { isModalCliError } from "../../provider/modal-cli";
+import { PULUMI_STACK_OPTIONS, PULUMI_STACK_USAGE, pulumiStackArgs, withModalStack } from "../pulumi-stack";
 import { modalMessage } from "../../ops/modal-apps";
 
-const USAGE = "[DEPLOYMENT] [--for DURATION (default 3h, at most 24h)] [--containers N] [--no-timer] [--config FILE] [--dotenv FILE] [--stack-config FILE]";
+const USAGE = `[DEPLOYMENT] [--for DURATION (default 3h, at most 24h)] [--containers N] [--no-timer] [--config FILE] [--dotenv FILE] [--stack-config FILE] ${PULUMI_STACK_USAGE}`;
 
 export const warmCommand: Command = {
   name: "warm",
@@ -28,14 +29,14 @@ export const warmCommand: Command = {
     const { values, positionals } = parseClientArgs(
       "warm",
       args,
-      { ...stackConfigOption, for: { type: "string" }, containers: { type: "string" }, "no-timer": { type: "boolean" } },
+      { ...stackConfigOption, for: { type: "string" }, containers: { type: "string" }, "no-timer": { type: "boolean" }, ...PULUMI_STACK_OPTIONS },
       USAGE,
       true,
     );
     const seconds = parseDuration(values.for ?? "3h");
     const containers = positiveNumber("containers", values.containers, 1);
     if (!Number.isInteger(containers) || containers > 10) throw new UserError(`--containers: got "${values.containers}"; use a whole number from 1 to 10`);
-    const context = await loadEndpointContext(values);
+    const context = await withModalStack(await loadEndpointContext(values), values);
     const [name, endpoint] = oneDeployment(context.config, "warm", positionals[0]);
     const config = await loadStackConfig(values["stack-config"]);
     const modal = resolveModalCli(context.environment);
@@ -56,7 +57,12 @@ export const warmCommand: Command = {
         )
       : false;
     if (!values["no-timer"]) {
-      const timer = spawn(process.execPath, [process.argv[1], "cool", name, "--timer", record.id, "--config", context.configPath, "--dotenv", context.envFile], {
+      // The timer reads the Modal token as this command did: the same --pulumi-stack/--pulumi-config-file
+      // (or the same defaults). `cool --timer` resolves it when it starts, seconds from now in this same
+      // environment (the passphrase included), not at expiry, and keeps it in memory: the token value is
+      // never in its argv, nor in an environment that lives for hours (/proc/<pid>/environ).
+      const timerArgs = [process.argv[1], "cool", name, "--timer", record.id, "--config", context.configPath, "--dotenv", context.envFile, ...pulumiStackArgs(values)];
+      const timer = spawn(process.execPath, timerArgs, {
         detached: true,
         stdio: "ignore",
         env: process.env,

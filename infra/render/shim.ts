@@ -171,15 +171,12 @@ def _wait_ready(process: subprocess.Popen, timeout_s: int) -> None:
 `;
 
 /**
- * A Modal Server (`serving: "server"`, modal 1.6.4 app.py:1394): a class whose `@modal.enter()` starts
- * vLLM; Modal's router sends requests to VLLM_PORT once it listens. Servers refuse
- * `@modal.concurrent` and `@modal.web_server` (_server.py `_validate_wrapped_user_cls_decorators`):
- * concurrency and the port are `@app.server` arguments. With a memory snapshot the lifecycle is the
- * snapshot class's, minus the web method.
+ * The memory-snapshot lifecycle of a vLLM class (methods of a `@app.cls` or `@app.server` class,
+ * 4-space indented): before the snapshot start vLLM, warm it up and put it to sleep; after every
+ * restore wake it (and start the GPU-seconds ledger when asked).
  */
-function appServer(d: Deployment, serverKwargs: string, model: string, snapshot: boolean, ledger: boolean): string {
-  const start = snapshot
-    ? `    @modal.enter(snap=True)
+function snapshotLifecycle(d: Deployment, model: string, ledger: boolean): string {
+  return `    @modal.enter(snap=True)
     def ${SNAPSHOT_METHODS.enterSnap}(self) -> None:
         """Before the snapshot: start vLLM, warm it up (kernels compiled, CUDA graphs captured), put it to sleep."""
         self.process = subprocess.Popen(["vllm", "serve", ${model}, *VLLM_ARGS])
@@ -193,7 +190,27 @@ function appServer(d: Deployment, serverKwargs: string, model: string, snapshot:
     def ${SNAPSHOT_METHODS.enterRestore}(self) -> None:
         """After every restore (and on the snapshot-taking boot): wake vLLM so it serves at once."""
         _post("/wake_up")${ledger ? "\n        self.ledger_end = ledger_start()[1]" : ""}
-`
+`;
+}
+
+/** The `@modal.exit()` method of a vLLM class: stop vLLM (and end the ledger's interval when asked). */
+function exitMethod(ledger: boolean): string {
+  return `    @modal.exit()
+    def ${SNAPSHOT_METHODS.exit}(self) -> None:
+        self.process.terminate()${ledger ? "\n        self.ledger_end()" : ""}
+`;
+}
+
+/**
+ * A Modal Server (`serving: "server"`, modal 1.6.4 app.py:1394): a class whose `@modal.enter()` starts
+ * vLLM; Modal's router sends requests to VLLM_PORT once it listens. Servers refuse
+ * `@modal.concurrent` and `@modal.web_server` (_server.py `_validate_wrapped_user_cls_decorators`):
+ * concurrency and the port are `@app.server` arguments. With a memory snapshot the lifecycle is the
+ * snapshot class's, minus the web method.
+ */
+function appServer(d: Deployment, serverKwargs: string, model: string, snapshot: boolean, ledger: boolean): string {
+  const start = snapshot
+    ? snapshotLifecycle(d, model, ledger)
     : `    @modal.enter()
     def ${SERVER_START_METHOD}(self) -> None:
         """Start vLLM; Modal's router sends requests to VLLM_PORT once it listens."""
@@ -202,10 +219,7 @@ function appServer(d: Deployment, serverKwargs: string, model: string, snapshot:
   return `@app.server(${serverKwargs})
 class ${SERVER_CLASS}:
 ${start}
-    @modal.exit()
-    def ${SNAPSHOT_METHODS.exit}(self) -> None:
-        self.process.terminate()${ledger ? "\n        self.ledger_end()" : ""}
-`;
+${exitMethod(ledger)}`;
 }
 
 function functionServer(d: Deployment, decoratorKwargs: string, webServerKwargs: string, model: string, ledger: boolean): string {
@@ -222,29 +236,12 @@ function classServer(d: Deployment, decoratorKwargs: string, webServerKwargs: st
   return `@app.cls(${decoratorKwargs})
 @modal.concurrent(max_inputs=${d.maxInputs})
 class ${SERVER_CLASS}:
-    @modal.enter(snap=True)
-    def ${SNAPSHOT_METHODS.enterSnap}(self) -> None:
-        """Before the snapshot: start vLLM, warm it up (kernels compiled, CUDA graphs captured), put it to sleep."""
-        self.process = subprocess.Popen(["vllm", "serve", ${model}, *VLLM_ARGS])
-        _wait_ready(self.process, ${d.startupTimeout})
-        warmup = json.dumps({"model": SERVED_MODEL_NAME, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 8})
-        for _ in range(3):
-            _post("/v1/chat/completions", warmup.encode())
-        _post("/sleep?level=1")
-
-    @modal.enter(snap=False)
-    def ${SNAPSHOT_METHODS.enterRestore}(self) -> None:
-        """After every restore (and on the snapshot-taking boot): wake vLLM so it serves at once."""
-        _post("/wake_up")${ledger ? "\n        self.ledger_end = ledger_start()[1]" : ""}
-
+${snapshotLifecycle(d, model, ledger)}
     @modal.web_server(${webServerKwargs})
     def ${SERVE_FUNCTION}(self) -> None:
         """vLLM already listens on VLLM_PORT (started in ${SNAPSHOT_METHODS.enterSnap})."""
 
-    @modal.exit()
-    def ${SNAPSHOT_METHODS.exit}(self) -> None:
-        self.process.terminate()${ledger ? "\n        self.ledger_end()" : ""}
-`;
+${exitMethod(ledger)}`;
 }
 
 /**

@@ -47,7 +47,7 @@
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
 /** Modal's limit on one web request before it answers 303, milliseconds (modal.com/docs/guide/webhook-timeouts). */
@@ -148,6 +148,27 @@ function forwardable(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return Object.fromEntries(Object.entries(headers).filter(([k]) => !HOP_BY_HOP.has(k)));
 }
 
+/**
+ * Starts `server` on a free 127.0.0.1 port. `close` destroys the open connections first (clients
+ * keep them alive), so the server closes at once.
+ */
+async function listenOnLoopback(server: Server): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const s of sockets) s.destroy();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -183,7 +204,6 @@ export async function startModalGateway(options: GatewayOptions): Promise<ModalG
   const stats: GatewayStats = { state: "cold", coldStarts: 0, requests: 0, unauthorized: 0, redirects: 0, resultGets: 0, events: [] };
   const event = (e: Omit<GatewayEvent, "at">) => stats.events.push({ ...e, at: performance.now() });
   const calls = new Map<string, Call>();
-  const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let booting: Promise<void> | undefined;
   let inFlight = 0;
@@ -346,24 +366,17 @@ export async function startModalGateway(options: GatewayOptions): Promise<ModalG
       sendFinished(res, f);
     });
   });
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listenOnLoopback(server);
   return {
     url,
     baseUrl: `${url}/v1`,
     stats,
     scaleToZero,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const t of timers) clearTimeout(t);
-        if (idleTimer) clearTimeout(idleTimer);
-        for (const s of sockets) s.destroy();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close: () => {
+      for (const t of timers) clearTimeout(t);
+      if (idleTimer) clearTimeout(idleTimer);
+      return close();
+    },
   };
 }
 
@@ -449,7 +462,6 @@ export async function startModalServerRouter(options: ServerRouterOptions): Prom
   const random = options.random ?? Math.random;
   const token = options.proxyToken || undefined;
   const requests: RoutedRequest[] = [];
-  const sockets = new Set<Socket>();
   const containerFor = (sessionId: string) => rendezvous(sessionId, options.upstreams);
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
@@ -479,21 +491,12 @@ export async function startModalServerRouter(options: ServerRouterOptions): Prom
     });
     up.end(body);
   });
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listenOnLoopback(server);
   return {
     url,
     baseUrl: `${url}/v1`,
     requests,
     containerFor,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const s of sockets) s.destroy();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close,
   };
 }

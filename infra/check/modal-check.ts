@@ -193,10 +193,7 @@ export function compareWithConfig(report: ShimReport, d: Deployment): string[] {
     expect("startup timeout (s)", web && "port" in web ? web.startup_timeout : undefined, d.startupTimeout);
     expect("proxy auth", web?.requires_proxy_auth, true);
     expect("label", web?.label, d.label ?? null);
-    if (snapshot) {
-      const m = SNAPSHOT_METHODS;
-      expect("lifecycle", server.lifecycle, { enter_snap: [m.enterSnap], enter_restore: [m.enterRestore], exit: [m.exit] });
-    }
+    if (snapshot) expect("lifecycle", server.lifecycle, SNAPSHOT_LIFECYCLE);
   }
   expect("timeout (s)", opts.timeout, d.timeout);
   expect("scaledown_window (s)", opts.scaledown_window, d.scaledownWindow);
@@ -208,6 +205,9 @@ export function compareWithConfig(report: ShimReport, d: Deployment): string[] {
 }
 
 type Expect = (what: string, got: unknown, want: unknown) => void;
+
+/** The lifecycle methods the modal SDK reports for a memory-snapshot class (render/shim.ts `snapshotLifecycle`, `exitMethod`). */
+const SNAPSHOT_LIFECYCLE = { enter_snap: [SNAPSHOT_METHODS.enterSnap], enter_restore: [SNAPSHOT_METHODS.enterRestore], exit: [SNAPSHOT_METHODS.exit] };
 
 /**
  * The `serving: "server"` half of {@link compareWithConfig}: one Modal Server class named
@@ -229,9 +229,8 @@ function compareAppServer(report: Extract<ShimReport, { servers: unknown }>, d: 
     expect("port", server.http.port, d.port);
     expect("startup timeout (s)", server.http.startup_timeout, d.startupTimeout);
     expect("proxy auth", !server.http.unauthenticated, true);
-    const m = SNAPSHOT_METHODS;
     const snapshot = plan.decorator === "app.cls";
-    expect("lifecycle", server.lifecycle, snapshot ? { enter_snap: [m.enterSnap], enter_restore: [m.enterRestore], exit: [m.exit] } : { enter_snap: [], enter_restore: [SERVER_START_METHOD], exit: [m.exit] });
+    expect("lifecycle", server.lifecycle, snapshot ? SNAPSHOT_LIFECYCLE : { enter_snap: [], enter_restore: [SERVER_START_METHOD], exit: [SNAPSHOT_METHODS.exit] });
   }
   const opts = report.deploy_time[SERVER_CLASS] ?? {};
   expect("scaledown_window (s)", opts.scaledown_window, d.scaledownWindow);

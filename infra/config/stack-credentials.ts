@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { load as loadYaml } from "js-yaml";
 import { z } from "zod";
+import { childVariables } from "../core/child-env";
 import { UserError } from "../core/errors";
 import { findOnPath } from "../core/executables";
 import { withModalCredentials, type Environment, type ModalCredentials, type Variables } from "../core/environment";
@@ -80,9 +81,7 @@ const PULUMI_CHILD_PASSTHROUGH = ["PATH", "HOME", "USER", "TMPDIR", "SSL_CERT_FI
 
 /** The environment of a `pulumi` child: {@link PULUMI_CHILD_PASSTHROUGH} and the PULUMI_* variables of `vars`. */
 export function pulumiChildEnv(vars: Variables): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(vars).filter((e): e is [string, string] => e[1] !== undefined && (PULUMI_CHILD_PASSTHROUGH.includes(e[0]) || e[0].startsWith("PULUMI_"))),
-  );
+  return childVariables(vars, { names: PULUMI_CHILD_PASSTHROUGH, prefixes: ["PULUMI_"] });
 }
 
 /** How long `pulumi config` may take (it reads the backend: a local folder, or Pulumi Cloud over the network). */

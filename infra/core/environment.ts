@@ -18,6 +18,7 @@ import { parse } from "dotenv";
 // The endpoint config module alone: the package root also loads the gateway client (undici), which
 // the Pulumi program and `plan` never use.
 import { defaultEndpointConfigPath } from "@qwen-code-modal/contract/endpoint-config";
+import { childVariables } from "./child-env";
 import { UserError } from "./errors";
 import { projectRoot } from "./paths";
 import { learnModalProfile, learnSecrets } from "./redaction";
@@ -164,9 +165,7 @@ function readEnvFile(envFile: string): Record<string, string> {
 
 function modalEnvironment(vars: Variables, root: string): ModalEnvironment {
   // Not the proxy-auth tokens (MODAL_PROXY_*): they are for the endpoints, and modal does not read them.
-  const variables = Object.fromEntries(
-    Object.entries(vars).filter((e): e is [string, string] => e[0].startsWith("MODAL_") && !e[0].startsWith("MODAL_PROXY_") && e[1] !== undefined),
-  );
+  const variables = childVariables(vars, { names: [], prefixes: ["MODAL_"], except: ["MODAL_PROXY_"] });
   const tokenId = vars.MODAL_TOKEN_ID;
   const tokenSecret = vars.MODAL_TOKEN_SECRET;
   return {

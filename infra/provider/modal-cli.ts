@@ -26,6 +26,7 @@ import type { execa as Execa } from "execa";
 import { z } from "zod";
 import { parseDeployOutput, type DeployResult } from "./deploy-output";
 import { redact } from "@qwen-code-modal/contract/redact";
+import { childVariables } from "../core/child-env";
 
 /** How to run the modal CLI. */
 export interface ModalCliContext {
@@ -66,11 +67,7 @@ export function modalChildEnv(
   vars: Readonly<Record<string, string | undefined>>,
   credentials?: { tokenId: string; tokenSecret: string },
 ): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(vars)) {
-    if (v === undefined) continue;
-    if ((k.startsWith("MODAL_") && !k.startsWith("MODAL_PROXY_")) || (MODAL_CHILD_PASSTHROUGH as readonly string[]).includes(k)) env[k] = v;
-  }
+  const env = childVariables(vars, { names: MODAL_CHILD_PASSTHROUGH, prefixes: ["MODAL_"], except: ["MODAL_PROXY_"] });
   if (credentials) Object.assign(env, { MODAL_TOKEN_ID: credentials.tokenId, MODAL_TOKEN_SECRET: credentials.tokenSecret });
   return { ...env, PYTHONUNBUFFERED: "1", TERM: "dumb", NO_COLOR: "1", COLUMNS: "1000" };
 }
